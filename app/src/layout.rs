@@ -1,0 +1,25 @@
+//! The app shell every page shares: header with the main navigation, and footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::theme::ThemeToggle;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <header class="app-header">
+            <a class="brand" href="/">
+                "apilogs"
+            </a>
+            <nav aria-label="Main">
+                <A href="/logs">"API Logs"</A>
+            </nav>
+            <ThemeToggle />
+        </header>
+        <main class="app-main">{children()}</main>
+        <footer class="app-footer">
+            <p>"apilogs — every call to your API, with its request and response."</p>
+        </footer>
+    }
+}

@@ -1,0 +1,54 @@
+//! apilogs' isomorphic Leptos app: compiled with `ssr` into the server and with
+//! `hydrate` into the browser bundle. One module per feature.
+
+pub mod layout;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod theme;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme=theme::requested_theme().as_str()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: what the browser hydrates.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/apilogs.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Title formatter=|page: String| format!("{page} · apilogs") />
+        <Router>
+            <layout::Layout>
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/") view=pages::Home />
+                    <Route path=path!("/logs") view=pages::Logs />
+                </Routes>
+            </layout::Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,226 @@
+//! Builds the site into the layout cargo-leptos produces, with cargo, wasm-bindgen and
+//! wasm-opt directly:
+//!
+//! ```text
+//! target/release/apilogs      the server (target/debug/ for --dev)
+//! target/site/pkg/apilogs.js  the JS glue, apilogs.wasm the app, apilogs.css the styles
+//! target/site/…               app/public's files
+//! ```
+//!
+//! A release build also writes `.br` and `.gz` beside each bundle file, which the
+//! server sends to browsers that accept them.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use crate::{
+    cmd::{self, cargo, cmd, root, timed},
+    toolchain::{self, WASM_TARGET, WASM_TARGET_DIR},
+    Result,
+};
+
+/// The bundle's name; `.cargo/config.toml` gives leptos the same one.
+const OUTPUT_NAME: &str = "apilogs";
+pub const SITE_ROOT: &str = "target/site";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Dev,
+    Release,
+}
+
+impl Profile {
+    /// The server's cargo profile and its output folder under target/.
+    fn server(self) -> (&'static str, &'static str) {
+        match self {
+            Profile::Dev => ("dev", "debug"),
+            Profile::Release => ("release", "release"),
+        }
+    }
+
+    /// The browser bundle's cargo profile (and output folder).
+    fn wasm(self) -> &'static str {
+        match self {
+            Profile::Dev => "dev",
+            Profile::Release => "wasm-release",
+        }
+    }
+}
+
+pub fn server_binary(profile: Profile) -> PathBuf {
+    root()
+        .join("target")
+        .join(profile.server().1)
+        .join(OUTPUT_NAME)
+}
+
+pub fn site(profile: Profile) -> Result {
+    timed("server build", || {
+        cmd::run(cargo().args([
+            "build",
+            "--package",
+            "server",
+            "--profile",
+            profile.server().0,
+        ]))
+    })?;
+    let pkg = root().join(SITE_ROOT).join("pkg");
+    // Start clean: a stale .br from an earlier release would shadow a new bundle.
+    let _ = fs::remove_dir_all(&pkg);
+    fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
+    timed("browser bundle", || wasm_bundle(profile, &pkg))?;
+    copy(
+        &root().join("style/main.css"),
+        &pkg.join(format!("{OUTPUT_NAME}.css")),
+    )?;
+    copy_dir(&root().join("app/public"), &root().join(SITE_ROOT))?;
+    if profile == Profile::Release {
+        timed("compression", || precompress(&pkg))?;
+    }
+    Ok(())
+}
+
+/// Compiles the frontend crate to wasm32, generates its JS glue, and (release) shrinks it.
+fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
+    let route = toolchain::wasm_route()?;
+    cmd::run(toolchain::wasm_cargo(route, "build").args([
+        "--package",
+        "frontend",
+        "--lib",
+        "--profile",
+        profile.wasm(),
+    ]))?;
+    let cargo_output = root()
+        .join(WASM_TARGET_DIR)
+        .join(WASM_TARGET)
+        .join(match profile.wasm() {
+            "dev" => "debug",
+            other => other,
+        })
+        .join("frontend.wasm");
+    cmd::run(
+        cmd("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                OUTPUT_NAME,
+                "--out-dir",
+            ])
+            .arg(pkg)
+            .arg(cargo_output),
+    )?;
+    // leptos links `<name>.wasm` when LEPTOS_OUTPUT_NAME was set at compile time.
+    let wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
+    fs::rename(pkg.join(format!("{OUTPUT_NAME}_bg.wasm")), &wasm).map_err(|e| e.to_string())?;
+    if profile == Profile::Release {
+        // Binaryen from npm: Debian's (108) emits a module that fails at hydration.
+        // The features are those rustc enables by default for wasm32.
+        cmd::run(
+            cmd(root().join("node_modules/.bin/wasm-opt"))
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                    "-o",
+                ])
+                .arg(&wasm)
+                .arg(&wasm),
+        )?;
+    }
+    Ok(())
+}
+
+fn copy(from: &Path, to: &Path) -> Result {
+    fs::copy(from, to)
+        .map(drop)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.file_type().map_err(|e| e.to_string())?.is_dir() {
+            fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            copy(&entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `<file>.br` and `<file>.gz` beside each bundle file and prints the sizes.
+fn precompress(pkg: &Path) -> Result {
+    let mut files: Vec<PathBuf> = fs::read_dir(pkg)
+        .map_err(|e| e.to_string())?
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .collect();
+    files.sort();
+    for file in files {
+        let raw = fs::read(&file).map_err(|e| e.to_string())?;
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut raw.as_slice(), &mut br, &params).map_err(|e| e.to_string())?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&raw).map_err(|e| e.to_string())?;
+        let gz = gz.finish().map_err(|e| e.to_string())?;
+        println!(
+            "{:<16} {:>9} bytes raw {:>9} brotli {:>9} gzip",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            raw.len(),
+            br.len(),
+            gz.len()
+        );
+        let with_ext = |ext: &str| PathBuf::from(format!("{}.{ext}", file.display()));
+        fs::write(with_ext("br"), br).map_err(|e| e.to_string())?;
+        fs::write(with_ext("gz"), gz).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Serves the release build from the workspace root, on the embedded database unless
+/// DATABASE_URL says otherwise.
+pub fn serve() -> Result {
+    cmd::run(
+        cmd(server_binary(Profile::Release))
+            .env("LEPTOS_SITE_ROOT", SITE_ROOT)
+            .env("LEPTOS_ENV", "PROD"),
+    )
+}
+
+/// `cargo leptos watch`, installing cargo-leptos first if needed (about 30 minutes
+/// of compiling, once).
+pub fn watch() -> Result {
+    if cmd::output(cmd("cargo-leptos").arg("--version")).is_none() {
+        cmd::run(
+            cargo()
+                .args(["install", "cargo-leptos", "--locked"])
+                .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"),
+        )?;
+    }
+    let node_bin = root().join("node_modules/.bin");
+    let path = std::env::var("PATH").unwrap_or_default();
+    // cargo-leptos finds wasm-opt on PATH instead of downloading it.
+    cmd::run(
+        cargo()
+            .args(["leptos", "watch"])
+            .env("PATH", format!("{}:{path}", node_bin.display())),
+    )
+}

@@ -1,0 +1,57 @@
+//! apilogs' developer tasks. `make run`, `make test` and `make dev` call these.
+//!
+//! The site is built with cargo, wasm-bindgen and wasm-opt directly, into the layout
+//! cargo-leptos produces (`target/site`), so nobody has to wait for cargo-leptos to
+//! compile before a first run.
+
+mod build;
+mod cmd;
+mod setup;
+mod test;
+mod toolchain;
+
+use std::process::ExitCode;
+
+use build::Profile;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+  setup            install what is missing (WASM std, wasm-bindgen, wasm-opt, Chromium, npm packages)
+  build [--dev]    build the site into target/site (release unless --dev)
+  run              set up, build (release) and serve on the embedded SQLite database
+  test             set up, check formatting, clippy both sides, Rust tests, Playwright tests
+  dev              install cargo-leptos if missing, then `cargo leptos watch`";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["setup"] => setup::run(),
+        ["build"] => setup::run().and_then(|()| build::site(Profile::Release)),
+        ["build", "--dev"] => setup::run().and_then(|()| build::site(Profile::Dev)),
+        ["run"] => setup::run()
+            .and_then(|()| build::site(Profile::Release))
+            .and_then(|()| build::serve()),
+        ["test"] => test::run(),
+        ["dev"] => setup::run().and_then(|()| build::watch()),
+        ["help" | "--help" | "-h"] | [] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nxtask: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What a failed task reports.
+pub type Result<T = ()> = std::result::Result<T, String>;

@@ -1,0 +1,143 @@
+//! Everything `make test` checks, in order, stopping at the first failure.
+
+use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpListener, TcpStream},
+    process::Child,
+    time::{Duration, Instant},
+};
+
+use crate::{
+    build::{self, Profile},
+    cmd::{self, cargo, cmd, timed},
+    setup, toolchain, Result,
+};
+
+pub fn run() -> Result {
+    setup::run()?;
+    timed("rustfmt", || {
+        cmd::run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
+    // The two sides are linted apart, so that `ssr` and `hydrate` never unify.
+    timed("clippy (server side)", || {
+        cmd::run(cargo().args([
+            "clippy",
+            "--package",
+            "app",
+            "--package",
+            "server",
+            "--package",
+            "xtask",
+            "--features",
+            "app/ssr",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    timed("clippy (browser side)", || {
+        cmd::run(
+            toolchain::wasm_cargo(toolchain::wasm_route()?, "clippy").args([
+                "--package",
+                "frontend",
+                "--package",
+                "app",
+                "--features",
+                "app/hydrate",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )
+    })?;
+    timed("Rust tests", || {
+        cmd::run(cargo().args([
+            "test",
+            "--package",
+            "app",
+            "--package",
+            "server",
+            "--package",
+            "xtask",
+            "--features",
+            "app/ssr",
+        ]))
+    })?;
+    build::site(Profile::Release)?;
+    timed("Playwright tests", end_to_end)
+}
+
+/// Starts the release server on a fresh SQLite database and a free port, and runs the
+/// Playwright suite against it in Chromium.
+fn end_to_end() -> Result {
+    let scratch = std::env::temp_dir().join(format!("apilogs-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let addr = free_port()?;
+    let server = cmd(build::server_binary(Profile::Release))
+        .env("DATABASE_URL", scratch.join("e2e.db"))
+        .env("APILOGS_ADDR", addr.to_string())
+        .env("LEPTOS_SITE_ROOT", build::SITE_ROOT)
+        .env("LEPTOS_ENV", "PROD")
+        .env("APILOGS_LOG", "warn")
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let mut server = KillOnDrop(server);
+    wait_until_healthy(addr, &mut server.0)?;
+    let result = cmd::run(
+        cmd("npx")
+            .args([
+                "playwright",
+                "test",
+                "--config",
+                "end2end/playwright.config.ts",
+            ])
+            .env("APILOGS_BASE_URL", format!("http://{addr}")),
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.local_addr().map_err(|e| e.to_string())
+}
+
+/// Polls `/healthz` until it answers 200, the server exits, or 60 s pass.
+fn wait_until_healthy(addr: SocketAddr, server: &mut Child) -> Result {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Ok(Some(status)) = server.try_wait() {
+            return Err(format!(
+                "the server exited before it was healthy ({status})"
+            ));
+        }
+        if health_is_ok(addr) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("the server on {addr} was not healthy within 60 s"))
+}
+
+fn health_is_ok(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.starts_with("HTTP/1.1 200")
+}
