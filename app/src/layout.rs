@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::theme::ThemeToggle;
+use crate::{auth::UserMenu, theme::ThemeToggle};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -16,6 +16,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <A href="/logs">"API Logs"</A>
             </nav>
             <ThemeToggle />
+            <UserMenu />
         </header>
         <main class="app-main">{children()}</main>
         <footer class="app-footer">

@@ -1,8 +1,15 @@
 //! apilogs' isomorphic Leptos app: compiled with `ssr` into the server and with
 //! `hydrate` into the browser bundle. One module per feature.
 
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod clock;
+pub mod error;
 pub mod layout;
+pub mod logs;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod theme;
@@ -11,7 +18,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document the server renders around [`App`].
@@ -34,6 +41,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The application: what the browser hydrates.
+///
+/// Every route renders in `SsrMode::Async`: the server waits for a page's data and
+/// sends it whole, so pages work without JavaScript, show the right state on the first
+/// paint, and can set their status code.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -45,8 +56,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <layout::Layout>
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/") view=pages::Home />
-                    <Route path=path!("/logs") view=pages::Logs />
+                    <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=auth::SignIn ssr=SsrMode::Async />
+                    <Route path=path!("/logs") view=logs::LogsPage ssr=SsrMode::Async />
                 </Routes>
             </layout::Layout>
         </Router>

@@ -23,15 +23,6 @@ pub fn Home() -> impl IntoView {
 }
 
 #[component]
-pub fn Logs() -> impl IntoView {
-    view! {
-        <Title text="API Logs" />
-        <h1>"API Logs"</h1>
-        <p class="empty-state">"No API calls have been recorded yet."</p>
-    }
-}
-
-#[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -1,4 +1,5 @@
 import { expect, test, type ConsoleMessage, type Page } from "@playwright/test";
+import { ALICE, signIn } from "./demo";
 
 /** Collects console errors and warnings, and uncaught exceptions, from a page. */
 function watchConsole(page: Page): string[] {
@@ -63,12 +64,18 @@ test("the page hydrates: the theme toggle works, with a clean console", async ({
 
 test("client-side navigation to API Logs, and a 404 for unknown pages", async ({ page }) => {
   const problems = watchConsole(page);
-  await page.goto("/");
+  await signIn(page, ALICE.email);
+  await expect(page).toHaveURL(/\/logs$/);
+  await page.getByRole("link", { name: "apilogs" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "Every call to your API, in one place",
+  );
   await expect(page.getByRole("button", { name: "Dark theme" })).toBeEnabled();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API Logs" }).click();
   await expect(page).toHaveURL(/\/logs$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("API Logs");
   await expect(page).toHaveTitle("API Logs · apilogs");
+  await expect(page.locator(".account-summary")).toContainText(ALICE.account);
   expect(problems).toEqual([]);
 
   const missing = await page.goto("/no-such-page");

@@ -2,7 +2,7 @@
 
 CREATE TABLE accounts (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name        TEXT NOT NULL,
+    name        TEXT NOT NULL UNIQUE,
     created_at  TIMESTAMPTZ NOT NULL
 );
 
@@ -25,6 +25,14 @@ CREATE TABLE sessions (
     expires_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Failed sign-ins, per email and per client address, to refuse guessing for a while.
+CREATE TABLE sign_in_failures (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key        TEXT NOT NULL,  -- 'email:<address>' or 'ip:<address>'
+    failed_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sign_in_failures_key ON sign_in_failures (key, failed_at);
 
 CREATE TABLE api_keys (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -3,7 +3,7 @@
 
 CREATE TABLE accounts (
     id          INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL,
+    name        TEXT NOT NULL UNIQUE,
     created_at  TEXT NOT NULL
 );
 
@@ -26,6 +26,14 @@ CREATE TABLE sessions (
     expires_at  TEXT NOT NULL
 );
 CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Failed sign-ins, per email and per client address, to refuse guessing for a while.
+CREATE TABLE sign_in_failures (
+    id         INTEGER PRIMARY KEY,
+    key        TEXT NOT NULL,  -- 'email:<address>' or 'ip:<address>'
+    failed_at  TEXT NOT NULL
+);
+CREATE INDEX sign_in_failures_key ON sign_in_failures (key, failed_at);
 
 CREATE TABLE api_keys (
     id          INTEGER PRIMARY KEY,

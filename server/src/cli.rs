@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use app::auth::Role;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -39,6 +40,11 @@ pub enum Command {
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load the demo accounts, users and API calls into an empty database.
+    Demo,
 }
 
 #[derive(Debug, Args)]
@@ -51,4 +57,32 @@ pub struct ServeArgs {
         global = true
     )]
     pub addr: SocketAddr,
+
+    /// Mark cookies `Secure`: set this when the app is served over HTTPS.
+    #[arg(long, env = "APILOGS_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+
+    /// Load the demo data first if the database has no users yet.
+    #[arg(long, env = "APILOGS_DEMO", global = true)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input (one line), or asked for
+    /// when standard input is a terminal.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The customer's account, by id or by name (created when no account has the
+        /// name). Required for customers, refused for the other roles.
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    value.parse()
 }

@@ -1,15 +1,21 @@
 //! The apilogs server binary: serves the app, and administers its database.
 
 mod cli;
+mod demo;
 mod http;
+mod users;
 
-use std::process::ExitCode;
+use std::{process::ExitCode, sync::Arc};
 
-use app::store::Store;
+use app::{
+    clock::{Clock, SystemClock},
+    state::AppState,
+    store::Store,
+};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, UserCommand};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -29,11 +35,31 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = Store::connect(&cli.database_url).await?;
     store.migrate().await?;
+    let clock = Arc::new(SystemClock);
     match cli.command.unwrap_or_default() {
-        Command::Serve => http::serve(store, cli.serve).await,
+        Command::Serve => {
+            if cli.serve.demo {
+                demo::load_if_empty(&store, clock.now()).await?;
+            }
+            let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
+            leptos_options.site_addr = cli.serve.addr;
+            let state = AppState {
+                leptos_options,
+                store,
+                clock,
+                secure_cookies: cli.serve.secure_cookies,
+            };
+            http::serve(state, cli.serve.addr).await
+        }
         Command::Migrate => {
-            println!("{} database is up to date", store.backend());
+            println!("The {} database is up to date.", store.backend());
             Ok(())
         }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            account,
+        }) => users::add(&store, clock.now(), &email, role, account.as_deref()).await,
+        Command::Demo => demo::load(&store, clock.now()).await,
     }
 }

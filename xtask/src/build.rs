@@ -194,10 +194,11 @@ fn precompress(pkg: &Path) -> Result {
 }
 
 /// Serves the release build from the workspace root, on the embedded database unless
-/// DATABASE_URL says otherwise.
+/// DATABASE_URL says otherwise, with the demo data if the database has no users.
 pub fn serve() -> Result {
     cmd::run(
         cmd(server_binary(Profile::Release))
+            .args(["serve", "--demo"])
             .env("LEPTOS_SITE_ROOT", SITE_ROOT)
             .env("LEPTOS_ENV", "PROD"),
     )

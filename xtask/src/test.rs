@@ -13,6 +13,10 @@ use crate::{
     setup, toolchain, Result,
 };
 
+/// `--package app --package server --package xtask` with the test databases on: the
+/// server side of the workspace.
+const SERVER_SIDE: &str = "--package app --package server --package xtask --features app/testing";
+
 pub fn run() -> Result {
     setup::run()?;
     timed("rustfmt", || {
@@ -20,49 +24,16 @@ pub fn run() -> Result {
     })?;
     // The two sides are linted apart, so that `ssr` and `hydrate` never unify.
     timed("clippy (server side)", || {
-        cmd::run(cargo().args([
-            "clippy",
-            "--package",
-            "app",
-            "--package",
-            "server",
-            "--package",
-            "xtask",
-            "--features",
-            "app/ssr",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        let args = format!("clippy {SERVER_SIDE} --all-targets -- -D warnings");
+        cmd::run(cargo().args(args.split_whitespace()))
     })?;
     timed("clippy (browser side)", || {
-        cmd::run(
-            toolchain::wasm_cargo(toolchain::wasm_route()?, "clippy").args([
-                "--package",
-                "frontend",
-                "--package",
-                "app",
-                "--features",
-                "app/hydrate",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-        )
+        let args = "--package frontend --package app --features app/hydrate -- -D warnings";
+        let route = toolchain::wasm_route()?;
+        cmd::run(toolchain::wasm_cargo(route, "clippy").args(args.split_whitespace()))
     })?;
     timed("Rust tests", || {
-        cmd::run(cargo().args([
-            "test",
-            "--package",
-            "app",
-            "--package",
-            "server",
-            "--package",
-            "xtask",
-            "--features",
-            "app/ssr",
-        ]))
+        cmd::run(cargo().args(format!("test {SERVER_SIDE}").split_whitespace()))
     })?;
     build::site(Profile::Release)?;
     timed("Playwright tests", end_to_end)
@@ -75,6 +46,7 @@ fn end_to_end() -> Result {
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let addr = free_port()?;
     let server = cmd(build::server_binary(Profile::Release))
+        .args(["serve", "--demo"])
         .env("DATABASE_URL", scratch.join("e2e.db"))
         .env("APILOGS_ADDR", addr.to_string())
         .env("LEPTOS_SITE_ROOT", build::SITE_ROOT)

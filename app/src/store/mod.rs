@@ -1,13 +1,30 @@
-//! The database behind apilogs: SQLite (embedded default) or PostgreSQL, chosen by
-//! the database URL. Callers see one type whatever the back-end.
+//! The database behind apilogs: SQLite (the embedded default) or PostgreSQL, chosen by
+//! the database URL. Callers see one `Store` whatever the back-end.
+//!
+//! Each query is written once: SQLite understands PostgreSQL's `$1` placeholders, and
+//! [`with_pool!`] compiles the same body against each back-end's pool. Where the two
+//! dialects differ, the method says so with its own `match`.
+
+mod accounts;
+mod api_keys;
+mod log_entries;
+mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod users;
 
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
     PgPool, SqlitePool,
 };
+
+pub use accounts::Account;
+pub use api_keys::{ApiKey, NewApiKey};
+pub use log_entries::NewLogEntry;
+pub use users::{normalize_email, Credentials, NewUser};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -17,8 +34,23 @@ pub enum StoreError {
     Connect(#[source] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A uniqueness rule refused the write, e.g. an email already in use.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Query(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Conflict`] with `message`.
+    fn conflict_or(error: sqlx::Error, message: impl FnOnce() -> String) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(message())
+            }
+            _ => StoreError::Query(error),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -27,25 +59,33 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// `with_pool!(store, pool => body)`: runs `body` with `pool` bound to the store's
+/// pool, whichever back-end it is.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
 impl Store {
     /// Connects to `url`: `postgres://…` or `postgresql://…` for PostgreSQL; for SQLite
     /// `sqlite://path`, `sqlite::memory:` or a bare file path. A SQLite file is created
     /// when missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let invalid = |source| StoreError::InvalidUrl {
+            url: url.to_owned(),
+            source,
+        };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
-                .connect(url)
-                .await
-                .map_err(StoreError::Connect)?;
-            return Ok(Store::Postgres(pool));
+            let options = PgConnectOptions::from_str(url).map_err(invalid)?;
+            return Self::connect_postgres(options).await;
         }
         let options = if url.starts_with("sqlite:") {
-            SqliteConnectOptions::from_str(url).map_err(|source| StoreError::InvalidUrl {
-                url: url.to_owned(),
-                source,
-            })?
+            SqliteConnectOptions::from_str(url).map_err(invalid)?
         } else {
             SqliteConnectOptions::new().filename(url)
         };
@@ -63,6 +103,16 @@ impl Store {
         Ok(Store::Sqlite(pool))
     }
 
+    pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Connect)?;
+        Ok(Store::Postgres(pool))
+    }
+
     /// Brings the schema up to date. Safe to run at every start-up.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
@@ -74,22 +124,14 @@ impl Store {
 
     /// Checks that the database answers a query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-            Store::Postgres(pool) => {
-                sqlx::query("SELECT 1").execute(pool).await?;
-            }
-        }
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
         Ok(())
     }
 
     pub async fn close(&self) {
-        match self {
-            Store::Sqlite(pool) => pool.close().await,
-            Store::Postgres(pool) => pool.close().await,
-        }
+        with_pool!(self, pool => pool.close().await)
     }
 
     pub fn backend(&self) -> &'static str {

@@ -1,0 +1,221 @@
+//! Server side of authentication: password hashing, sessions in the database behind an
+//! HttpOnly cookie, sign-in with throttling, and the guard.
+
+use std::net::IpAddr;
+
+use argon2::{
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+use axum::http::{header, request::Parts, HeaderMap, StatusCode};
+use chrono::{DateTime, TimeDelta, Utc};
+use leptos::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::{Role, User};
+use crate::{
+    error::AppError,
+    state::app_state,
+    store::{Store, StoreError},
+};
+
+pub const SESSION_COOKIE: &str = "apilogs_session";
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(7);
+
+/// Sign-in failures within this window count towards a refusal.
+pub const FAILURE_WINDOW: TimeDelta = TimeDelta::minutes(15);
+/// Failures for one email within the window before it is refused.
+pub const MAX_FAILURES_PER_EMAIL: usize = 5;
+/// Failures from one client address within the window before it is refused.
+pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(AppError::internal)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(AppError::internal)
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash that matches no password, checked when the email is unknown so that an
+/// unknown email takes as long as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password, never set").unwrap_or_default())
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new session: the token goes in the cookie, only its hash in the database.
+pub struct Session {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn start_session(
+    store: &Store,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Session, StoreError> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let expires_at = now + SESSION_LIFETIME;
+    store
+        .create_session(&hash_token(&token), user_id, now, expires_at)
+        .await?;
+    Ok(Session { token, expires_at })
+}
+
+pub async fn end_session(store: &Store, token: &str) -> Result<(), StoreError> {
+    store.delete_session(&hash_token(token)).await
+}
+
+pub async fn session_user(
+    store: &Store,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    store.session_user(&hash_token(token), now).await
+}
+
+/// The session token in a request's cookies.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// `Set-Cookie` for a new session.
+pub fn session_cookie(session: &Session, secure: bool) -> String {
+    let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
+    format!(
+        "{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        session.token,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignInError {
+    /// Wrong password or unknown email: the same answer for both.
+    Invalid,
+    /// Too many recent failures for this email or address.
+    Throttled {
+        retry_after: TimeDelta,
+    },
+    Internal,
+}
+
+impl From<StoreError> for SignInError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "sign-in failed");
+        SignInError::Internal
+    }
+}
+
+/// Checks a sign-in and starts a session. Refuses, without checking the password, an
+/// email or address with too many recent failures.
+pub async fn sign_in(
+    store: &Store,
+    email: &str,
+    password: &str,
+    client: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> Result<(User, Session), SignInError> {
+    let email_key = format!("email:{}", crate::store::normalize_email(email));
+    let mut keys = vec![(email_key, MAX_FAILURES_PER_EMAIL)];
+    if let Some(address) = client {
+        keys.push((format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS));
+    }
+    for (key, limit) in &keys {
+        let failures = store
+            .sign_in_failures_since(key, now - FAILURE_WINDOW)
+            .await?;
+        if failures.len() >= *limit {
+            // Open again once the oldest failure that still counts leaves the window.
+            let reopens = failures[failures.len() - limit] + FAILURE_WINDOW;
+            return Err(SignInError::Throttled {
+                retry_after: reopens - now,
+            });
+        }
+    }
+
+    let credentials = store.credentials_by_email(email).await?;
+    let hash = credentials
+        .as_ref()
+        .map_or(decoy_hash(), |c| c.password_hash.as_str());
+    let verified = verify_password(password, hash);
+    match credentials {
+        Some(credentials) if verified => {
+            store.clear_sign_in_failures(&keys[0].0).await?;
+            let session = start_session(store, credentials.user.id, now).await?;
+            Ok((credentials.user, session))
+        }
+        _ => {
+            let keys: Vec<String> = keys.into_iter().map(|(key, _)| key).collect();
+            store.record_sign_in_failure(&keys, now).await?;
+            Err(SignInError::Invalid)
+        }
+    }
+}
+
+/// The user whose session cookie came with the current request.
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    let state = app_state()?;
+    let Some(parts) = use_context::<Parts>() else {
+        return Ok(None);
+    };
+    let Some(token) = session_token(&parts.headers) else {
+        return Ok(None);
+    };
+    Ok(session_user(&state.store, &token, state.clock.now()).await?)
+}
+
+fn refuse(error: AppError) -> AppError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.status());
+    }
+    error
+}
+
+/// The guard for server functions: the signed-in user if their role is one of
+/// `roles`; otherwise 401 (no session) or 403 (another role).
+pub async fn require_role(roles: &[Role]) -> Result<User, AppError> {
+    match current_user().await? {
+        None => Err(refuse(AppError::Unauthenticated)),
+        Some(user) if roles.contains(&user.role) => Ok(user),
+        Some(_) => Err(refuse(AppError::Forbidden)),
+    }
+}
+
+/// The status a page request gets from the guard, or `None` when it may proceed.
+pub fn page_refusal(access: super::PageAccess, user: Option<&User>) -> Option<StatusCode> {
+    match (access, user) {
+        (super::PageAccess::Public, _) => None,
+        (super::PageAccess::Roles(_), None) => Some(StatusCode::UNAUTHORIZED),
+        (super::PageAccess::Roles(roles), Some(user)) if roles.contains(&user.role) => None,
+        (super::PageAccess::Roles(_), Some(_)) => Some(StatusCode::FORBIDDEN),
+    }
+}

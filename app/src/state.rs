@@ -1,0 +1,23 @@
+//! What every server function and handler can reach. The server builds one
+//! `AppState`; leptos_axum provides it as context to every route and server fn.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+
+use crate::{clock::Clock, error::AppError, store::Store};
+
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// Mark cookies `Secure` (when served over TLS).
+    pub secure_cookies: bool,
+}
+
+/// The state, from a server function's or component's context.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState is not in context"))
+}

@@ -1,0 +1,75 @@
+use chrono::{DateTime, Utc};
+
+use super::{with_pool, Store, StoreError};
+
+/// One recorded API call, as it is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewLogEntry {
+    pub account_id: i64,
+    pub api_key_id: Option<i64>,
+    pub occurred_at: DateTime<Utc>,
+    pub request_id: String,
+    pub method: String,
+    pub endpoint: String,
+    pub query: String,
+    pub status: i32,
+    pub duration_ms: i32,
+    pub credits: i32,
+    /// A JSON object of header names to values.
+    pub request_headers: String,
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+    pub error_message: Option<String>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Rows per INSERT: 16 columns × 500 stays well under both back-ends' limit on
+/// bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+impl Store {
+    /// Writes `entries` in one transaction: all of them or none.
+    pub async fn insert_log_entries(&self, entries: &[NewLogEntry]) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in entries.chunks(INSERT_CHUNK) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO log_entries (account_id, api_key_id, occurred_at, request_id, \
+                     method, endpoint, query, status, duration_ms, credits, request_headers, \
+                     request_body, response_body, error_message, client_ip, user_agent) ",
+                );
+                insert.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.account_id)
+                        .push_bind(e.api_key_id)
+                        .push_bind(e.occurred_at)
+                        .push_bind(&e.request_id)
+                        .push_bind(&e.method)
+                        .push_bind(&e.endpoint)
+                        .push_bind(&e.query)
+                        .push_bind(e.status)
+                        .push_bind(e.duration_ms)
+                        .push_bind(e.credits)
+                        .push_bind(&e.request_headers)
+                        .push_bind(&e.request_body)
+                        .push_bind(&e.response_body)
+                        .push_bind(&e.error_message)
+                        .push_bind(&e.client_ip)
+                        .push_bind(&e.user_agent);
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn log_entry_count(&self, account_id: i64) -> Result<i64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM log_entries WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+}

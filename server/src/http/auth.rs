@@ -1,0 +1,159 @@
+//! Sign-in and sign-out (plain form posts, so they work without JavaScript), and the
+//! guard in front of every page.
+
+use std::net::SocketAddr;
+
+use app::{
+    auth::{
+        home_for, page_access,
+        ssr::{self as auth, SignInError},
+        PageAccess, User,
+    },
+    state::AppState,
+};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{Html, IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    /// The page the user was on their way to.
+    #[serde(default)]
+    next: String,
+}
+
+fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// Only a path on this site: never `//host` or `https://…` (no open redirect).
+fn local_path(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+/// Back to the form, with what went wrong and what the user had typed (not the password).
+fn back_to_form(error: &str, form: &SignInForm, extra: &str) -> Response {
+    let mut location = format!("/signin?error={error}&email={}", encode(form.email.trim()));
+    if let Some(next) = local_path(&form.next) {
+        location.push_str(&format!("&next={}", encode(next)));
+    }
+    location.push_str(extra);
+    Redirect::to(&location).into_response()
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    if form.email.trim().is_empty() || form.password.is_empty() {
+        return back_to_form("missing", &form, "");
+    }
+    let now = state.clock.now();
+    match auth::sign_in(
+        &state.store,
+        &form.email,
+        &form.password,
+        Some(client.ip()),
+        now,
+    )
+    .await
+    {
+        Ok((user, session)) => {
+            // A new session at every sign-in; the one the browser had ends.
+            if let Some(old) = auth::session_token(&headers) {
+                if let Err(error) = auth::end_session(&state.store, &old).await {
+                    tracing::warn!(%error, "could not end the previous session");
+                }
+            }
+            let target = local_path(&form.next).unwrap_or(home_for(user.role));
+            let cookie = auth::session_cookie(&session, state.secure_cookies);
+            with_cookie(Redirect::to(target).into_response(), &cookie)
+        }
+        Err(SignInError::Invalid) => back_to_form("invalid", &form, ""),
+        Err(SignInError::Throttled { retry_after }) => {
+            let minutes = (retry_after.num_seconds().max(1) + 59) / 60;
+            back_to_form("throttled", &form, &format!("&retry={minutes}"))
+        }
+        Err(SignInError::Internal) => back_to_form("internal", &form, ""),
+    }
+}
+
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = auth::session_token(&headers) {
+        if let Err(error) = auth::end_session(&state.store, &token).await {
+            tracing::error!(%error, "could not end a session");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
+    let response = Redirect::to("/signin?notice=signed-out").into_response();
+    with_cookie(response, &auth::clear_session_cookie(state.secure_cookies))
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// In front of every request: a page that needs a role gets the signed-in user's
+/// session checked. No session: to the sign-in form (and back here after). Another
+/// role: 403. Such pages are never stored by the browser, so the back button cannot
+/// show one after sign-out.
+pub async fn guard_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let access = page_access(request.uri().path());
+    if access == PageAccess::Public {
+        return next.run(request).await;
+    }
+    let user = match auth::session_token(request.headers()) {
+        None => None,
+        Some(token) => match auth::session_user(&state.store, &token, state.clock.now()).await {
+            Ok(user) => user,
+            Err(error) => {
+                tracing::error!(%error, "could not read a session");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        },
+    };
+    let mut response = match auth::page_refusal(access, user.as_ref()) {
+        None => next.run(request).await,
+        Some(StatusCode::UNAUTHORIZED) => {
+            let wanted = request.uri().path_and_query().map_or("/", |p| p.as_str());
+            Redirect::to(&format!("/signin?notice=session&next={}", encode(wanted))).into_response()
+        }
+        Some(status) => (status, forbidden_page(user.as_ref())).into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn forbidden_page(user: Option<&User>) -> Html<String> {
+    let who = user.map_or(String::new(), |user| {
+        let email = user
+            .email
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        format!("You are signed in as {email} ({}). ", user.role)
+    });
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>No access · apilogs</title><link rel=\"stylesheet\" href=\"/pkg/apilogs.css\">\
+         </head><body><main class=\"app-main\"><h1>You do not have access to this page</h1>\
+         <p>{who}<a href=\"/\">Back to the start page</a></p></main></body></html>"
+    ))
+}
