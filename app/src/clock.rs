@@ -59,3 +59,25 @@ impl Clock for ManualClock {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+/// The real clock moved by an offset that can be advanced: the server's clock under
+/// `--test-clock`, so end-to-end tests can let two weeks pass.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_micros: std::sync::atomic::AtomicI64,
+}
+
+impl OffsetClock {
+    pub fn advance(&self, by: TimeDelta) {
+        let micros = by.num_microseconds().unwrap_or(i64::MAX);
+        self.offset_micros
+            .fetch_add(micros, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        let offset = self.offset_micros.load(std::sync::atomic::Ordering::SeqCst);
+        SystemClock.now() + TimeDelta::microseconds(offset)
+    }
+}

@@ -14,6 +14,11 @@ pub enum AppError {
     Unauthenticated,
     #[error("You do not have access to this.")]
     Forbidden,
+    #[error(
+        "The customer has not granted Customer Support access to their API Logs, or the \
+         access has ended. The customer can grant it from their API Logs page."
+    )]
+    AccessNotGranted,
     #[error("Not found.")]
     NotFound,
     #[error("{0}")]
@@ -31,7 +36,7 @@ impl AppError {
         use axum::http::StatusCode;
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::AccessNotGranted => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,

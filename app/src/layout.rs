@@ -14,6 +14,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </a>
             <nav aria-label="Main">
                 <A href="/logs">"API Logs"</A>
+                <A href="/support">"Support console"</A>
             </nav>
             <ThemeToggle />
             <UserMenu />

@@ -12,7 +12,10 @@ pub mod pages;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod support;
+pub mod support_access;
 pub mod theme;
+pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -58,7 +61,33 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/") view=pages::Home ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=auth::SignIn ssr=SsrMode::Async />
-                    <Route path=path!("/logs") view=logs::LogsPage ssr=SsrMode::Async />
+                    <Route path=path!("/logs") view=logs::CustomerLogsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/logs/grant")
+                        view=support_access::GrantConfirmPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/logs/revoke")
+                        view=support_access::RevokeConfirmPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/logs/:id")
+                        view=logs::CustomerLogDetailPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/support") view=support::SupportConsole ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/support/accounts/:account/logs")
+                        view=support::SupportLogsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/support/accounts/:account/logs/:id")
+                        view=support::SupportLogDetailPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </layout::Layout>
         </Router>

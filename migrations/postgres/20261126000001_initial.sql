@@ -88,6 +88,9 @@ CREATE TABLE access_events (
     account_id    BIGINT NOT NULL REFERENCES accounts (id),
     action        TEXT NOT NULL,
     log_entry_id  BIGINT,  -- no foreign key: the trail outlives retention
+    grant_id      BIGINT REFERENCES support_grants (id),
     detail        TEXT
 );
 CREATE INDEX access_events_account ON access_events (account_id, occurred_at DESC, id DESC);
+-- A grant's expiry is recorded once, however many instances notice it.
+CREATE UNIQUE INDEX access_events_one_expiry ON access_events (grant_id) WHERE action = 'expire';

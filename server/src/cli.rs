@@ -62,6 +62,11 @@ pub struct ServeArgs {
     #[arg(long, env = "APILOGS_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
 
+    /// FOR END-TO-END TESTS ONLY: let `POST /test/clock` move the server's clock
+    /// forward. Off unless given here; never on in production.
+    #[arg(long, env = "APILOGS_TEST_CLOCK", global = true)]
+    pub test_clock: bool,
+
     /// Load the demo data first if the database has no users yet.
     #[arg(long, env = "APILOGS_DEMO", global = true)]
     pub demo: bool,

@@ -3,12 +3,13 @@
 mod cli;
 mod demo;
 mod http;
+mod jobs;
 mod users;
 
 use std::{process::ExitCode, sync::Arc};
 
 use app::{
-    clock::{Clock, SystemClock},
+    clock::{Clock, OffsetClock, SystemClock},
     state::AppState,
     store::Store,
 };
@@ -43,13 +44,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
             leptos_options.site_addr = cli.serve.addr;
+            let test_clock = cli
+                .serve
+                .test_clock
+                .then(|| Arc::new(OffsetClock::default()));
+            let clock: Arc<dyn Clock> = match &test_clock {
+                Some(test_clock) => {
+                    eprintln!(
+                        "WARNING: --test-clock is on: POST /test/clock moves this server's clock"
+                    );
+                    test_clock.clone()
+                }
+                None => clock,
+            };
+            jobs::spawn(store.clone(), clock.clone());
             let state = AppState {
                 leptos_options,
                 store,
                 clock,
                 secure_cookies: cli.serve.secure_cookies,
             };
-            http::serve(state, cli.serve.addr).await
+            http::serve(state, cli.serve.addr, test_clock).await
         }
         Command::Migrate => {
             println!("The {} database is up to date.", store.backend());

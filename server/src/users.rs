@@ -22,17 +22,26 @@ pub async fn add(
     if !valid_email(email) {
         bail!("{email:?} is not an email address");
     }
-    let account_id = match (role, account) {
+    match (role, account) {
         (Role::Customer, None) => bail!("a customer needs --account (an account id or name)"),
-        (Role::Customer, Some(account)) => Some(find_or_create_account(store, account, now).await?),
-        (_, Some(_)) => bail!("only customers belong to an account; drop --account"),
-        (_, None) => None,
-    };
+        (Role::Support | Role::Admin, Some(_)) => {
+            bail!("only customers belong to an account; drop --account")
+        }
+        _ => {}
+    }
+    if store.credentials_by_email(email).await?.is_some() {
+        bail!("a user with email {} exists", email.to_lowercase());
+    }
+    // Everything is checked before anything is written: a refusal changes nothing.
     let password = read_password()?;
     if password.chars().count() < MIN_PASSWORD_LENGTH {
         bail!("the password must have at least {MIN_PASSWORD_LENGTH} characters");
     }
     let password_hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let account_id = match account {
+        Some(account) => Some(find_or_create_account(store, account, now).await?),
+        None => None,
+    };
     let user = store
         .create_user(
             NewUser {

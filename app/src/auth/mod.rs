@@ -30,6 +30,8 @@ pub fn page_access(path: &str) -> PageAccess {
     };
     if under("/logs") {
         PageAccess::Roles(&[Role::Customer])
+    } else if under("/support") {
+        PageAccess::Roles(&[Role::Support, Role::Admin])
     } else {
         PageAccess::Public
     }
@@ -39,7 +41,7 @@ pub fn page_access(path: &str) -> PageAccess {
 pub fn home_for(role: Role) -> &'static str {
     match role {
         Role::Customer => "/logs",
-        Role::Support | Role::Admin => "/",
+        Role::Support | Role::Admin => "/support",
     }
 }
 
@@ -54,7 +56,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn logs_pages_are_for_customers_only() {
+    fn logs_pages_are_for_customers_and_the_console_for_staff() {
         for path in ["/logs", "/logs/", "/logs/42"] {
             assert_eq!(
                 page_access(path),
@@ -62,7 +64,13 @@ mod tests {
                 "{path}"
             );
         }
-        for path in ["/", "/signin", "/logsearch", "/healthz"] {
+        for path in ["/support", "/support/accounts/3/logs/9"] {
+            assert_eq!(
+                page_access(path),
+                PageAccess::Roles(&[Role::Support, Role::Admin])
+            );
+        }
+        for path in ["/", "/signin", "/logsearch", "/healthz", "/supportx"] {
             assert_eq!(page_access(path), PageAccess::Public, "{path}");
         }
     }

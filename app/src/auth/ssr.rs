@@ -20,7 +20,9 @@ use crate::{
 };
 
 pub const SESSION_COOKIE: &str = "apilogs_session";
-pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(7);
+/// Longer than a support grant, so a customer who grants access stays signed in to see
+/// it end.
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
 
 /// Sign-in failures within this window count towards a refusal.
 pub const FAILURE_WINDOW: TimeDelta = TimeDelta::minutes(15);
@@ -193,7 +195,8 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     Ok(session_user(&state.store, &token, state.clock.now()).await?)
 }
 
-fn refuse(error: AppError) -> AppError {
+/// `error`, with its status code set on the response.
+pub fn refuse(error: AppError) -> AppError {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(error.status());
     }

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{with_pool, Store, StoreError};
+use crate::logs::{LogEntry, LogPage, LogRow, PageFrom};
 
 /// One recorded API call, as it is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +71,80 @@ impl Store {
                 .bind(account_id)
                 .fetch_one(pool)
                 .await?
+        }))
+    }
+}
+
+const ROW_COLUMNS: &str =
+    "id, occurred_at, method, endpoint, status, duration_ms, credits, request_id";
+
+impl Store {
+    /// One page of an account's calls, newest first, by keyset on (time, id): stable
+    /// however many calls share a timestamp, and as fast deep in the list as at its top.
+    pub async fn log_page(
+        &self,
+        account_id: i64,
+        from: PageFrom,
+        size: usize,
+    ) -> Result<LogPage, StoreError> {
+        let limit = size as i64 + 1; // one more than shown: is there another page?
+        let mut rows: Vec<LogRow> = with_pool!(self, pool => {
+            let query = match from {
+                PageFrom::Newest => format!(
+                    "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = $1 \
+                     ORDER BY occurred_at DESC, id DESC LIMIT $2"
+                ),
+                PageFrom::Older(_) => format!(
+                    "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = $1 \
+                     AND (occurred_at, id) < ($3, $4) ORDER BY occurred_at DESC, id DESC LIMIT $2"
+                ),
+                PageFrom::Newer(_) => format!(
+                    "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = $1 \
+                     AND (occurred_at, id) > ($3, $4) ORDER BY occurred_at ASC, id ASC LIMIT $2"
+                ),
+            };
+            let mut query = sqlx::query_as(&query).bind(account_id).bind(limit);
+            if let PageFrom::Older(cursor) | PageFrom::Newer(cursor) = from {
+                query = query.bind(cursor.at).bind(cursor.id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let more = rows.len() > size;
+        rows.truncate(size);
+        if matches!(from, PageFrom::Newer(_)) {
+            rows.reverse();
+        }
+        let (first, last) = (
+            rows.first().map(LogRow::cursor),
+            rows.last().map(LogRow::cursor),
+        );
+        let (newer, older) = match from {
+            PageFrom::Newest => (None, last.filter(|_| more)),
+            PageFrom::Older(_) => (first, last.filter(|_| more)),
+            PageFrom::Newer(_) => (first.filter(|_| more), last),
+        };
+        Ok(LogPage { rows, newer, older })
+    }
+
+    /// One call of the account, with everything recorded about it.
+    pub async fn log_entry(
+        &self,
+        account_id: i64,
+        id: i64,
+    ) -> Result<Option<LogEntry>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT e.id, e.account_id, k.prefix AS api_key_prefix, e.occurred_at, \
+                 e.request_id, e.method, e.endpoint, e.query, e.status, e.duration_ms, e.credits, \
+                 e.request_headers, e.request_body, e.response_body, e.error_message, \
+                 e.client_ip, e.user_agent \
+                 FROM log_entries e LEFT JOIN api_keys k ON k.id = e.api_key_id \
+                 WHERE e.account_id = $1 AND e.id = $2",
+            )
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
         }))
     }
 }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod api_keys;
+mod grants;
 mod log_entries;
 mod sessions;
 #[cfg(feature = "testing")]
@@ -21,18 +22,20 @@ use sqlx::{
     PgPool, SqlitePool,
 };
 
-pub use accounts::Account;
+pub use accounts::{Account, ListedAccount};
 pub use api_keys::{ApiKey, NewApiKey};
+pub use grants::{GrantChange, NewAccessEvent, RevokeChange};
 pub use log_entries::NewLogEntry;
 pub use users::{normalize_email, Credentials, NewUser};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("invalid database URL {url:?}: {source}")]
+    // The causes are `source`s, not in the messages: `{:#}` prints the chain once.
+    #[error("invalid database URL {url:?}")]
     InvalidUrl { url: String, source: sqlx::Error },
-    #[error("cannot connect to the database: {0}")]
+    #[error("cannot connect to the database")]
     Connect(#[source] sqlx::Error),
-    #[error("database migration failed: {0}")]
+    #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A uniqueness rule refused the write, e.g. an email already in use.
     #[error("{0}")]

@@ -134,3 +134,19 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Forgets sign-in failures from before `before`: they no longer count.
+    pub async fn delete_sign_in_failures_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= $1")
+                .bind(before)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
+    }
+}

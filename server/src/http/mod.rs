@@ -2,10 +2,11 @@
 //! page guard, static files and the health check.
 
 mod auth;
+mod test_clock;
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use app::{shell, state::AppState, store::Store, App};
+use app::{clock::OffsetClock, shell, state::AppState, store::Store, App};
 use axum::{
     extract::State,
     http::StatusCode,
@@ -48,10 +49,17 @@ async fn healthz(State(store): State<Store>) -> (StatusCode, &'static str) {
     }
 }
 
-pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(
+    state: AppState,
+    addr: SocketAddr,
+    test_clock: Option<Arc<OffsetClock>>,
+) -> anyhow::Result<()> {
     let backend = state.store.backend();
     let store = state.store.clone();
-    let app = router(state);
+    let mut app = router(state);
+    if let Some(clock) = test_clock {
+        app = app.merge(test_clock::router(clock));
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(
         "apilogs is listening on http://{} ({backend} database)",

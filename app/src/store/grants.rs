@@ -1,0 +1,222 @@
+//! Support-access grants and the audit trail of access events.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use super::{with_pool, Store, StoreError};
+use crate::support_access::{in_force, AccessAction, AccessEvent, Grant};
+
+const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expires_at, \
+     revoked_at, revoked_by FROM support_grants WHERE account_id = $1 ORDER BY id DESC LIMIT 1";
+
+const INSERT_EVENT: &str = "INSERT INTO access_events \
+     (occurred_at, actor_id, account_id, action, log_entry_id, grant_id) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// What granting did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GrantChange {
+    Granted(Grant),
+    /// A grant was in force already; nothing changed.
+    AlreadyInForce(Grant),
+}
+
+/// What revoking did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevokeChange {
+    Revoked(Grant),
+    /// No grant was in force; nothing changed.
+    NothingInForce,
+}
+
+/// An access event about to be recorded.
+pub struct NewAccessEvent {
+    pub actor_id: Option<i64>,
+    pub account_id: i64,
+    pub action: AccessAction,
+    pub log_entry_id: Option<i64>,
+    pub grant_id: Option<i64>,
+}
+
+/// A transaction that holds the account's grants still until it ends, so that two
+/// grants (or a grant and a revoke) at once are applied one after the other.
+trait AccountLock {
+    type Db: sqlx::Database;
+    async fn lock_account(
+        &self,
+        account_id: i64,
+    ) -> Result<Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl AccountLock for SqlitePool {
+    type Db = Sqlite;
+    async fn lock_account(&self, _: i64) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        // SQLite has one writer: taking the write lock up front serialises us.
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl AccountLock for PgPool {
+    type Db = Postgres;
+    async fn lock_account(
+        &self,
+        account_id: i64,
+    ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
+impl Store {
+    /// The account's most recent grant, in force or not. Grants never overlap, so
+    /// this one alone says whether support may read the account now.
+    pub async fn latest_grant(&self, account_id: i64) -> Result<Option<Grant>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Grants support access to `account_id` until `expires_at`, unless a grant is in
+    /// force already. Records the grant as an access event by `by`.
+    pub async fn grant_access(
+        &self,
+        account_id: i64,
+        by: i64,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<GrantChange, StoreError> {
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.lock_account(account_id).await?;
+            let latest: Option<Grant> =
+                sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
+            match latest {
+                Some(grant) if in_force(&grant, now) => GrantChange::AlreadyInForce(grant),
+                _ => {
+                    let grant: Grant = sqlx::query_as(
+                        "INSERT INTO support_grants (account_id, granted_by, granted_at, expires_at) \
+                         VALUES ($1, $2, $3, $4) RETURNING id, account_id, granted_by, granted_at, \
+                         expires_at, revoked_at, revoked_by",
+                    )
+                    .bind(account_id)
+                    .bind(by)
+                    .bind(now)
+                    .bind(expires_at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query(INSERT_EVENT)
+                        .bind(now)
+                        .bind(Some(by))
+                        .bind(account_id)
+                        .bind(AccessAction::Grant.as_str())
+                        .bind(None::<i64>)
+                        .bind(Some(grant.id))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    GrantChange::Granted(grant)
+                }
+            }
+        }))
+    }
+
+    /// Ends the grant in force on `account_id` now, recording it as an access event.
+    pub async fn revoke_access(
+        &self,
+        account_id: i64,
+        by: i64,
+        now: DateTime<Utc>,
+    ) -> Result<RevokeChange, StoreError> {
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.lock_account(account_id).await?;
+            let latest: Option<Grant> =
+                sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
+            match latest {
+                Some(grant) if in_force(&grant, now) => {
+                    let revoked: Grant = sqlx::query_as(
+                        "UPDATE support_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 \
+                         RETURNING id, account_id, granted_by, granted_at, expires_at, \
+                         revoked_at, revoked_by",
+                    )
+                    .bind(now)
+                    .bind(by)
+                    .bind(grant.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query(INSERT_EVENT)
+                        .bind(now)
+                        .bind(Some(by))
+                        .bind(account_id)
+                        .bind(AccessAction::Revoke.as_str())
+                        .bind(None::<i64>)
+                        .bind(Some(grant.id))
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    RevokeChange::Revoked(revoked)
+                }
+                _ => RevokeChange::NothingInForce,
+            }
+        }))
+    }
+
+    /// Records, once each, the expiry of every grant that ran out by `now`, dated at
+    /// the instant it expired. Safe to run from several instances at once.
+    pub async fn record_expiries(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO access_events (occurred_at, actor_id, account_id, action, grant_id) \
+                 SELECT g.expires_at, NULL, g.account_id, 'expire', g.id FROM support_grants g \
+                 WHERE g.revoked_at IS NULL AND g.expires_at <= $1 AND NOT EXISTS \
+                 (SELECT 1 FROM access_events e WHERE e.grant_id = g.id AND e.action = 'expire') \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }))
+    }
+
+    pub async fn record_access_event(
+        &self,
+        event: NewAccessEvent,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query(INSERT_EVENT)
+                .bind(now)
+                .bind(event.actor_id)
+                .bind(event.account_id)
+                .bind(event.action.as_str())
+                .bind(event.log_entry_id)
+                .bind(event.grant_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The account's audit trail, newest first.
+    pub async fn access_events(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AccessEvent>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT e.id, e.occurred_at, e.actor_id, u.email AS actor_email, e.account_id, \
+                 e.action, e.log_entry_id, e.grant_id FROM access_events e \
+                 LEFT JOIN users u ON u.id = e.actor_id \
+                 WHERE e.account_id = $1 ORDER BY e.occurred_at DESC, e.id DESC LIMIT $2",
+            )
+            .bind(account_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}

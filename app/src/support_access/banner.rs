@@ -1,0 +1,227 @@
+//! The customer's side: right above their logs table, the link that grants access,
+//! or the banner that says until when it is granted, with a live countdown and a link
+//! that revokes it. Without JavaScript both links lead to confirmation pages.
+
+use chrono::{DateTime, Utc};
+use leptos::{ev, prelude::*};
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use super::{
+    countdown_text, support_access_status, AccessStatus, Grant, GrantAccess, RevokeAccess,
+    GRANT_DURATION, GRANT_LINK_TEXT,
+};
+use crate::{
+    error::AppError,
+    time::{local_text, LocalTime},
+};
+
+pub const GRANTED_TEXT: &str = "Access to your API Logs is granted to Customer Support until ";
+const REVOKE_LINK_TEXT: &str = "Revoke Customer Support's access now";
+const REVOKE_QUESTION: &str = "Revoke Customer Support's access to your API Logs now? They \
+                               will lose it at once.";
+
+fn grant_question(until: DateTime<Utc>) -> String {
+    format!(
+        "Grant Customer Support access to your API Logs details, including the input and \
+         output params of every call, for 2 weeks: until {}?\n\nYou can revoke it at any time.",
+        local_text(until)
+    )
+}
+
+/// Asks `question` in a `window.confirm` pop-up.
+fn confirmed(question: &str) -> bool {
+    window().confirm_with_message(question).unwrap_or(false)
+}
+
+/// Runs `tick` every `millis` while the calling component lives (in the browser).
+fn every(millis: u32, tick: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        let interval = gloo_timers::callback::Interval::new(millis, tick);
+        let interval = send_wrapper::SendWrapper::new(interval);
+        on_cleanup(move || drop(interval));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (millis, tick);
+}
+
+#[component]
+pub fn GrantBanner() -> impl IntoView {
+    let grant = ServerAction::<GrantAccess>::new();
+    let revoke = ServerAction::<RevokeAccess>::new();
+    let refresh = RwSignal::new(0_u64);
+    let status = Resource::new(
+        move || (grant.version().get(), revoke.version().get(), refresh.get()),
+        |_| support_access_status(),
+    );
+    // A grant can also end elsewhere: revoked from another tab, or past its expiry by
+    // the server's clock. Ask again every ten seconds.
+    Effect::new(move |_| every(10_000, move || refresh.update(|n| *n += 1)));
+
+    view! {
+        <section class="support-access" aria-label="Customer Support access">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(AccessStatus { grant: Some(granted), now }) => {
+                            view! { <Granted granted now revoke refresh /> }.into_any()
+                        }
+                        Ok(AccessStatus { grant: None, .. }) => {
+                            view! { <GrantLink grant /> }.into_any()
+                        }
+                        Err(AppError::Unauthenticated) => {
+                            view! { <Redirect path="/signin?notice=session&next=%2Flogs" /> }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn GrantLink(grant: ServerAction<GrantAccess>) -> impl IntoView {
+    let on_click = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        if confirmed(&grant_question(Utc::now() + GRANT_DURATION)) {
+            grant.dispatch(GrantAccess {});
+        }
+    };
+    view! {
+        <p class="grant-link">
+            <a href="/logs/grant" on:click=on_click>
+                {GRANT_LINK_TEXT}
+            </a>
+        </p>
+    }
+}
+
+#[component]
+fn Granted(
+    granted: Grant,
+    /// The server's clock when the status was read.
+    now: DateTime<Utc>,
+    revoke: ServerAction<RevokeAccess>,
+    refresh: RwSignal<u64>,
+) -> impl IntoView {
+    let expires_at = granted.expires_at;
+    // The server's time, carried forward by the browser's clock, so the countdown
+    // reaches zero when the server ends the grant, whatever the browser's clock says.
+    let server_now = RwSignal::new(now);
+    Effect::new(move |_| {
+        let skew = now - Utc::now();
+        every(1_000, move || server_now.set(Utc::now() + skew));
+    });
+    // At zero, ask the server: it answers that no grant is in force, and the link returns.
+    let ended = Memo::new(move |_| server_now.get() >= expires_at);
+    Effect::new(move |_| {
+        if ended.get() {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    let on_revoke = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        if confirmed(REVOKE_QUESTION) {
+            revoke.dispatch(RevokeAccess {});
+        }
+    };
+
+    view! {
+        <div class="grant-banner" role="status">
+            <p class="granted-until">
+                {GRANTED_TEXT} <LocalTime at=expires_at /> <span class="countdown">
+                    {move || format!("{} left", countdown_text(expires_at - server_now.get()))}
+                </span>
+            </p>
+            <p>
+                <a href="/logs/revoke" class="revoke-link" on:click=on_revoke>
+                    {REVOKE_LINK_TEXT}
+                </a>
+            </p>
+        </div>
+    }
+}
+
+/// Without JavaScript, the grant and revoke links lead here: the same question as the
+/// pop-up, with an OK button (a plain form post) and a way back.
+#[component]
+pub fn GrantConfirmPage() -> impl IntoView {
+    let grant = ServerAction::<GrantAccess>::new();
+    let status = Resource::new(move || grant.version().get(), |_| support_access_status());
+    view! {
+        <Title text="Grant access to Customer Support" />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(AccessStatus { grant: Some(_), .. }) => {
+                        view! { <Redirect path="/logs" /> }.into_any()
+                    }
+                    Ok(AccessStatus { grant: None, now }) => {
+                        view! {
+                            <section class="confirm-card">
+                                <h1>"Grant access to Customer Support"</h1>
+                                <p>{grant_question(now + GRANT_DURATION)}</p>
+                                <ActionForm action=grant>
+                                    <button type="submit" class="button">
+                                        "OK"
+                                    </button>
+                                    " "
+                                    <a href="/logs">"Cancel"</a>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn RevokeConfirmPage() -> impl IntoView {
+    let revoke = ServerAction::<RevokeAccess>::new();
+    let status = Resource::new(move || revoke.version().get(), |_| support_access_status());
+    view! {
+        <Title text="Revoke Customer Support's access" />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(AccessStatus { grant: None, .. }) => {
+                        view! { <Redirect path="/logs" /> }.into_any()
+                    }
+                    Ok(AccessStatus { grant: Some(_), .. }) => {
+                        view! {
+                            <section class="confirm-card">
+                                <h1>"Revoke Customer Support's access"</h1>
+                                <p>{REVOKE_QUESTION}</p>
+                                <ActionForm action=revoke>
+                                    <button type="submit" class="button">
+                                        "OK"
+                                    </button>
+                                    " "
+                                    <a href="/logs">"Cancel"</a>
+                                </ActionForm>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => {
+                        view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}

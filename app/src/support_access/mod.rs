@@ -1,0 +1,196 @@
+//! Support access: a customer grants Customer Support read access to their API Logs
+//! for exactly two weeks, can revoke it at once, and it ends by itself. The server
+//! decides everything with [`in_force`].
+
+mod banner;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use banner::{GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT};
+
+use crate::error::AppError;
+
+/// How long a grant lasts: exactly 14 days (1,209,600 s).
+pub const GRANT_DURATION: TimeDelta = TimeDelta::seconds(1_209_600);
+
+pub const GRANT_LINK_TEXT: &str = "Click here to grant access to your API Logs details (input and \
+                                   output params) to the Customer Support for 2 weeks";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Grant {
+    pub id: i64,
+    pub account_id: i64,
+    pub granted_by: i64,
+    pub granted_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<i64>,
+}
+
+/// The one rule: a grant lets support read an account's logs while it is not revoked
+/// and `now` is before its expiry. Every server function that returns log data, and
+/// every status shown, goes through this.
+pub fn in_force(grant: &Grant, now: DateTime<Utc>) -> bool {
+    grant.revoked_at.is_none() && now < grant.expires_at
+}
+
+/// What an access event records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessAction {
+    /// The customer granted support access.
+    Grant,
+    /// The customer revoked it.
+    Revoke,
+    /// It reached its expiry (recorded by the system).
+    Expire,
+    /// A support agent opened the account's logs.
+    ViewLogs,
+    /// A support agent opened one call's detail.
+    ViewEntry,
+}
+
+impl AccessAction {
+    pub const ALL: [AccessAction; 5] = [
+        AccessAction::Grant,
+        AccessAction::Revoke,
+        AccessAction::Expire,
+        AccessAction::ViewLogs,
+        AccessAction::ViewEntry,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessAction::Grant => "grant",
+            AccessAction::Revoke => "revoke",
+            AccessAction::Expire => "expire",
+            AccessAction::ViewLogs => "view_logs",
+            AccessAction::ViewEntry => "view_entry",
+        }
+    }
+}
+
+impl TryFrom<String> for AccessAction {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        AccessAction::ALL
+            .into_iter()
+            .find(|action| action.as_str() == value)
+            .ok_or_else(|| format!("unknown access action {value:?}"))
+    }
+}
+
+/// One entry of the audit trail: who did what to which account or call, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AccessEvent {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    /// `None` for the system (an expiry).
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub account_id: i64,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub action: AccessAction,
+    pub log_entry_id: Option<i64>,
+    pub grant_id: Option<i64>,
+}
+
+/// An account's support access as the customer's page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessStatus {
+    /// The grant in force, if any.
+    pub grant: Option<Grant>,
+    /// The server's clock when this was read, so the page counts down in server time.
+    pub now: DateTime<Utc>,
+}
+
+/// The signed-in customer's support access.
+#[server(endpoint = "support_access/status")]
+pub async fn support_access_status() -> Result<AccessStatus, AppError> {
+    ssr::status_for_customer().await
+}
+
+/// Grants Customer Support access to the signed-in customer's logs for two weeks.
+/// While a grant is in force this changes nothing and returns that grant.
+#[server(endpoint = "support_access/grant")]
+pub async fn grant_access() -> Result<AccessStatus, AppError> {
+    ssr::grant().await
+}
+
+/// Ends the signed-in customer's grant now. Without a grant in force it does nothing.
+#[server(endpoint = "support_access/revoke")]
+pub async fn revoke_access() -> Result<AccessStatus, AppError> {
+    ssr::revoke().await
+}
+
+/// Days, hours, minutes and seconds left, e.g. `13d 23h 59m 58s`; zero when past.
+pub fn countdown_text(left: TimeDelta) -> String {
+    let total = left.num_seconds().max(0);
+    let (days, hours) = (total / 86_400, total % 86_400 / 3_600);
+    let (minutes, seconds) = (total % 3_600 / 60, total % 60);
+    format!("{days}d {hours:02}h {minutes:02}m {seconds:02}s")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn grant(granted_at: DateTime<Utc>) -> Grant {
+        Grant {
+            id: 1,
+            account_id: 7,
+            granted_by: 3,
+            granted_at,
+            expires_at: granted_at + GRANT_DURATION,
+            revoked_at: None,
+            revoked_by: None,
+        }
+    }
+
+    #[test]
+    fn a_grant_is_in_force_until_the_second_it_expires() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+        let grant = grant(at);
+        assert_eq!(
+            grant.expires_at,
+            Utc.with_ymd_and_hms(2026, 12, 10, 9, 0, 0).unwrap()
+        );
+        let second = TimeDelta::seconds(1);
+        assert!(in_force(&grant, at));
+        assert!(in_force(&grant, grant.expires_at - second));
+        assert!(!in_force(&grant, grant.expires_at));
+        assert!(!in_force(&grant, grant.expires_at + second));
+    }
+
+    #[test]
+    fn a_revoked_grant_is_not_in_force() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+        let revoked = Grant {
+            revoked_at: Some(at),
+            revoked_by: Some(3),
+            ..grant(at)
+        };
+        assert!(!in_force(&revoked, at));
+        assert!(!in_force(&revoked, at - TimeDelta::days(1)));
+    }
+
+    #[test]
+    fn the_countdown_reads_days_hours_minutes_seconds() {
+        assert_eq!(countdown_text(GRANT_DURATION), "14d 00h 00m 00s");
+        assert_eq!(
+            countdown_text(GRANT_DURATION - TimeDelta::seconds(1)),
+            "13d 23h 59m 59s"
+        );
+        assert_eq!(countdown_text(TimeDelta::seconds(61)), "0d 00h 01m 01s");
+        assert_eq!(countdown_text(TimeDelta::seconds(-5)), "0d 00h 00m 00s");
+    }
+}

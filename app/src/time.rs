@@ -1,0 +1,36 @@
+//! Times as people read them: in their own time zone.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use leptos::prelude::*;
+
+pub fn utc_text(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `at` in the browser's time zone, e.g. `2026-12-10 04:00:00 UTC-05:00`. (On the
+/// server, which does not know the viewer's zone, UTC.)
+pub fn local_text(at: DateTime<Utc>) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        at.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S UTC%:z")
+            .to_string()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        utc_text(at)
+    }
+}
+
+/// A `<time>` that the server renders in UTC and the browser, once hydrated, in the
+/// viewer's own time zone.
+#[component]
+pub fn LocalTime(at: DateTime<Utc>) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <time datetime=at.to_rfc3339_opts(SecondsFormat::Secs, true) title=utc_text(at)>
+            {move || if hydrated.get() { local_text(at) } else { utc_text(at) }}
+        </time>
+    }
+}
