@@ -15,8 +15,7 @@ pub trait Clock: Send + Sync + fmt::Debug {
 /// Microseconds are what PostgreSQL keeps: a time read back equals the time written,
 /// on both back-ends.
 fn to_micros(time: DateTime<Utc>) -> DateTime<Utc> {
-    time.duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or(time)
+    time.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(time)
 }
 
 /// The real clock.
@@ -39,10 +38,7 @@ impl ManualClock {
     }
 
     pub fn set(&self, time: DateTime<Utc>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = to_micros(time);
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = to_micros(time);
     }
 
     pub fn advance(&self, by: TimeDelta) {
@@ -53,10 +49,7 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -70,8 +63,7 @@ pub struct OffsetClock {
 impl OffsetClock {
     pub fn advance(&self, by: TimeDelta) {
         let micros = by.num_microseconds().unwrap_or(i64::MAX);
-        self.offset_micros
-            .fetch_add(micros, std::sync::atomic::Ordering::SeqCst);
+        self.offset_micros.fetch_add(micros, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -56,9 +56,8 @@ pub fn requested_theme() -> Theme {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        let attribute = document()
-            .document_element()
-            .and_then(|root| root.get_attribute("data-theme"));
+        let attribute =
+            document().document_element().and_then(|root| root.get_attribute("data-theme"));
         match attribute.as_deref() {
             Some("dark") => Theme::Dark,
             _ => Theme::Light,
@@ -106,11 +105,8 @@ fn remember(theme: Theme) {
         // Setting an attribute on the document element cannot fail.
         let _ = root.set_attribute("data-theme", theme.as_str());
     }
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        Theme::COOKIE,
-        theme.as_str()
-    );
+    let cookie =
+        format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", Theme::COOKIE, theme.as_str());
     if let Ok(html) = document.dyn_into::<web_sys::HtmlDocument>() {
         let _ = html.set_cookie(&cookie);
     }
@@ -122,10 +118,7 @@ mod tests {
 
     #[test]
     fn reads_the_theme_cookie_among_others() {
-        assert_eq!(
-            Theme::from_cookie_header("a=1; theme=dark; b=2"),
-            Theme::Dark
-        );
+        assert_eq!(Theme::from_cookie_header("a=1; theme=dark; b=2"), Theme::Dark);
         assert_eq!(Theme::from_cookie_header("theme=light"), Theme::Light);
         assert_eq!(Theme::from_cookie_header("xtheme=dark"), Theme::Light);
         assert_eq!(Theme::from_cookie_header("theme=purple"), Theme::Light);

@@ -12,9 +12,7 @@ pub fn utc_text(at: DateTime<Utc>) -> String {
 pub fn local_text(at: DateTime<Utc>) -> String {
     #[cfg(feature = "hydrate")]
     {
-        at.with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M:%S UTC%:z")
-            .to_string()
+        at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S UTC%:z").to_string()
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -5,8 +5,10 @@ use app::{
         ssr::{self as auth, SignInError, FAILURE_WINDOW, MAX_FAILURES_PER_EMAIL},
         Role,
     },
-    store::{NewApiKey, NewLogEntry, NewUser, Store, StoreError},
+    logs::{LogRow, PageFrom},
+    store::{GrantChange, NewApiKey, NewLogEntry, NewUser, RevokeChange, Store, StoreError},
     store_conformance_tests,
+    support_access::{in_force, AccessAction, GRANT_DURATION},
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -21,6 +23,13 @@ store_conformance_tests!(
     sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes,
     sign_in_is_refused_after_repeated_failures_for_a_while,
     log_entries_are_written_all_or_nothing,
+    pages_visit_every_call_once_even_with_equal_times,
+    a_call_is_found_only_in_its_own_account,
+    granting_twice_keeps_the_grant_in_force,
+    concurrent_grants_leave_exactly_one_in_force,
+    revoking_ends_the_grant_and_is_a_no_op_without_one,
+    expiries_are_recorded_once_at_the_instant_they_happen,
+    the_console_finds_accounts_by_name_or_email,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -28,17 +37,10 @@ fn t0() -> DateTime<Utc> {
 }
 
 async fn customer(store: &Store, email: &str, password: &str) -> (i64, i64) {
-    let account = store
-        .create_account(&format!("Account of {email}"), t0())
-        .await
-        .unwrap();
+    let account = store.create_account(&format!("Account of {email}"), t0()).await.unwrap();
     let hash = auth::hash_password(password).unwrap();
-    let new = NewUser {
-        email,
-        password_hash: &hash,
-        role: Role::Customer,
-        account_id: Some(account.id),
-    };
+    let new =
+        NewUser { email, password_hash: &hash, role: Role::Customer, account_id: Some(account.id) };
     let user = store.create_user(new, t0()).await.unwrap();
     (account.id, user.id)
 }
@@ -54,10 +56,7 @@ async fn accounts_have_unique_names(store: &Store) {
     assert_eq!(store.account_by_name(" Acme ").await.unwrap(), Some(acme));
     let again = store.create_account("Acme", t0()).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
-    assert!(matches!(
-        store.create_account("  ", t0()).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(store.create_account("  ", t0()).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.account(9_999).await.unwrap(), None);
 }
 
@@ -68,11 +67,7 @@ async fn users_have_unique_case_insensitive_emails(store: &Store) {
     assert_eq!(user.account_id, Some(account_id));
     assert_eq!(user.role, Role::Customer);
 
-    let found = store
-        .credentials_by_email("ALICE@acme.example")
-        .await
-        .unwrap()
-        .unwrap();
+    let found = store.credentials_by_email("ALICE@acme.example").await.unwrap().unwrap();
     assert_eq!(found.user, user);
     assert!(found.password_hash.starts_with("$argon2"));
 
@@ -83,14 +78,8 @@ async fn users_have_unique_case_insensitive_emails(store: &Store) {
         account_id: Some(account_id),
     };
     let refused = store.create_user(duplicate, t0()).await;
-    assert!(
-        matches!(refused, Err(StoreError::Conflict(_))),
-        "{refused:?}"
-    );
-    assert_eq!(
-        store.user_emails().await.unwrap(),
-        vec!["alice@acme.example"]
-    );
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    assert_eq!(store.user_emails().await.unwrap(), vec!["alice@acme.example"]);
 }
 
 async fn customers_need_an_account_and_staff_none(store: &Store) {
@@ -101,41 +90,24 @@ async fn customers_need_an_account_and_staff_none(store: &Store) {
         (Role::Admin, Some(account.id)),
     ];
     for (role, account_id) in cases {
-        let new = NewUser {
-            email: "x@y.example",
-            password_hash: "x",
-            role,
-            account_id,
-        };
+        let new = NewUser { email: "x@y.example", password_hash: "x", role, account_id };
         let refused = store.create_user(new, t0()).await;
-        assert!(
-            matches!(refused, Err(StoreError::Conflict(_))),
-            "{role}: {refused:?}"
-        );
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{role}: {refused:?}");
     }
-    assert!(
-        store.user_emails().await.unwrap().is_empty(),
-        "nothing was written"
-    );
+    assert!(store.user_emails().await.unwrap().is_empty(), "nothing was written");
     let agent = NewUser {
         email: "sam@support.example",
         password_hash: "x",
         role: Role::Support,
         account_id: None,
     };
-    assert_eq!(
-        store.create_user(agent, t0()).await.unwrap().role,
-        Role::Support
-    );
+    assert_eq!(store.create_user(agent, t0()).await.unwrap().role, Role::Support);
 }
 
 async fn times_round_trip_exactly(store: &Store) {
     let account = store.create_account("Acme", t0()).await.unwrap();
     assert_eq!(account.created_at, t0());
-    assert_eq!(
-        store.account(account.id).await.unwrap().unwrap().created_at,
-        t0()
-    );
+    assert_eq!(store.account(account.id).await.unwrap().unwrap().created_at, t0());
 }
 
 async fn sessions_end_at_their_expiry(store: &Store) {
@@ -148,21 +120,10 @@ async fn sessions_end_at_their_expiry(store: &Store) {
     let last = session.expires_at - TimeDelta::microseconds(1);
     assert_eq!(at(last).await.unwrap().map(|u| u.id), Some(user_id));
     assert_eq!(at(session.expires_at).await.unwrap(), None);
-    assert_eq!(
-        auth::session_user(store, "not-a-token", t0())
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(auth::session_user(store, "not-a-token", t0()).await.unwrap(), None);
 
     assert_eq!(store.delete_expired_sessions(last).await.unwrap(), 0);
-    assert_eq!(
-        store
-            .delete_expired_sessions(session.expires_at)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(store.delete_expired_sessions(session.expires_at).await.unwrap(), 1);
 }
 
 async fn signing_out_ends_only_that_session(store: &Store) {
@@ -171,16 +132,8 @@ async fn signing_out_ends_only_that_session(store: &Store) {
     let phone = auth::start_session(store, user_id, t0()).await.unwrap();
     assert_ne!(laptop.token, phone.token);
     auth::end_session(store, &laptop.token).await.unwrap();
-    assert_eq!(
-        auth::session_user(store, &laptop.token, t0())
-            .await
-            .unwrap(),
-        None
-    );
-    assert!(auth::session_user(store, &phone.token, t0())
-        .await
-        .unwrap()
-        .is_some());
+    assert_eq!(auth::session_user(store, &laptop.token, t0()).await.unwrap(), None);
+    assert!(auth::session_user(store, &phone.token, t0()).await.unwrap().is_some());
 }
 
 async fn sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes(store: &Store) {
@@ -196,12 +149,7 @@ async fn sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes(stor
         .map_err(|e| format!("{e:?}"))
         .unwrap();
     assert_eq!(user.id, user_id);
-    assert_eq!(
-        auth::session_user(store, &session.token, t0())
-            .await
-            .unwrap(),
-        Some(user)
-    );
+    assert_eq!(auth::session_user(store, &session.token, t0()).await.unwrap(), Some(user));
 }
 
 async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
@@ -217,20 +165,10 @@ async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
     let now = t0() + TimeDelta::minutes(1);
     let refused = auth::sign_in(store, "alice@acme.example", "long password 1", ip, now).await;
     let reopens = t0() + FAILURE_WINDOW;
-    assert_eq!(
-        refused.err(),
-        Some(SignInError::Throttled {
-            retry_after: reopens - now
-        })
-    );
+    assert_eq!(refused.err(), Some(SignInError::Throttled { retry_after: reopens - now }));
     // Another email from another address is not affected.
-    let other = auth::sign_in(
-        store,
-        "bob@acme.example",
-        "x",
-        Some("192.0.2.8".parse().unwrap()),
-        now,
-    );
+    let other =
+        auth::sign_in(store, "bob@acme.example", "x", Some("192.0.2.8".parse().unwrap()), now);
     assert_eq!(other.await.err(), Some(SignInError::Invalid));
 
     let later = reopens + second;
@@ -243,18 +181,29 @@ async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
 
 async fn log_entries_are_written_all_or_nothing(store: &Store) {
     let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
-    let key = NewApiKey {
-        account_id,
-        name: "Production",
-        prefix: "ak_live_1234",
-        key_hash: "ab",
-    };
+    let key = NewApiKey { account_id, name: "Production", prefix: "ak_live_1234", key_hash: "ab" };
     let key = store.create_api_key(key, t0()).await.unwrap();
     assert_eq!(key.prefix, "ak_live_1234");
     let entry = |i: i64| NewLogEntry {
-        account_id,
         api_key_id: Some(key.id),
-        occurred_at: t0() - TimeDelta::seconds(i),
+        ..call(account_id, t0() - TimeDelta::seconds(i), i)
+    };
+    let entries: Vec<NewLogEntry> = (0..1_234).map(entry).collect();
+    store.insert_log_entries(&entries).await.unwrap();
+    assert_eq!(store.log_entry_count(account_id).await.unwrap(), 1_234);
+
+    // One bad row (an account that does not exist) and the whole batch is refused.
+    let mut bad: Vec<NewLogEntry> = (0..600).map(entry).collect();
+    bad[550].account_id = 9_999;
+    assert!(store.insert_log_entries(&bad).await.is_err());
+    assert_eq!(store.log_entry_count(account_id).await.unwrap(), 1_234);
+}
+
+fn call(account_id: i64, occurred_at: DateTime<Utc>, i: i64) -> NewLogEntry {
+    NewLogEntry {
+        account_id,
+        api_key_id: None,
+        occurred_at,
         request_id: format!("req_{i}"),
         method: "POST".into(),
         endpoint: "/v1/pdf/convert/to/text".into(),
@@ -268,14 +217,173 @@ async fn log_entries_are_written_all_or_nothing(store: &Store) {
         error_message: None,
         client_ip: Some("203.0.113.9".into()),
         user_agent: Some("curl/8.5.0".into()),
-    };
-    let entries: Vec<NewLogEntry> = (0..1_234).map(entry).collect();
-    store.insert_log_entries(&entries).await.unwrap();
-    assert_eq!(store.log_entry_count(account_id).await.unwrap(), 1_234);
+    }
+}
 
-    // One bad row (an account that does not exist) and the whole batch is refused.
-    let mut bad: Vec<NewLogEntry> = (0..600).map(entry).collect();
-    bad[550].account_id = 9_999;
-    assert!(store.insert_log_entries(&bad).await.is_err());
-    assert_eq!(store.log_entry_count(account_id).await.unwrap(), 1_234);
+/// Walks the pages from `from` in one direction, returning every row seen.
+async fn walk(store: &Store, account_id: i64, older: bool) -> Vec<Vec<LogRow>> {
+    let mut pages = Vec::new();
+    let mut from = PageFrom::Newest;
+    loop {
+        let page = store.log_page(account_id, from, 50).await.unwrap();
+        let next = if older { page.older } else { page.newer };
+        pages.push(page.rows);
+        match next {
+            Some(cursor) if older => from = PageFrom::Older(cursor),
+            Some(cursor) => from = PageFrom::Newer(cursor),
+            None => return pages,
+        }
+    }
+}
+
+async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
+    let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (other, _) = customer(store, "bob@globex.example", "long password 1").await;
+    // 237 calls, ten at a time sharing one timestamp, and another account's calls.
+    let calls: Vec<NewLogEntry> =
+        (0..237).map(|i| call(account_id, t0() - TimeDelta::seconds(i / 10), i)).collect();
+    store.insert_log_entries(&calls).await.unwrap();
+    store.insert_log_entries(&[call(other, t0(), 999)]).await.unwrap();
+
+    let pages = walk(store, account_id, true).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![50, 50, 50, 50, 37]);
+    let rows: Vec<&LogRow> = pages.iter().flatten().collect();
+    let mut ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let in_order =
+        rows.windows(2).all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id));
+    assert!(in_order, "newest first, ties by id");
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 237, "every call exactly once");
+    assert!(rows.iter().all(|row| row.request_id != "req_999"), "only this account");
+
+    // And back: from the last page, newer pages retrace the same pages.
+    let last = pages.last().unwrap().last().unwrap().cursor();
+    let mut from = PageFrom::Older(pages[3].last().unwrap().cursor());
+    let mut back = Vec::new();
+    loop {
+        let page = store.log_page(account_id, from, 50).await.unwrap();
+        back.push(page.rows.iter().map(|row| row.id).collect::<Vec<_>>());
+        match page.newer {
+            Some(cursor) => from = PageFrom::Newer(cursor),
+            None => break,
+        }
+    }
+    back.reverse();
+    let forward: Vec<Vec<i64>> =
+        pages.iter().map(|page| page.iter().map(|row| row.id).collect()).collect();
+    assert_eq!(back, forward);
+    let beyond = store.log_page(account_id, PageFrom::Older(last), 50).await.unwrap();
+    assert!(beyond.rows.is_empty() && beyond.older.is_none());
+}
+
+async fn a_call_is_found_only_in_its_own_account(store: &Store) {
+    let (alice, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (bob, _) = customer(store, "bob@globex.example", "long password 1").await;
+    store.insert_log_entries(&[call(alice, t0(), 1)]).await.unwrap();
+    let id = store.log_page(alice, PageFrom::Newest, 50).await.unwrap().rows[0].id;
+    let entry = store.log_entry(alice, id).await.unwrap().unwrap();
+    assert_eq!((entry.request_id.as_str(), entry.occurred_at), ("req_1", t0()));
+    assert_eq!(store.log_entry(bob, id).await.unwrap(), None);
+}
+
+async fn granting_twice_keeps_the_grant_in_force(store: &Store) {
+    let (account, user) = customer(store, "alice@acme.example", "long password 1").await;
+    let expires = t0() + GRANT_DURATION;
+    let GrantChange::Granted(grant) =
+        store.grant_access(account, user, t0(), expires).await.unwrap()
+    else {
+        panic!("a first grant is granted");
+    };
+    assert_eq!((grant.granted_at, grant.expires_at, grant.granted_by), (t0(), expires, user));
+    let later = t0() + TimeDelta::hours(1);
+    let again = store.grant_access(account, user, later, later + GRANT_DURATION).await.unwrap();
+    assert_eq!(again, GrantChange::AlreadyInForce(grant.clone()));
+    assert_eq!(store.latest_grant(account).await.unwrap(), Some(grant));
+    let events = store.access_events(account, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!((events[0].action, events[0].actor_id), (AccessAction::Grant, Some(user)));
+    assert_eq!(events[0].actor_email.as_deref(), Some("alice@acme.example"));
+}
+
+async fn concurrent_grants_leave_exactly_one_in_force(store: &Store) {
+    let (account, user) = customer(store, "alice@acme.example", "long password 1").await;
+    let grant = || store.grant_access(account, user, t0(), t0() + GRANT_DURATION);
+    let results = tokio::join!(grant(), grant(), grant(), grant(), grant(), grant());
+    let results = [results.0, results.1, results.2, results.3, results.4, results.5];
+    let granted = results.iter().filter(|r| matches!(r, Ok(GrantChange::Granted(_)))).count();
+    assert_eq!(granted, 1, "{results:?}");
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    let events = store.access_events(account, 10).await.unwrap();
+    assert_eq!(events.len(), 1, "one grant, one event");
+}
+
+async fn revoking_ends_the_grant_and_is_a_no_op_without_one(store: &Store) {
+    let (account, user) = customer(store, "alice@acme.example", "long password 1").await;
+    assert_eq!(
+        store.revoke_access(account, user, t0()).await.unwrap(),
+        RevokeChange::NothingInForce
+    );
+    store.grant_access(account, user, t0(), t0() + GRANT_DURATION).await.unwrap();
+    let at = t0() + TimeDelta::minutes(5);
+    let RevokeChange::Revoked(revoked) = store.revoke_access(account, user, at).await.unwrap()
+    else {
+        panic!("the grant in force is revoked");
+    };
+    assert_eq!((revoked.revoked_at, revoked.revoked_by), (Some(at), Some(user)));
+    let latest = store.latest_grant(account).await.unwrap().unwrap();
+    assert!(!in_force(&latest, at));
+    assert_eq!(store.revoke_access(account, user, at).await.unwrap(), RevokeChange::NothingInForce);
+    let actions: Vec<AccessAction> =
+        store.access_events(account, 10).await.unwrap().iter().map(|e| e.action).collect();
+    assert_eq!(actions, vec![AccessAction::Revoke, AccessAction::Grant]);
+
+    // A new grant after a revoke is a new grant.
+    let GrantChange::Granted(second) =
+        store.grant_access(account, user, at, at + GRANT_DURATION).await.unwrap()
+    else {
+        panic!("granted again");
+    };
+    assert_ne!(second.id, revoked.id);
+}
+
+async fn expiries_are_recorded_once_at_the_instant_they_happen(store: &Store) {
+    let (account, user) = customer(store, "alice@acme.example", "long password 1").await;
+    let expires = t0() + GRANT_DURATION;
+    store.grant_access(account, user, t0(), expires).await.unwrap();
+    let second = TimeDelta::seconds(1);
+    assert_eq!(store.record_expiries(expires - second).await.unwrap(), 0);
+    assert_eq!(store.record_expiries(expires).await.unwrap(), 1);
+    assert_eq!(store.record_expiries(expires + second).await.unwrap(), 0, "only once");
+    let events = store.access_events(account, 10).await.unwrap();
+    assert_eq!(events[0].action, AccessAction::Expire);
+    assert_eq!((events[0].occurred_at, events[0].actor_id), (expires, None));
+
+    // Once expired, a grant can be given again.
+    let after = expires + second;
+    let again = store.grant_access(account, user, after, after + GRANT_DURATION).await.unwrap();
+    assert!(matches!(again, GrantChange::Granted(_)));
+}
+
+async fn the_console_finds_accounts_by_name_or_email(store: &Store) {
+    let (acme, alice) = customer(store, "alice@acme.example", "long password 1").await;
+    customer(store, "bob@globex.example", "long password 1").await;
+    store.grant_access(acme, alice, t0(), t0() + GRANT_DURATION).await.unwrap();
+    let names = |found: Vec<app::store::ListedAccount>| {
+        found.into_iter().map(|a| a.contact_email.unwrap_or_default()).collect::<Vec<_>>()
+    };
+    let all = store.accounts_for_support("", 100).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let acme_listed = all.iter().find(|a| a.id == acme).unwrap();
+    assert_eq!(acme_listed.latest_grant.as_ref().map(|g| g.granted_by), Some(alice));
+    assert_eq!(
+        names(store.accounts_for_support("GLOBEX", 100).await.unwrap()),
+        ["bob@globex.example"]
+    );
+    assert_eq!(
+        names(store.accounts_for_support("of alice", 100).await.unwrap()),
+        ["alice@acme.example"]
+    );
+    assert!(store.accounts_for_support("%", 100).await.unwrap().is_empty(), "% is literal");
+    assert_eq!(store.accounts_for_support("", 1).await.unwrap().len(), 1);
 }

@@ -6,20 +6,11 @@ use app::auth::Role;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "apilogs",
-    version,
-    about = "API call logs for an API vendor's customers"
-)]
+#[command(name = "apilogs", version, about = "API call logs for an API vendor's customers")]
 pub struct Cli {
     /// `postgres://…` for PostgreSQL; otherwise a SQLite file (`sqlite://path` or a
     /// plain path), created on first use.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://apilogs.db",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://apilogs.db", global = true)]
     pub database_url: String,
 
     /// Log filter, in `tracing` syntax (e.g. `info` or `server=debug,info`).
@@ -50,12 +41,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "APILOGS_ADDR",
-        default_value = "127.0.0.1:3000",
-        global = true
-    )]
+    #[arg(long, env = "APILOGS_ADDR", default_value = "127.0.0.1:3000", global = true)]
     pub addr: SocketAddr,
 
     /// Mark cookies `Secure`: set this when the app is served over HTTPS.

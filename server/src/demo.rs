@@ -11,20 +11,14 @@ use rand::{rngs::StdRng, seq::IndexedRandom, Rng, SeedableRng};
 
 pub const PASSWORD: &str = "apilogs-demo";
 /// (account name, customer email, seed of its calls)
-pub const CUSTOMERS: [(&str, &str, u64); 2] = [
-    ("Acme Documents", "alice@acme.example", 1),
-    ("Globex Legal", "bob@globex.example", 2),
-];
+pub const CUSTOMERS: [(&str, &str, u64); 2] =
+    [("Acme Documents", "alice@acme.example", 1), ("Globex Legal", "bob@globex.example", 2)];
 pub const SUPPORT_EMAIL: &str = "sam@support.apilogs.example";
 pub const CALLS_PER_ACCOUNT: usize = 5_000;
 const DAYS: i64 = 60;
 
 fn demo_emails() -> Vec<&'static str> {
-    CUSTOMERS
-        .iter()
-        .map(|c| c.1)
-        .chain([SUPPORT_EMAIL])
-        .collect()
+    CUSTOMERS.iter().map(|c| c.1).chain([SUPPORT_EMAIL]).collect()
 }
 
 /// `apilogs demo`: loads the demo, or refuses on a database with other users.
@@ -71,9 +65,7 @@ fn print_credentials() {
 async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
     let password_hash = hash_password(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
     for (name, email, seed) in CUSTOMERS {
-        let account = store
-            .create_account(name, now - TimeDelta::days(DAYS + 30))
-            .await?;
+        let account = store.create_account(name, now - TimeDelta::days(DAYS + 30)).await?;
         let new_user = NewUser {
             email,
             password_hash: &password_hash,
@@ -91,12 +83,7 @@ async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
                 prefix: &key[..12],
                 key_hash: &sha256_hex(&key),
             };
-            keys.push(
-                store
-                    .create_api_key(new_key, now - TimeDelta::days(DAYS))
-                    .await?
-                    .id,
-            );
+            keys.push(store.create_api_key(new_key, now - TimeDelta::days(DAYS)).await?.id);
         }
         let calls = calls(account.id, &keys, now, CALLS_PER_ACCOUNT, seed);
         store.insert_log_entries(&calls).await?;
@@ -252,10 +239,7 @@ mod tests {
             assert_eq!(call.status == 200, call.error_message.is_none());
             assert!(call.status == 200 || call.credits == 0);
             assert!(call.request_id.starts_with("req_"));
-            assert!(
-                !call.request_headers.contains("ak_live_"),
-                "no API key in the logs"
-            );
+            assert!(!call.request_headers.contains("ak_live_"), "no API key in the logs");
         }
     }
 }

@@ -26,9 +26,7 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>) {
                 if let Err(error) = store.delete_expired_sessions(now).await {
                     tracing::warn!(%error, "could not remove expired sessions");
                 }
-                if let Err(error) = store
-                    .delete_sign_in_failures_before(now - FAILURE_WINDOW)
-                    .await
+                if let Err(error) = store.delete_sign_in_failures_before(now - FAILURE_WINDOW).await
                 {
                     tracing::warn!(%error, "could not remove old sign-in failures");
                 }

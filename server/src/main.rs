@@ -21,9 +21,7 @@ use crate::cli::{Cli, Command, UserCommand};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new(&cli.log))
-        .init();
+    tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&cli.log)).init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -44,10 +42,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
             leptos_options.site_addr = cli.serve.addr;
-            let test_clock = cli
-                .serve
-                .test_clock
-                .then(|| Arc::new(OffsetClock::default()));
+            let test_clock = cli.serve.test_clock.then(|| Arc::new(OffsetClock::default()));
             let clock: Arc<dyn Clock> = match &test_clock {
                 Some(test_clock) => {
                     eprintln!(
@@ -58,23 +53,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => clock,
             };
             jobs::spawn(store.clone(), clock.clone());
-            let state = AppState {
-                leptos_options,
-                store,
-                clock,
-                secure_cookies: cli.serve.secure_cookies,
-            };
+            let state =
+                AppState { leptos_options, store, clock, secure_cookies: cli.serve.secure_cookies };
             http::serve(state, cli.serve.addr, test_clock).await
         }
         Command::Migrate => {
             println!("The {} database is up to date.", store.backend());
             Ok(())
         }
-        Command::User(UserCommand::Add {
-            email,
-            role,
-            account,
-        }) => users::add(&store, clock.now(), &email, role, account.as_deref()).await,
+        Command::User(UserCommand::Add { email, role, account }) => {
+            users::add(&store, clock.now(), &email, role, account.as_deref()).await
+        }
         Command::Demo => demo::load(&store, clock.now()).await,
     }
 }

@@ -43,15 +43,7 @@ pub async fn add(
         None => None,
     };
     let user = store
-        .create_user(
-            NewUser {
-                email,
-                password_hash: &password_hash,
-                role,
-                account_id,
-            },
-            now,
-        )
+        .create_user(NewUser { email, password_hash: &password_hash, role, account_id }, now)
         .await?;
     println!("Added {} ({}), user id {}.", user.email, user.role, user.id);
     Ok(())
@@ -73,9 +65,7 @@ async fn find_or_create_account(
 ) -> anyhow::Result<i64> {
     if let Ok(id) = account.parse::<i64>() {
         let found = store.account(id).await?;
-        return found
-            .map(|a| a.id)
-            .with_context(|| format!("no account has id {id}"));
+        return found.map(|a| a.id).with_context(|| format!("no account has id {id}"));
     }
     if let Some(existing) = store.account_by_name(account).await? {
         return Ok(existing.id);

@@ -51,31 +51,19 @@ impl Profile {
 }
 
 pub fn server_binary(profile: Profile) -> PathBuf {
-    root()
-        .join("target")
-        .join(profile.server().1)
-        .join(OUTPUT_NAME)
+    root().join("target").join(profile.server().1).join(OUTPUT_NAME)
 }
 
 pub fn site(profile: Profile) -> Result {
     timed("server build", || {
-        cmd::run(cargo().args([
-            "build",
-            "--package",
-            "server",
-            "--profile",
-            profile.server().0,
-        ]))
+        cmd::run(cargo().args(["build", "--package", "server", "--profile", profile.server().0]))
     })?;
     let pkg = root().join(SITE_ROOT).join("pkg");
     // Start clean: a stale .br from an earlier release would shadow a new bundle.
     let _ = fs::remove_dir_all(&pkg);
     fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
     timed("browser bundle", || wasm_bundle(profile, &pkg))?;
-    copy(
-        &root().join("style/main.css"),
-        &pkg.join(format!("{OUTPUT_NAME}.css")),
-    )?;
+    copy(&root().join("style/main.css"), &pkg.join(format!("{OUTPUT_NAME}.css")))?;
     copy_dir(&root().join("app/public"), &root().join(SITE_ROOT))?;
     if profile == Profile::Release {
         timed("compression", || precompress(&pkg))?;
@@ -103,14 +91,7 @@ fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
         .join("frontend.wasm");
     cmd::run(
         cmd("wasm-bindgen")
-            .args([
-                "--target",
-                "web",
-                "--no-typescript",
-                "--out-name",
-                OUTPUT_NAME,
-                "--out-dir",
-            ])
+            .args(["--target", "web", "--no-typescript", "--out-name", OUTPUT_NAME, "--out-dir"])
             .arg(pkg)
             .arg(cargo_output),
     )?;
@@ -170,11 +151,8 @@ fn precompress(pkg: &Path) -> Result {
     for file in files {
         let raw = fs::read(&file).map_err(|e| e.to_string())?;
         let mut br = Vec::new();
-        let params = brotli::enc::BrotliEncoderParams {
-            quality: 11,
-            lgwin: 22,
-            ..Default::default()
-        };
+        let params =
+            brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
         brotli::BrotliCompress(&mut raw.as_slice(), &mut br, &params).map_err(|e| e.to_string())?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&raw).map_err(|e| e.to_string())?;
@@ -220,8 +198,6 @@ pub fn watch() -> Result {
     let path = std::env::var("PATH").unwrap_or_default();
     // cargo-leptos finds wasm-opt on PATH instead of downloading it.
     cmd::run(
-        cargo()
-            .args(["leptos", "watch"])
-            .env("PATH", format!("{}:{path}", node_bin.display())),
+        cargo().args(["leptos", "watch"]).env("PATH", format!("{}:{path}", node_bin.display())),
     )
 }

@@ -40,9 +40,7 @@ fn describe(command: &Command) -> String {
 pub fn run(command: &mut Command) -> Result {
     let line = describe(command);
     println!("$ {line}");
-    let status = command
-        .status()
-        .map_err(|error| format!("cannot start `{line}`: {error}"))?;
+    let status = command.status().map_err(|error| format!("cannot start `{line}`: {error}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -54,10 +52,7 @@ pub fn run(command: &mut Command) -> Result {
 /// run or failed. For probes such as `tool --version`.
 pub fn output(command: &mut Command) -> Option<String> {
     let output = command.stderr(Stdio::null()).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Runs `command`, giving up (and killing it) after `limit`. For network steps that may
@@ -65,9 +60,7 @@ pub fn output(command: &mut Command) -> Option<String> {
 pub fn run_with_timeout(command: &mut Command, limit: Duration) -> Result {
     let line = describe(command);
     println!("$ {line}   (at most {} s)", limit.as_secs());
-    let mut child = command
-        .spawn()
-        .map_err(|error| format!("cannot start `{line}`: {error}"))?;
+    let mut child = command.spawn().map_err(|error| format!("cannot start `{line}`: {error}"))?;
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait().map_err(|error| error.to_string())? {
@@ -80,10 +73,7 @@ pub fn run_with_timeout(command: &mut Command, limit: Duration) -> Result {
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!(
-                "`{line}` did not finish within {} s",
-                limit.as_secs()
-            ));
+            return Err(format!("`{line}` did not finish within {} s", limit.as_secs()));
         }
         std::thread::sleep(Duration::from_millis(200));
     }

@@ -30,9 +30,9 @@ fn main() -> ExitCode {
         ["setup"] => setup::run(),
         ["build"] => setup::run().and_then(|()| build::site(Profile::Release)),
         ["build", "--dev"] => setup::run().and_then(|()| build::site(Profile::Dev)),
-        ["run"] => setup::run()
-            .and_then(|()| build::site(Profile::Release))
-            .and_then(|()| build::serve()),
+        ["run"] => {
+            setup::run().and_then(|()| build::site(Profile::Release)).and_then(|()| build::serve())
+        }
         ["test"] => test::run(),
         ["dev"] => setup::run().and_then(|()| build::watch()),
         ["help" | "--help" | "-h"] | [] => {

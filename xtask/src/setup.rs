@@ -50,11 +50,7 @@ fn apt_installed(package: &str) -> bool {
 
 /// Installs the Debian packages not yet installed (as root, or through sudo).
 fn apt(packages: &[&str]) -> Result {
-    let missing: Vec<&str> = packages
-        .iter()
-        .copied()
-        .filter(|p| !apt_installed(p))
-        .collect();
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !apt_installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -97,13 +93,7 @@ fn wasm_bindgen() -> Result {
     // A lighter release profile halves the compile time; the tool stays fast enough.
     cmd::run(
         cargo()
-            .args([
-                "install",
-                "wasm-bindgen-cli",
-                "--force",
-                "--version",
-                &version,
-            ])
+            .args(["install", "wasm-bindgen-cli", "--force", "--version", &version])
             .env("CARGO_PROFILE_RELEASE_LTO", "false")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"),

@@ -19,9 +19,7 @@ const SERVER_SIDE: &str = "--package app --package server --package xtask --feat
 
 pub fn run() -> Result {
     setup::run()?;
-    timed("rustfmt", || {
-        cmd::run(cargo().args(["fmt", "--all", "--check"]))
-    })?;
+    timed("rustfmt", || cmd::run(cargo().args(["fmt", "--all", "--check"])))?;
     // The two sides are linted apart, so that `ssr` and `hydrate` never unify.
     timed("clippy (server side)", || {
         let args = format!("clippy {SERVER_SIDE} --all-targets -- -D warnings");
@@ -58,12 +56,7 @@ fn end_to_end() -> Result {
     wait_until_healthy(addr, &mut server.0)?;
     let result = cmd::run(
         cmd("npx")
-            .args([
-                "playwright",
-                "test",
-                "--config",
-                "end2end/playwright.config.ts",
-            ])
+            .args(["playwright", "test", "--config", "end2end/playwright.config.ts"])
             .env("APILOGS_BASE_URL", format!("http://{addr}")),
     );
     drop(server);
@@ -90,9 +83,7 @@ fn wait_until_healthy(addr: SocketAddr, server: &mut Child) -> Result {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         if let Ok(Some(status)) = server.try_wait() {
-            return Err(format!(
-                "the server exited before it was healthy ({status})"
-            ));
+            return Err(format!("the server exited before it was healthy ({status})"));
         }
         if health_is_ok(addr) {
             return Ok(());

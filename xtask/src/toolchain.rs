@@ -12,14 +12,8 @@ use crate::{
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Debian's Rust toolchain for the fallback route, with its linker, clippy and rustfmt.
-pub const DEBIAN_RUST: [&str; 6] = [
-    "rustc-web",
-    "cargo-web",
-    "rust-web-src",
-    "lld-22",
-    "rust-web-clippy",
-    "rustfmt-web",
-];
+pub const DEBIAN_RUST: [&str; 6] =
+    ["rustc-web", "cargo-web", "rust-web-src", "lld-22", "rust-web-clippy", "rustfmt-web"];
 
 /// Where the browser bundle's intermediate build lives (the same as cargo-leptos).
 pub const WASM_TARGET_DIR: &str = "target/front";
@@ -50,9 +44,7 @@ pub fn requested_route() -> Result<Option<WasmRoute>> {
         Err(_) | Ok("") => Ok(None),
         Ok("rustup") => Ok(Some(WasmRoute::Rustup)),
         Ok("debian") => Ok(Some(WasmRoute::DebianBuildStd)),
-        Ok(other) => Err(format!(
-            "APILOGS_WASM_ROUTE is {other:?}: use rustup or debian"
-        )),
+        Ok(other) => Err(format!("APILOGS_WASM_ROUTE is {other:?}: use rustup or debian")),
     }
 }
 
@@ -88,9 +80,7 @@ pub fn wasm_cargo(route: WasmRoute, subcommand: &str) -> Command {
             debian
         }
     };
-    command
-        .arg(subcommand)
-        .args(["--target", WASM_TARGET, "--target-dir", WASM_TARGET_DIR]);
+    command.arg(subcommand).args(["--target", WASM_TARGET, "--target-dir", WASM_TARGET_DIR]);
     if route == WasmRoute::DebianBuildStd {
         command.arg("-Zbuild-std=std,panic_abort");
     }

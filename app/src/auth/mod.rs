@@ -23,10 +23,7 @@ pub enum PageAccess {
 
 pub fn page_access(path: &str) -> PageAccess {
     let under = |prefix: &str| {
-        path == prefix
-            || path
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('/'))
+        path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
     };
     if under("/logs") {
         PageAccess::Roles(&[Role::Customer])
@@ -58,17 +55,10 @@ mod tests {
     #[test]
     fn logs_pages_are_for_customers_and_the_console_for_staff() {
         for path in ["/logs", "/logs/", "/logs/42"] {
-            assert_eq!(
-                page_access(path),
-                PageAccess::Roles(&[Role::Customer]),
-                "{path}"
-            );
+            assert_eq!(page_access(path), PageAccess::Roles(&[Role::Customer]), "{path}");
         }
         for path in ["/support", "/support/accounts/3/logs/9"] {
-            assert_eq!(
-                page_access(path),
-                PageAccess::Roles(&[Role::Support, Role::Admin])
-            );
+            assert_eq!(page_access(path), PageAccess::Roles(&[Role::Support, Role::Admin]));
         }
         for path in ["/", "/signin", "/logsearch", "/healthz", "/supportx"] {
             assert_eq!(page_access(path), PageAccess::Public, "{path}");

@@ -40,11 +40,8 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// A hash that matches no password, checked when the email is unknown so that an
@@ -71,9 +68,7 @@ pub async fn start_session(
 ) -> Result<Session, StoreError> {
     let token = hex::encode(rand::random::<[u8; 32]>());
     let expires_at = now + SESSION_LIFETIME;
-    store
-        .create_session(&hash_token(&token), user_id, now, expires_at)
-        .await?;
+    store.create_session(&hash_token(&token), user_id, now, expires_at).await?;
     Ok(Session { token, expires_at })
 }
 
@@ -152,22 +147,16 @@ pub async fn sign_in(
         keys.push((format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS));
     }
     for (key, limit) in &keys {
-        let failures = store
-            .sign_in_failures_since(key, now - FAILURE_WINDOW)
-            .await?;
+        let failures = store.sign_in_failures_since(key, now - FAILURE_WINDOW).await?;
         if failures.len() >= *limit {
             // Open again once the oldest failure that still counts leaves the window.
             let reopens = failures[failures.len() - limit] + FAILURE_WINDOW;
-            return Err(SignInError::Throttled {
-                retry_after: reopens - now,
-            });
+            return Err(SignInError::Throttled { retry_after: reopens - now });
         }
     }
 
     let credentials = store.credentials_by_email(email).await?;
-    let hash = credentials
-        .as_ref()
-        .map_or(decoy_hash(), |c| c.password_hash.as_str());
+    let hash = credentials.as_ref().map_or(decoy_hash(), |c| c.password_hash.as_str());
     let verified = verify_password(password, hash);
     match credentials {
         Some(credentials) if verified => {

@@ -36,10 +36,7 @@ pub struct LogRow {
 
 impl LogRow {
     pub fn cursor(&self) -> Cursor {
-        Cursor {
-            at: self.occurred_at,
-            id: self.id,
-        }
+        Cursor { at: self.occurred_at, id: self.id }
     }
 }
 
@@ -124,19 +121,17 @@ pub struct AccountOverview {
 /// is the session's: nothing in the request can name another.
 #[server(endpoint = "logs/summary")]
 pub async fn account_summary() -> Result<AccountOverview, AppError> {
-    use crate::support_access::ssr::logs_reader;
+    use crate::{
+        auth::{ssr::require_role, Role},
+        support_access::ssr::logs_reader,
+    };
 
+    require_role(&[Role::Customer]).await?;
     let reader = logs_reader(None).await?;
     let store = &reader.state.store;
-    let account = store
-        .account(reader.account_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let account = store.account(reader.account_id).await?.ok_or(AppError::NotFound)?;
     let calls = store.log_entry_count(reader.account_id).await?;
-    Ok(AccountOverview {
-        account_name: account.name,
-        calls,
-    })
+    Ok(AccountOverview { account_name: account.name, calls })
 }
 
 /// A page of an account's calls. Customers read their own account (`account` is
@@ -155,11 +150,7 @@ pub async fn logs_page(
         (None, None) => PageFrom::Newest,
     };
     let reader = logs_reader(account).await?;
-    let page = reader
-        .state
-        .store
-        .log_page(reader.account_id, from, PAGE_SIZE)
-        .await?;
+    let page = reader.state.store.log_page(reader.account_id, from, PAGE_SIZE).await?;
     reader.record(AccessAction::ViewLogs, None).await?;
     Ok(page)
 }
@@ -172,9 +163,7 @@ pub async fn log_entry_detail(account: Option<i64>, id: i64) -> Result<LogEntry,
     let reader = logs_reader(account).await?;
     let entry = reader.state.store.log_entry(reader.account_id, id).await?;
     let entry = entry.ok_or_else(|| reader.refuse(AppError::NotFound))?;
-    reader
-        .record(AccessAction::ViewEntry, Some(entry.id))
-        .await?;
+    reader.record(AccessAction::ViewEntry, Some(entry.id)).await?;
     Ok(entry)
 }
 
@@ -184,10 +173,8 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_through_urls() {
-        let cursor = Cursor {
-            at: DateTime::from_timestamp_micros(1_764_147_600_123_456).unwrap(),
-            id: 812,
-        };
+        let cursor =
+            Cursor { at: DateTime::from_timestamp_micros(1_764_147_600_123_456).unwrap(), id: 812 };
         assert_eq!(cursor.to_string(), "1764147600123456_812");
         assert_eq!("1764147600123456_812".parse::<Cursor>().unwrap(), cursor);
         for bad in ["", "12", "x_1", "1_x", "1_2_3"] {

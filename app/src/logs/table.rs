@@ -46,11 +46,8 @@ fn PageOfCalls(page: LogPage, base: String) -> impl IntoView {
     }
     let newer = page.newer.map(|cursor| format!("{base}?after={cursor}"));
     let older = page.older.map(|cursor| format!("{base}?before={cursor}"));
-    let rows = page
-        .rows
-        .into_iter()
-        .map(|row| view! { <Row row base=base.clone() /> })
-        .collect_view();
+    let rows =
+        page.rows.into_iter().map(|row| view! { <Row row base=base.clone() /> }).collect_view();
     view! {
         <div class="table-scroll">
             <table class="logs-table">
@@ -115,11 +112,8 @@ pub fn LogsError(error: AppError) -> impl IntoView {
         // The session ended while the page was open: sign in again, then come back.
         AppError::Unauthenticated => {
             let location = use_location();
-            let here = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
+            let here =
+                format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
             let path = format!("/signin?notice=session&next={}", encode_component(&here));
             view! { <Redirect path /> }.into_any()
         }

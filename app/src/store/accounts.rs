@@ -93,23 +93,14 @@ impl From<ListedAccountRow> for ListedAccount {
             }),
             _ => None,
         };
-        ListedAccount {
-            id: row.id,
-            name: row.name,
-            contact_email: row.contact_email,
-            latest_grant,
-        }
+        ListedAccount { id: row.id, name: row.name, contact_email: row.contact_email, latest_grant }
     }
 }
 
 /// `%` and `_` match themselves in a LIKE pattern with `ESCAPE '\'`.
 fn like_pattern(search: &str) -> String {
-    let escaped = search
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped =
+        search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 

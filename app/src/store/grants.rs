@@ -93,7 +93,9 @@ impl Store {
             let mut tx = pool.lock_account(account_id).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
-            match latest {
+            // Every branch ends the transaction itself: a dropped PostgreSQL transaction
+            // would hold the account's lock until its connection is used again.
+            let change = match latest {
                 Some(grant) if in_force(&grant, now) => GrantChange::AlreadyInForce(grant),
                 _ => {
                     let grant: Grant = sqlx::query_as(
@@ -116,10 +118,11 @@ impl Store {
                         .bind(Some(grant.id))
                         .execute(&mut *tx)
                         .await?;
-                    tx.commit().await?;
                     GrantChange::Granted(grant)
                 }
-            }
+            };
+            tx.commit().await?;
+            change
         }))
     }
 
@@ -134,7 +137,7 @@ impl Store {
             let mut tx = pool.lock_account(account_id).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
-            match latest {
+            let change = match latest {
                 Some(grant) if in_force(&grant, now) => {
                     let revoked: Grant = sqlx::query_as(
                         "UPDATE support_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 \
@@ -155,11 +158,12 @@ impl Store {
                         .bind(Some(grant.id))
                         .execute(&mut *tx)
                         .await?;
-                    tx.commit().await?;
                     RevokeChange::Revoked(revoked)
                 }
                 _ => RevokeChange::NothingInForce,
-            }
+            };
+            tx.commit().await?;
+            change
         }))
     }
 

@@ -114,10 +114,7 @@ impl Store {
         if matches!(from, PageFrom::Newer(_)) {
             rows.reverse();
         }
-        let (first, last) = (
-            rows.first().map(LogRow::cursor),
-            rows.last().map(LogRow::cursor),
-        );
+        let (first, last) = (rows.first().map(LogRow::cursor), rows.last().map(LogRow::cursor));
         let (newer, older) = match from {
             PageFrom::Newest => (None, last.filter(|_| more)),
             PageFrom::Older(_) => (first, last.filter(|_| more)),

@@ -79,10 +79,7 @@ impl Store {
     /// `sqlite://path`, `sqlite::memory:` or a bare file path. A SQLite file is created
     /// when missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let invalid = |source| StoreError::InvalidUrl {
-            url: url.to_owned(),
-            source,
-        };
+        let invalid = |source| StoreError::InvalidUrl { url: url.to_owned(), source };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(invalid)?;
             return Self::connect_postgres(options).await;

@@ -30,11 +30,7 @@ impl TestDb {
             .await
             .expect("a SQLite database");
         store.migrate().await.expect("migrations");
-        TestDb {
-            store,
-            _dir: Some(dir),
-            postgres_schema: None,
-        }
+        TestDb { store, _dir: Some(dir), postgres_schema: None }
     }
 
     /// A fresh schema on the test PostgreSQL server; `None` (after a loud notice) when
@@ -62,15 +58,9 @@ impl TestDb {
             .expect("a test schema");
         let _ = admin.close().await;
         let scoped = options.clone().options([("search_path", schema.as_str())]);
-        let store = Store::connect_postgres(scoped)
-            .await
-            .expect("a PostgreSQL pool");
+        let store = Store::connect_postgres(scoped).await.expect("a PostgreSQL pool");
         store.migrate().await.expect("migrations");
-        Some(TestDb {
-            store,
-            _dir: None,
-            postgres_schema: Some((options, schema)),
-        })
+        Some(TestDb { store, _dir: None, postgres_schema: Some((options, schema)) })
     }
 }
 
@@ -89,9 +79,7 @@ impl Drop for TestDb {
                 .expect("a runtime");
             runtime.block_on(async {
                 let mut admin = options.connect().await?;
-                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .execute(&mut admin)
-                    .await?;
+                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await?;
                 admin.close().await
             })
         })

@@ -37,15 +37,9 @@ pub struct SupportAccounts {
 #[server(endpoint = "support/accounts")]
 pub async fn list_support_accounts(search: String) -> Result<SupportAccounts, AppError> {
     let state = ssr::staff().await?;
-    let listed = state
-        .store
-        .accounts_for_support(&search, ssr::LISTED)
-        .await?;
+    let listed = state.store.accounts_for_support(&search, ssr::LISTED).await?;
     let now = state.clock.now();
-    Ok(SupportAccounts {
-        accounts: listed.into_iter().map(|a| ssr::shown(a, now)).collect(),
-        now,
-    })
+    Ok(SupportAccounts { accounts: listed.into_iter().map(|a| ssr::shown(a, now)).collect(), now })
 }
 
 /// One account and its access, for the header of its logs page.
@@ -61,10 +55,7 @@ pub async fn support_account_status(id: i64) -> Result<SupportAccounts, AppError
         contact_email: None,
         latest_grant: grant,
     };
-    Ok(SupportAccounts {
-        accounts: vec![ssr::shown(listed, now)],
-        now,
-    })
+    Ok(SupportAccounts { accounts: vec![ssr::shown(listed, now)], now })
 }
 
 #[cfg(feature = "ssr")]

@@ -160,10 +160,7 @@ mod tests {
     fn a_grant_is_in_force_until_the_second_it_expires() {
         let at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
         let grant = grant(at);
-        assert_eq!(
-            grant.expires_at,
-            Utc.with_ymd_and_hms(2026, 12, 10, 9, 0, 0).unwrap()
-        );
+        assert_eq!(grant.expires_at, Utc.with_ymd_and_hms(2026, 12, 10, 9, 0, 0).unwrap());
         let second = TimeDelta::seconds(1);
         assert!(in_force(&grant, at));
         assert!(in_force(&grant, grant.expires_at - second));
@@ -174,11 +171,7 @@ mod tests {
     #[test]
     fn a_revoked_grant_is_not_in_force() {
         let at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
-        let revoked = Grant {
-            revoked_at: Some(at),
-            revoked_by: Some(3),
-            ..grant(at)
-        };
+        let revoked = Grant { revoked_at: Some(at), revoked_by: Some(3), ..grant(at) };
         assert!(!in_force(&revoked, at));
         assert!(!in_force(&revoked, at - TimeDelta::days(1)));
     }
@@ -186,10 +179,7 @@ mod tests {
     #[test]
     fn the_countdown_reads_days_hours_minutes_seconds() {
         assert_eq!(countdown_text(GRANT_DURATION), "14d 00h 00m 00s");
-        assert_eq!(
-            countdown_text(GRANT_DURATION - TimeDelta::seconds(1)),
-            "13d 23h 59m 59s"
-        );
+        assert_eq!(countdown_text(GRANT_DURATION - TimeDelta::seconds(1)), "13d 23h 59m 59s");
         assert_eq!(countdown_text(TimeDelta::seconds(61)), "0d 00h 01m 01s");
         assert_eq!(countdown_text(TimeDelta::seconds(-5)), "0d 00h 00m 00s");
     }

@@ -34,11 +34,7 @@ impl LogsReader {
             log_entry_id: entry,
             grant_id: None,
         };
-        Ok(self
-            .state
-            .store
-            .record_access_event(event, self.state.clock.now())
-            .await?)
+        Ok(self.state.store.record_access_event(event, self.state.clock.now()).await?)
     }
 
     pub fn refuse(&self, error: AppError) -> AppError {
@@ -58,11 +54,7 @@ pub async fn logs_reader(requested: Option<i64>) -> Result<LogsReader, AppError>
             if requested.is_some_and(|account| account != own) {
                 return Err(refuse(AppError::Forbidden));
             }
-            Ok(LogsReader {
-                state,
-                account_id: own,
-                agent: None,
-            })
+            Ok(LogsReader { state, account_id: own, agent: None })
         }
         Role::Support | Role::Admin => {
             let account_id = requested
@@ -71,11 +63,7 @@ pub async fn logs_reader(requested: Option<i64>) -> Result<LogsReader, AppError>
             if !grant.is_some_and(|grant| in_force(&grant, state.clock.now())) {
                 return Err(refuse(AppError::AccessNotGranted));
             }
-            Ok(LogsReader {
-                state,
-                account_id,
-                agent: Some(user),
-            })
+            Ok(LogsReader { state, account_id, agent: Some(user) })
         }
     }
 }
@@ -90,10 +78,7 @@ async fn customer() -> Result<(User, i64, AppState), AppError> {
 async fn status_of(state: &AppState, account_id: i64) -> Result<AccessStatus, AppError> {
     let now = state.clock.now();
     let grant = state.store.latest_grant(account_id).await?;
-    Ok(AccessStatus {
-        grant: grant.filter(|grant| in_force(grant, now)),
-        now,
-    })
+    Ok(AccessStatus { grant: grant.filter(|grant| in_force(grant, now)), now })
 }
 
 pub async fn status_for_customer() -> Result<AccessStatus, AppError> {
@@ -104,18 +89,12 @@ pub async fn status_for_customer() -> Result<AccessStatus, AppError> {
 pub async fn grant() -> Result<AccessStatus, AppError> {
     let (user, account_id, state) = customer().await?;
     let now = state.clock.now();
-    state
-        .store
-        .grant_access(account_id, user.id, now, now + GRANT_DURATION)
-        .await?;
+    state.store.grant_access(account_id, user.id, now, now + GRANT_DURATION).await?;
     status_of(&state, account_id).await
 }
 
 pub async fn revoke() -> Result<AccessStatus, AppError> {
     let (user, account_id, state) = customer().await?;
-    state
-        .store
-        .revoke_access(account_id, user.id, state.clock.now())
-        .await?;
+    state.store.revoke_access(account_id, user.id, state.clock.now()).await?;
     status_of(&state, account_id).await
 }

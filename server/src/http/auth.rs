@@ -60,15 +60,7 @@ pub async fn sign_in(
         return back_to_form("missing", &form, "");
     }
     let now = state.clock.now();
-    match auth::sign_in(
-        &state.store,
-        &form.email,
-        &form.password,
-        Some(client.ip()),
-        now,
-    )
-    .await
-    {
+    match auth::sign_in(&state.store, &form.email, &form.password, Some(client.ip()), now).await {
         Ok((user, session)) => {
             // A new session at every sign-in; the one the browser had ends.
             if let Some(old) = auth::session_token(&headers) {
@@ -134,19 +126,13 @@ pub async fn guard_pages(State(state): State<AppState>, request: Request, next: 
         }
         Some(status) => (status, forbidden_page(user.as_ref())).into_response(),
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
 fn forbidden_page(user: Option<&User>) -> Html<String> {
     let who = user.map_or(String::new(), |user| {
-        let email = user
-            .email
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
+        let email = user.email.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
         format!("You are signed in as {email} ({}). ", user.role)
     });
     Html(format!(

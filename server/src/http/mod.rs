@@ -4,7 +4,11 @@
 mod auth;
 mod test_clock;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use app::{clock::OffsetClock, shell, state::AppState, store::Store, App};
 use axum::{
@@ -14,11 +18,18 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 
+/// The app's routes, listed once: listing renders the app in a special mode that must
+/// not overlap with requests being served.
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
         .route("/healthz", get(healthz))
@@ -26,10 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", post(auth::sign_out))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::guard_pages,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::guard_pages))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -61,16 +69,10 @@ pub async fn serve(
         app = app.merge(test_clock::router(clock));
     }
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!(
-        "apilogs is listening on http://{} ({backend} database)",
-        listener.local_addr()?
-    );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    println!("apilogs is listening on http://{} ({backend} database)", listener.local_addr()?);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     store.close().await;
     Ok(())
 }

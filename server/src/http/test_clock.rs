@@ -15,9 +15,7 @@ struct Advance {
 }
 
 pub fn router(clock: Arc<OffsetClock>) -> Router {
-    Router::new()
-        .route("/test/clock", post(advance))
-        .with_state(clock)
+    Router::new().route("/test/clock", post(advance)).with_state(clock)
 }
 
 /// Answers the server's new time.

@@ -1,6 +1,8 @@
 //! The HTTP layer end to end, in process: health, the page guard, sign-in, sign-out
 //! and the server functions' 401/403.
 
+mod authorization;
+
 use std::{net::SocketAddr, sync::Arc};
 
 use app::{
@@ -27,45 +29,34 @@ struct TestApp {
     router: Router,
     _db: TestDb,
     store: Store,
+    clock: ManualClock,
 }
 
 impl TestApp {
     async fn new() -> TestApp {
         let db = TestDb::sqlite().await;
         let store = db.store.clone();
+        let clock = ManualClock::at(Utc::now());
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("apilogs").build(),
             store: store.clone(),
-            clock: Arc::new(ManualClock::at(Utc::now())),
+            clock: Arc::new(clock.clone()),
             secure_cookies: false,
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
-        TestApp {
-            router,
-            _db: db,
-            store,
-        }
+        TestApp { router, _db: db, store, clock }
     }
 
-    async fn user(&self, email: &str, role: Role) {
+    /// Adds a user, a customer with an account of their own; returns the user's id and
+    /// the account's.
+    async fn user(&self, email: &str, role: Role) -> (i64, Option<i64>) {
         let account_id = match role {
-            Role::Customer => Some(
-                self.store
-                    .create_account(email, Utc::now())
-                    .await
-                    .unwrap()
-                    .id,
-            ),
+            Role::Customer => Some(self.store.create_account(email, Utc::now()).await.unwrap().id),
             _ => None,
         };
         let hash = hash_password(PASSWORD).unwrap();
-        let new = NewUser {
-            email,
-            password_hash: &hash,
-            role,
-            account_id,
-        };
-        self.store.create_user(new, Utc::now()).await.unwrap();
+        let new = NewUser { email, password_hash: &hash, role, account_id };
+        (self.store.create_user(new, Utc::now()).await.unwrap().id, account_id)
     }
 
     async fn send(&self, request: Request<Body>) -> Response<Body> {
@@ -86,19 +77,13 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        self.send(request.body(Body::from(form.to_owned())).unwrap())
-            .await
+        self.send(request.body(Body::from(form.to_owned())).unwrap()).await
     }
 
     /// Signs in and returns the `name=value` of the session cookie.
     async fn sign_in(&self, email: &str) -> String {
-        let response = self
-            .post_form(
-                "/signin",
-                &format!("email={email}&password={PASSWORD}"),
-                None,
-            )
-            .await;
+        let response =
+            self.post_form("/signin", &format!("email={email}&password={PASSWORD}"), None).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         set_cookie(&response).split(';').next().unwrap().to_owned()
     }
@@ -113,9 +98,7 @@ fn set_cookie(response: &Response<Body>) -> &str {
 }
 
 async fn body(response: Response<Body>) -> String {
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
@@ -124,10 +107,7 @@ async fn healthz_is_ok_while_the_database_answers_and_503_when_not() {
     let app = TestApp::new().await;
     assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
     app.store.close().await;
-    assert_eq!(
-        app.get("/healthz", None).await.status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]
@@ -135,10 +115,7 @@ async fn a_protected_page_sends_strangers_to_sign_in_and_back() {
     let app = TestApp::new().await;
     let response = app.get("/logs?x=1", None).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        location(&response),
-        "/signin?notice=session&next=%2Flogs%3Fx%3D1"
-    );
+    assert_eq!(location(&response), "/signin?notice=session&next=%2Flogs%3Fx%3D1");
 
     let response = app.get("/logs", Some("apilogs_session=forged")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -154,14 +131,8 @@ async fn sign_in_sets_a_safe_cookie_and_opens_the_customer_pages() {
     assert_eq!(location(&response), "/logs?page=2");
     let cookie = set_cookie(&response);
     assert!(cookie.starts_with("apilogs_session="), "{cookie}");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    assert!(
-        !cookie.contains("Secure"),
-        "not Secure unless configured: {cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "not Secure unless configured: {cookie}");
 
     let session = cookie.split(';').next().unwrap();
     let page = app.get("/logs", Some(session)).await;
@@ -173,11 +144,7 @@ async fn sign_in_sets_a_safe_cookie_and_opens_the_customer_pages() {
 async fn sign_in_never_redirects_off_site() {
     let app = TestApp::new().await;
     app.user("alice@acme.example", Role::Customer).await;
-    for next in [
-        "https%3A%2F%2Fevil.example",
-        "%2F%2Fevil.example",
-        "%2F%5Cevil.example",
-    ] {
+    for next in ["https%3A%2F%2Fevil.example", "%2F%2Fevil.example", "%2F%5Cevil.example"] {
         let form = format!("email=alice%40acme.example&password={PASSWORD}&next={next}");
         let response = app.post_form("/signin", &form, None).await;
         assert_eq!(location(&response), "/logs", "next={next}");
@@ -188,20 +155,10 @@ async fn sign_in_never_redirects_off_site() {
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = TestApp::new().await;
     app.user("alice@acme.example", Role::Customer).await;
-    let wrong = app
-        .post_form("/signin", "email=alice%40acme.example&password=nope", None)
-        .await;
-    let unknown = app
-        .post_form("/signin", "email=eve%40acme.example&password=nope", None)
-        .await;
-    assert_eq!(
-        location(&wrong),
-        "/signin?error=invalid&email=alice%40acme.example"
-    );
-    assert_eq!(
-        location(&unknown),
-        "/signin?error=invalid&email=eve%40acme.example"
-    );
+    let wrong = app.post_form("/signin", "email=alice%40acme.example&password=nope", None).await;
+    let unknown = app.post_form("/signin", "email=eve%40acme.example&password=nope", None).await;
+    assert_eq!(location(&wrong), "/signin?error=invalid&email=alice%40acme.example");
+    assert_eq!(location(&unknown), "/signin?error=invalid&email=eve%40acme.example");
     assert!(!wrong.headers().contains_key(header::SET_COOKIE));
     let empty = app.post_form("/signin", "email=&password=", None).await;
     assert_eq!(location(&empty), "/signin?error=missing&email=");
@@ -212,15 +169,11 @@ async fn repeated_failures_are_refused_for_a_while() {
     let app = TestApp::new().await;
     app.user("alice@acme.example", Role::Customer).await;
     for _ in 0..5 {
-        app.post_form("/signin", "email=alice%40acme.example&password=nope", None)
-            .await;
+        app.post_form("/signin", "email=alice%40acme.example&password=nope", None).await;
     }
     let form = format!("email=alice%40acme.example&password={PASSWORD}");
     let refused = app.post_form("/signin", &form, None).await;
-    assert_eq!(
-        location(&refused),
-        "/signin?error=throttled&email=alice%40acme.example&retry=15"
-    );
+    assert_eq!(location(&refused), "/signin?error=throttled&email=alice%40acme.example&retry=15");
     assert!(!refused.headers().contains_key(header::SET_COOKIE));
 }
 
@@ -233,23 +186,14 @@ async fn signing_in_again_renews_the_session_and_signing_out_ends_it() {
     let again = app.post_form("/signin", &form, Some(&first)).await;
     let second = set_cookie(&again).split(';').next().unwrap().to_owned();
     assert_ne!(first, second);
-    assert_eq!(
-        app.get("/logs", Some(&first)).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(
-        app.get("/logs", Some(&second)).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/logs", Some(&first)).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/logs", Some(&second)).await.status(), StatusCode::OK);
 
     let out = app.post_form("/signout", "", Some(&second)).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&out), "/signin?notice=signed-out");
     assert!(set_cookie(&out).contains("Max-Age=0"));
-    assert_eq!(
-        app.get("/logs", Some(&second)).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.get("/logs", Some(&second)).await.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -259,9 +203,7 @@ async fn another_role_gets_403_on_pages_and_server_functions() {
     let agent = app.sign_in("sam@support.example").await;
     let page = app.get("/logs", Some(&agent)).await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
-    assert!(body(page)
-        .await
-        .contains("You do not have access to this page"));
+    assert!(body(page).await.contains("You do not have access to this page"));
 
     let call = app.post_form("/api/logs/summary", "", Some(&agent)).await;
     assert_eq!(call.status(), StatusCode::FORBIDDEN);
@@ -289,8 +231,5 @@ async fn a_customer_reads_their_own_account_summary() {
     let call = app.post_form("/api/logs/summary", "", Some(&alice)).await;
     assert_eq!(call.status(), StatusCode::OK);
     let text = body(call).await;
-    assert!(
-        text.contains(r#""account_name":"alice@acme.example""#),
-        "{text}"
-    );
+    assert!(text.contains(r#""account_name":"alice@acme.example""#), "{text}");
 }

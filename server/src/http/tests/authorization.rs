@@ -1,0 +1,262 @@
+//! The authorization matrix: every server function and page that touches logs or
+//! grants, for every kind of caller, in every state of the account's grant.
+
+use app::{
+    auth::Role,
+    clock::Clock,
+    logs::PageFrom,
+    store::{NewLogEntry, RevokeChange},
+    support_access::{AccessAction, GRANT_DURATION},
+};
+use axum::http::StatusCode;
+use chrono::TimeDelta;
+
+use super::TestApp;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GrantState {
+    None,
+    InForce,
+    Revoked,
+    Expired,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    /// The customer of the account under test ("A").
+    Owner,
+    /// A customer of another account ("B").
+    OtherCustomer,
+    Support,
+    Admin,
+}
+
+const CALLERS: [Caller; 5] =
+    [Caller::Anonymous, Caller::Owner, Caller::OtherCustomer, Caller::Support, Caller::Admin];
+
+struct World {
+    app: TestApp,
+    account: i64,
+    other_account: i64,
+    entry: i64,
+    cookies: Vec<(Caller, String)>,
+}
+
+impl World {
+    async fn new(state: GrantState) -> World {
+        let app = TestApp::new().await;
+        let (alice, account) = app.user("alice@acme.example", Role::Customer).await;
+        let (_, other_account) = app.user("bob@globex.example", Role::Customer).await;
+        app.user("sam@support.example", Role::Support).await;
+        app.user("ada@admin.example", Role::Admin).await;
+        let (account, other_account) = (account.unwrap(), other_account.unwrap());
+        let now = app.clock.now();
+        let call = |at| NewLogEntry {
+            account_id: account,
+            api_key_id: None,
+            occurred_at: at,
+            request_id: "req_1".into(),
+            method: "POST".into(),
+            endpoint: "/v1/pdf/merge".into(),
+            query: String::new(),
+            status: 200,
+            duration_ms: 10,
+            credits: 1,
+            request_headers: "{}".into(),
+            request_body: Some("{\"secret\":\"input\"}".into()),
+            response_body: Some("{\"secret\":\"output\"}".into()),
+            error_message: None,
+            client_ip: None,
+            user_agent: None,
+        };
+        app.store.insert_log_entries(&[call(now)]).await.unwrap();
+        let entry = app.store.log_page(account, PageFrom::Newest, 1).await.unwrap().rows[0].id;
+
+        let store = &app.store;
+        match state {
+            GrantState::None => {}
+            GrantState::InForce => {
+                store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
+            }
+            GrantState::Revoked => {
+                store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
+                let revoked = store.revoke_access(account, alice, now).await.unwrap();
+                assert!(matches!(revoked, RevokeChange::Revoked(_)));
+            }
+            GrantState::Expired => {
+                let granted = now - GRANT_DURATION;
+                store.grant_access(account, alice, granted, now).await.unwrap();
+            }
+        }
+        let mut cookies = Vec::new();
+        for (caller, email) in [
+            (Caller::Owner, "alice@acme.example"),
+            (Caller::OtherCustomer, "bob@globex.example"),
+            (Caller::Support, "sam@support.example"),
+            (Caller::Admin, "ada@admin.example"),
+        ] {
+            cookies.push((caller, app.sign_in(email).await));
+        }
+        World { app, account, other_account, entry, cookies }
+    }
+
+    fn cookie(&self, caller: Caller) -> Option<&str> {
+        self.cookies.iter().find(|(c, _)| *c == caller).map(|(_, cookie)| cookie.as_str())
+    }
+
+    async fn call(&self, caller: Caller, path: &str, form: &str) -> StatusCode {
+        self.app.post_form(path, form, self.cookie(caller)).await.status()
+    }
+
+    async fn page(&self, caller: Caller, path: &str) -> StatusCode {
+        self.app.get(path, self.cookie(caller)).await.status()
+    }
+}
+
+/// What each caller gets, in each state. Reads by staff depend on the grant alone.
+fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
+    use Caller::*;
+    let staff_reads =
+        if state == GrantState::InForce { StatusCode::OK } else { StatusCode::FORBIDDEN };
+    match (endpoint, caller) {
+        (_, Anonymous) if endpoint.starts_with("page ") => StatusCode::SEE_OTHER,
+        (_, Anonymous) => StatusCode::UNAUTHORIZED,
+        // The account's logs, named by id.
+        ("logs/page A" | "logs/entry A", Owner) => StatusCode::OK,
+        ("logs/page A" | "logs/entry A", OtherCustomer) => StatusCode::FORBIDDEN,
+        ("logs/page A" | "logs/entry A", Support | Admin) => staff_reads,
+        // A customer's own logs, unnamed: staff must name an account.
+        ("logs/page own" | "logs/summary", Owner | OtherCustomer) => StatusCode::OK,
+        ("logs/page own", Support | Admin) => StatusCode::BAD_REQUEST,
+        ("logs/summary", Support | Admin) => StatusCode::FORBIDDEN,
+        // A's call, asked for by id without naming the account: only A's customer finds it.
+        ("logs/entry own", Owner) => StatusCode::OK,
+        ("logs/entry own", OtherCustomer) => StatusCode::NOT_FOUND,
+        ("logs/entry own", Support | Admin) => StatusCode::BAD_REQUEST,
+        // Grants are the customer's own business.
+        ("access/status" | "access/grant" | "access/revoke", Owner | OtherCustomer) => {
+            StatusCode::OK
+        }
+        ("access/status" | "access/grant" | "access/revoke", Support | Admin) => {
+            StatusCode::FORBIDDEN
+        }
+        // The console is for staff.
+        ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
+        ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
+        // Pages: the guard decides by role; the data on them by the rules above.
+        // A page takes the status its data was refused with.
+        ("page /logs", Owner | OtherCustomer) => StatusCode::OK,
+        ("page /logs/entry", Owner) => StatusCode::OK,
+        ("page /logs/entry", OtherCustomer) => StatusCode::NOT_FOUND,
+        ("page /logs" | "page /logs/entry", Support | Admin) => StatusCode::FORBIDDEN,
+        ("page /support" | "page /support/logs", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
+        ("page /support", Support | Admin) => StatusCode::OK,
+        ("page /support/logs", Support | Admin) => staff_reads,
+        _ => unreachable!("no expectation for {endpoint}"),
+    }
+}
+
+async fn check_matrix(state: GrantState) {
+    let world = World::new(state).await;
+    let (a, entry) = (world.account, world.entry);
+    let endpoints: Vec<(&str, String, String)> = vec![
+        ("logs/page A", "/api/logs/page".into(), format!("account={a}")),
+        ("logs/page own", "/api/logs/page".into(), String::new()),
+        ("logs/entry A", "/api/logs/entry".into(), format!("account={a}&id={entry}")),
+        ("logs/entry own", "/api/logs/entry".into(), format!("id={entry}")),
+        ("logs/summary", "/api/logs/summary".into(), String::new()),
+        ("access/status", "/api/support_access/status".into(), String::new()),
+        ("support/accounts", "/api/support/accounts".into(), "search=".into()),
+        ("support/account", "/api/support/account".into(), format!("id={a}")),
+        ("page /logs", "/logs".into(), String::new()),
+        ("page /logs/entry", format!("/logs/{entry}"), String::new()),
+        ("page /support", "/support".into(), String::new()),
+        ("page /support/logs", format!("/support/accounts/{a}/logs"), String::new()),
+    ];
+    let mut wrong = Vec::new();
+    for caller in CALLERS {
+        for (name, path, form) in &endpoints {
+            let got = match name.strip_prefix("page ") {
+                Some(_) => world.page(caller, path).await,
+                None => world.call(caller, path, form).await,
+            };
+            let want = expected(name, caller, state);
+            if got != want {
+                wrong.push(format!("{name} as {caller:?}: got {got}, expected {want}"));
+            }
+        }
+    }
+
+    // Grant and revoke: each caller's effect on account A's grant.
+    let before = world.app.store.latest_grant(a).await.unwrap();
+    for caller in [Caller::Anonymous, Caller::OtherCustomer, Caller::Support, Caller::Admin] {
+        for name in ["access/grant", "access/revoke"] {
+            let got = world.call(caller, &format!("/api/support_access/{}", &name[7..]), "").await;
+            let want = expected(name, caller, state);
+            if got != want {
+                wrong.push(format!("{name} as {caller:?}: got {got}, expected {want}"));
+            }
+        }
+    }
+    let after = world.app.store.latest_grant(a).await.unwrap();
+    if before != after {
+        wrong.push(format!("someone else changed A's grant: {before:?} → {after:?}"));
+    }
+    let other = world.app.store.latest_grant(world.other_account).await.unwrap();
+    if other.is_none_or(|g| g.revoked_at.is_none()) {
+        wrong.push("B's own grant then revoke did not both happen".into());
+    }
+    for name in ["access/grant", "access/revoke"] {
+        let got =
+            world.call(Caller::Owner, &format!("/api/support_access/{}", &name[7..]), "").await;
+        if got != StatusCode::OK {
+            wrong.push(format!("{name} as Owner: got {got}"));
+        }
+    }
+
+    // Every read by staff while in force is in A's audit trail (the page of calls and
+    // the call by each agent, and the logs page each opened); nothing else is.
+    let events = world.app.store.access_events(a, 100).await.unwrap();
+    let staff_views = events
+        .iter()
+        .filter(|e| matches!(e.action, AccessAction::ViewLogs | AccessAction::ViewEntry))
+        .count();
+    let want_views = if state == GrantState::InForce { 6 } else { 0 };
+    if staff_views != want_views {
+        wrong.push(format!("{staff_views} support views recorded, expected {want_views}"));
+    }
+    assert!(wrong.is_empty(), "{state:?}:\n{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn with_no_grant() {
+    check_matrix(GrantState::None).await;
+}
+
+#[tokio::test]
+async fn with_a_grant_in_force() {
+    check_matrix(GrantState::InForce).await;
+}
+
+#[tokio::test]
+async fn with_a_revoked_grant() {
+    check_matrix(GrantState::Revoked).await;
+}
+
+#[tokio::test]
+async fn with_an_expired_grant() {
+    check_matrix(GrantState::Expired).await;
+}
+
+/// The boundary on the live path: one second before expiry support reads; at expiry
+/// the very next call is refused.
+#[tokio::test]
+async fn expiry_takes_effect_on_the_next_request() {
+    let world = World::new(GrantState::InForce).await;
+    let form = format!("account={}", world.account);
+    world.app.clock.advance(GRANT_DURATION - TimeDelta::seconds(1));
+    assert_eq!(world.call(Caller::Support, "/api/logs/page", &form).await, StatusCode::OK);
+    world.app.clock.advance(TimeDelta::seconds(1));
+    assert_eq!(world.call(Caller::Support, "/api/logs/page", &form).await, StatusCode::FORBIDDEN);
+}
