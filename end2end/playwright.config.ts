@@ -4,6 +4,22 @@ import { defineConfig, devices } from "@playwright/test";
 // named by APILOGS_BASE_URL; by hand, run `make run` first.
 const baseURL = process.env.APILOGS_BASE_URL ?? "http://127.0.0.1:3000";
 
+// Debian's Chromium: Playwright cannot download its own browser here.
+const chromium = {
+  ...devices["Desktop Chrome"],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  },
+};
+
 export default defineConfig({
   testDir: "./tests",
   timeout: 30_000,
@@ -18,23 +34,8 @@ export default defineConfig({
     trace: "retain-on-failure",
   },
   projects: [
-    {
-      name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        // Debian's Chromium: Playwright cannot download its own browser here.
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-          ],
-        },
-      },
-    },
+    { name: "chromium", use: chromium, testIgnore: /clock\.spec\.ts/ },
+    // Moves the server's clock forward two weeks: runs alone, after everything else.
+    { name: "clock", use: chromium, testMatch: /clock\.spec\.ts/, dependencies: ["chromium"] },
   ],
 });

@@ -44,7 +44,8 @@ fn end_to_end() -> Result {
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let addr = free_port()?;
     let server = cmd(build::server_binary(Profile::Release))
-        .args(["serve", "--demo"])
+        // The expiry test lets two weeks pass on the server's clock.
+        .args(["serve", "--demo", "--test-clock"])
         .env("DATABASE_URL", scratch.join("e2e.db"))
         .env("APILOGS_ADDR", addr.to_string())
         .env("LEPTOS_SITE_ROOT", build::SITE_ROOT)

@@ -135,7 +135,7 @@ fn Granted(
     view! {
         <div class="grant-banner" role="status">
             <p class="granted-until">
-                {GRANTED_TEXT} <LocalTime at=expires_at /> <span class="countdown">
+                {GRANTED_TEXT} <LocalTime at=expires_at /> " " <span class="countdown">
                     {move || format!("{} left", countdown_text(expires_at - server_now.get()))}
                 </span>
             </p>

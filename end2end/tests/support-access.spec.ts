@@ -1,0 +1,113 @@
+import { expect, test } from "@playwright/test";
+import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, localText, SAM, signIn, TWO_WEEKS_MS } from "./demo";
+
+// The customer's grant, then the agent's reads, then the revoke: one story, in order,
+// on Acme's account. The browser is in New York, so local time is not UTC.
+test.describe.configure({ mode: "serial" });
+test.use({ timezoneId: "America/New_York" });
+
+test("the link text is exact, and Cancel sends no request", async ({ page }) => {
+  await signIn(page, ALICE.email);
+  await hydrated(page);
+  const link = page.getByRole("link", { name: GRANT_LINK });
+  await expect(link).toHaveText(GRANT_LINK);
+
+  const requests: string[] = [];
+  page.on("request", (request) => requests.push(request.url()));
+  let question = "";
+  page.once("dialog", async (dialog) => {
+    expect(dialog.type()).toBe("confirm");
+    question = dialog.message();
+    await dialog.dismiss();
+  });
+  await link.click();
+  await page.waitForTimeout(1_000);
+  expect(question).toContain("for 2 weeks");
+  expect(question).toMatch(/until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC-05:00/);
+  expect(requests).toEqual([]);
+  await expect(link).toBeVisible();
+  await expect(page).toHaveURL(/\/logs$/);
+});
+
+test("OK grants for exactly 14 days, shown in the viewer's zone with a ticking countdown; the agent reads; revoke ends it", async ({
+  page,
+  browser,
+}) => {
+  await signIn(page, ALICE.email);
+  await hydrated(page);
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("link", { name: GRANT_LINK }).click();
+
+  const banner = page.locator(".granted-until");
+  await expect(banner).toContainText(GRANTED);
+  await expect(page.getByRole("link", { name: GRANT_LINK })).toHaveCount(0);
+
+  // Exactly 1,209,600 s after the grant, by the server's clock.
+  const status = await (await page.request.post("/api/support_access/status")).json();
+  const granted = Date.parse(status.grant.granted_at);
+  const expires = Date.parse(status.grant.expires_at);
+  expect(expires - granted).toBe(TWO_WEEKS_MS);
+  const shown = await banner.locator("time").getAttribute("datetime");
+  expect(Date.parse(shown!)).toBe(Math.floor(expires / 1000) * 1000);
+  const local = await localText(page, status.grant.expires_at);
+  expect(local).toContain("UTC-05:00");
+  const text = (await banner.textContent()) ?? "";
+  expect(text.startsWith(`${GRANTED}${local} `)).toBeTruthy();
+  expect(text.slice(GRANTED.length + local.length)).toMatch(/^ 13d 23h 59m \d\ds left$/);
+
+  const countdown = page.locator(".countdown");
+  const first = await countdown.textContent();
+  await expect(countdown).not.toHaveText(first!, { timeout: 3_000 });
+
+  // The agent, in a browser of their own, sees the grant and reads the logs.
+  const agentContext = await browser.newContext({ timezoneId: "Europe/Berlin" });
+  const agent = await agentContext.newPage();
+  await signIn(agent, SAM.email);
+  await expect(agent).toHaveURL(/\/support$/);
+  const row = agent.getByRole("row", { name: new RegExp(ALICE.account) });
+  await expect(row).toContainText("Granted until");
+  await expect(agent.getByRole("row", { name: new RegExp(BOB.account) })).toContainText("No access");
+  await row.getByRole("link", { name: ALICE.account }).click();
+  await expect(agent.getByRole("heading", { level: 1 })).toHaveText(`API Logs of ${ALICE.account}`);
+  await expect(agent.locator(".logs-table tbody tr")).toHaveCount(50);
+  await agent.locator(".logs-table tbody tr .endpoint a").first().click();
+  await expect(agent.getByRole("heading", { name: "Response body" })).toBeVisible();
+  await expect(agent.locator("pre.body").nth(2)).toContainText('"status"');
+
+  // The customer revokes; the agent's very next action is refused.
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("link", { name: "Revoke Customer Support's access now" }).click();
+  await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+  await agent.getByRole("link", { name: "← All calls" }).click();
+  await expect(agent.getByRole("heading", { name: "No access to this account's API Logs" })).toBeVisible();
+  await expect(agent.locator(".logs-table")).toHaveCount(0);
+  await agentContext.close();
+});
+
+test("an agent without a grant sees a clear page, not the logs", async ({ page }) => {
+  await signIn(page, SAM.email);
+  await page.goto("/support?q=globex");
+  await page.getByRole("link", { name: BOB.account }).click();
+  await expect(page.getByRole("heading", { name: "No access to this account's API Logs" })).toBeVisible();
+  await expect(page.getByText("The customer can grant it from their API Logs page.")).toBeVisible();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the links lead to confirmation pages that grant and revoke", async ({ page }) => {
+    await signIn(page, ALICE.email);
+    await page.getByRole("link", { name: GRANT_LINK }).click();
+    await expect(page).toHaveURL(/\/logs\/grant$/);
+    await expect(page.getByText(/for 2 weeks: until/)).toBeVisible();
+    await page.getByRole("button", { name: "OK" }).click();
+    await expect(page).toHaveURL(/\/logs$/);
+    await expect(page.locator(".granted-until")).toContainText(GRANTED);
+
+    await page.getByRole("link", { name: "Revoke Customer Support's access now" }).click();
+    await expect(page).toHaveURL(/\/logs\/revoke$/);
+    await page.getByRole("button", { name: "OK" }).click();
+    await expect(page).toHaveURL(/\/logs$/);
+    await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+  });
+});
