@@ -3,21 +3,34 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{auth::UserMenu, theme::ThemeToggle};
+use crate::{
+    auth::{current_user, Role, UserMenu},
+    theme::ThemeToggle,
+};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let user = Resource::new(|| (), |()| current_user());
     view! {
         <header class="app-header">
             <a class="brand" href="/">
                 "apilogs"
             </a>
             <nav aria-label="Main">
-                <A href="/logs">"API Logs"</A>
-                <A href="/support">"Support console"</A>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let role = user.await.ok().flatten().map(|user| user.role);
+                        match role {
+                            Some(Role::Support | Role::Admin) => {
+                                view! { <A href="/support">"Support console"</A> }.into_any()
+                            }
+                            _ => view! { <A href="/logs">"API Logs"</A> }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </nav>
             <ThemeToggle />
-            <UserMenu />
+            <UserMenu user />
         </header>
         <main class="app-main">{children()}</main>
         <footer class="app-footer">

@@ -15,6 +15,9 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const DEBIAN_RUST: [&str; 6] =
     ["rustc-web", "cargo-web", "rust-web-src", "lld-22", "rust-web-clippy", "rustfmt-web"];
 
+/// lld-22's WebAssembly linker.
+const DEBIAN_WASM_LD: &str = "/usr/lib/llvm-22/bin/wasm-ld";
+
 /// Where the browser bundle's intermediate build lives (the same as cargo-leptos).
 pub const WASM_TARGET_DIR: &str = "target/front";
 
@@ -34,6 +37,7 @@ pub fn rustup_has_wasm_target() -> bool {
 pub fn debian_rust_ready() -> bool {
     Path::new("/usr/bin/cargo").exists()
         && Path::new("/usr/bin/clippy-driver").exists()
+        && Path::new(DEBIAN_WASM_LD).exists()
         && Path::new("/usr/lib/rustlib/src/rust/library").exists()
 }
 
@@ -73,6 +77,9 @@ pub fn wasm_cargo(route: WasmRoute, subcommand: &str) -> Command {
                 .env("PATH", format!("/usr/bin:{path}"))
                 // build-std is unstable; this is Debian's stable 1.96 compiler.
                 .env("RUSTC_BOOTSTRAP", "1")
+                // Debian ships no `rust-lld`: link with lld-22's wasm-ld (named so that
+                // rustc knows its flavour).
+                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", DEBIAN_WASM_LD)
                 .env_remove("RUSTC")
                 .env_remove("RUSTDOC")
                 .env_remove("RUSTC_WRAPPER")

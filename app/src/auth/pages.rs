@@ -2,6 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use super::User;
+use crate::error::AppError;
+
 /// The sign-in form. It posts to the server's `/signin` handler, which sets the
 /// session cookie and redirects, so it works the same with or without JavaScript.
 /// A failed attempt comes back here with `?error=…`.
@@ -61,8 +64,7 @@ pub fn SignIn() -> impl IntoView {
 /// The header's account corner: who is signed in and a sign-out button, or a link to
 /// sign in.
 #[component]
-pub fn UserMenu() -> impl IntoView {
-    let user = Resource::new(|| (), |()| super::current_user());
+pub fn UserMenu(user: Resource<Result<Option<User>, AppError>>) -> impl IntoView {
     view! {
         <div class="user-menu">
             <Suspense fallback=|| ()>

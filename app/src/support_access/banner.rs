@@ -148,70 +148,65 @@ fn Granted(
     }
 }
 
-/// Without JavaScript, the grant and revoke links lead here: the same question as the
-/// pop-up, with an OK button (a plain form post) and a way back.
+/// Without JavaScript, the grant and revoke links lead to these pages: the same
+/// question as the pop-up, with an OK button (a plain form post) and a way back.
 #[component]
 pub fn GrantConfirmPage() -> impl IntoView {
-    let grant = ServerAction::<GrantAccess>::new();
-    let status = Resource::new(move || grant.version().get(), |_| support_access_status());
-    view! {
-        <Title text="Grant access to Customer Support" />
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match status.await {
-                    Ok(AccessStatus { grant: Some(_), .. }) => {
-                        view! { <Redirect path="/logs" /> }.into_any()
-                    }
-                    Ok(AccessStatus { grant: None, now }) => {
-                        view! {
-                            <section class="confirm-card">
-                                <h1>"Grant access to Customer Support"</h1>
-                                <p>{grant_question(now + GRANT_DURATION)}</p>
-                                <ActionForm action=grant>
-                                    <button type="submit" class="button">
-                                        "OK"
-                                    </button>
-                                    " "
-                                    <a href="/logs">"Cancel"</a>
-                                </ActionForm>
-                            </section>
-                        }
-                            .into_any()
-                    }
-                    Err(error) => {
-                        view! { <p class="form-error" role="alert">{error.to_string()}</p> }
-                            .into_any()
-                    }
-                }
-            })}
-        </Suspense>
-    }
+    view! { <ConfirmChange grant=true /> }
 }
 
 #[component]
 pub fn RevokeConfirmPage() -> impl IntoView {
-    let revoke = ServerAction::<RevokeAccess>::new();
-    let status = Resource::new(move || revoke.version().get(), |_| support_access_status());
+    view! { <ConfirmChange grant=false /> }
+}
+
+/// Asks to grant (or revoke); once the grant is in force (or not), back to the logs.
+#[component]
+fn ConfirmChange(grant: bool) -> impl IntoView {
+    let grant_action = ServerAction::<GrantAccess>::new();
+    let revoke_action = ServerAction::<RevokeAccess>::new();
+    let status = Resource::new(
+        move || (grant_action.version().get(), revoke_action.version().get()),
+        |_| support_access_status(),
+    );
+    let title =
+        if grant { "Grant access to Customer Support" } else { "Revoke Customer Support's access" };
+    let buttons = || {
+        view! {
+            <button type="submit" class="button">
+                "OK"
+            </button>
+            " "
+            <a href="/logs">"Cancel"</a>
+        }
+    };
     view! {
-        <Title text="Revoke Customer Support's access" />
+        <Title text=title />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match status.await {
-                    Ok(AccessStatus { grant: None, .. }) => {
+                    Ok(status) if status.grant.is_some() == grant => {
                         view! { <Redirect path="/logs" /> }.into_any()
                     }
-                    Ok(AccessStatus { grant: Some(_), .. }) => {
+                    Ok(AccessStatus { now, .. }) => {
+                        let (question, form) = if grant {
+                            (
+                                grant_question(now + GRANT_DURATION),
+                                view! { <ActionForm action=grant_action>{buttons()}</ActionForm> }
+                                    .into_any(),
+                            )
+                        } else {
+                            (
+                                REVOKE_QUESTION.to_owned(),
+                                view! { <ActionForm action=revoke_action>{buttons()}</ActionForm> }
+                                    .into_any(),
+                            )
+                        };
                         view! {
                             <section class="confirm-card">
-                                <h1>"Revoke Customer Support's access"</h1>
-                                <p>{REVOKE_QUESTION}</p>
-                                <ActionForm action=revoke>
-                                    <button type="submit" class="button">
-                                        "OK"
-                                    </button>
-                                    " "
-                                    <a href="/logs">"Cancel"</a>
-                                </ActionForm>
+                                <h1>{title}</h1>
+                                <p>{question}</p>
+                                {form}
                             </section>
                         }
                             .into_any()
