@@ -13,8 +13,7 @@ use crate::{
     setup, toolchain, Result,
 };
 
-/// `--package app --package server --package xtask` with the test databases on: the
-/// server side of the workspace.
+/// The server side of the workspace, with the test databases on.
 const SERVER_SIDE: &str = "--package app --package server --package xtask --features app/testing";
 
 pub fn run() -> Result {
@@ -55,14 +54,33 @@ fn end_to_end() -> Result {
         .map_err(|e| format!("cannot start the server: {e}"))?;
     let mut server = KillOnDrop(server);
     wait_until_healthy(addr, &mut server.0)?;
+    let report = scratch.join("playwright.json");
     let result = cmd::run(
         cmd("npx")
             .args(["playwright", "test", "--config", "end2end/playwright.config.ts"])
-            .env("APILOGS_BASE_URL", format!("http://{addr}")),
+            .env("APILOGS_BASE_URL", format!("http://{addr}"))
+            .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report),
     );
     drop(server);
+    if let Ok(json) = std::fs::read_to_string(&report) {
+        let count = |key: &str| stat(&json, key).unwrap_or(0);
+        println!(
+            "playwright: {} passed, {} failed, {} skipped",
+            count("expected") + count("flaky"),
+            count("unexpected"),
+            count("skipped")
+        );
+    }
     let _ = std::fs::remove_dir_all(&scratch);
     result
+}
+
+/// A number from the `"stats"` of Playwright's JSON report.
+fn stat(report: &str, key: &str) -> Option<u64> {
+    let stats = &report[report.rfind("\"stats\"")?..];
+    let value = &stats[stats.find(&format!("\"{key}\":"))? + key.len() + 3..];
+    let digits: String = value.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 struct KillOnDrop(Child);
@@ -104,4 +122,22 @@ fn health_is_ok(addr: SocketAddr) -> bool {
     stream.write_all(request.as_bytes()).is_ok()
         && stream.read_to_string(&mut response).is_ok()
         && response.starts_with("HTTP/1.1 200")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stat;
+
+    #[test]
+    fn reads_the_totals_of_a_playwright_report() {
+        let report = r#"{"suites": [{"title": "stats"}], "stats": {
+          "startTime": "2026-11-26T10:00:00.000Z", "duration": 30123.5,
+          "expected": 17, "skipped": 1, "unexpected": 2, "flaky": 0 }}"#;
+        assert_eq!(stat(report, "expected"), Some(17));
+        assert_eq!(stat(report, "unexpected"), Some(2));
+        assert_eq!(stat(report, "skipped"), Some(1));
+        assert_eq!(stat(report, "flaky"), Some(0));
+        assert_eq!(stat(report, "missing"), None);
+        assert_eq!(stat("{}", "expected"), None);
+    }
 }
