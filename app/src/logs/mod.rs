@@ -158,11 +158,14 @@ pub async fn logs_page(
 /// One call of an account, under the same rule as [`logs_page`].
 #[server(endpoint = "logs/entry")]
 pub async fn log_entry_detail(account: Option<i64>, id: i64) -> Result<LogEntry, AppError> {
-    use crate::support_access::{ssr::logs_reader, AccessAction};
+    use crate::{
+        auth::ssr::refuse,
+        support_access::{ssr::logs_reader, AccessAction},
+    };
 
     let reader = logs_reader(account).await?;
     let entry = reader.state.store.log_entry(reader.account_id, id).await?;
-    let entry = entry.ok_or_else(|| reader.refuse(AppError::NotFound))?;
+    let entry = entry.ok_or_else(|| refuse(AppError::NotFound))?;
     reader.record(AccessAction::ViewEntry, Some(entry.id)).await?;
     Ok(entry)
 }

@@ -36,10 +36,6 @@ impl LogsReader {
         };
         Ok(self.state.store.record_access_event(event, self.state.clock.now()).await?)
     }
-
-    pub fn refuse(&self, error: AppError) -> AppError {
-        refuse(error)
-    }
 }
 
 /// The guard of all log data. A customer reads their own account (naming another is
