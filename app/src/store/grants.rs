@@ -1,7 +1,9 @@
 //! Support-access grants and the audit trail of access events.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{
+    query::Query, Database, Encode, PgPool, Postgres, Sqlite, SqlitePool, Transaction, Type,
+};
 
 use super::{with_pool, Store, StoreError};
 use crate::support_access::{in_force, AccessAction, AccessEvent, Grant};
@@ -36,6 +38,28 @@ pub struct NewAccessEvent {
     pub action: AccessAction,
     pub log_entry_id: Option<i64>,
     pub grant_id: Option<i64>,
+}
+
+/// The INSERT of `event` at `now`, for either back-end, to run where it belongs (inside
+/// a grant's or a revoke's transaction, or alone).
+fn insert_event<'q, DB>(
+    event: &'q NewAccessEvent,
+    now: DateTime<Utc>,
+) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
+where
+    DB: Database,
+    DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    &'q str: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query(INSERT_EVENT)
+        .bind(now)
+        .bind(event.actor_id)
+        .bind(event.account_id)
+        .bind(event.action.as_str())
+        .bind(event.log_entry_id)
+        .bind(event.grant_id)
 }
 
 /// A transaction that holds the account's grants still until it ends, so that two
@@ -109,15 +133,14 @@ impl Store {
                     .bind(expires_at)
                     .fetch_one(&mut *tx)
                     .await?;
-                    sqlx::query(INSERT_EVENT)
-                        .bind(now)
-                        .bind(Some(by))
-                        .bind(account_id)
-                        .bind(AccessAction::Grant.as_str())
-                        .bind(None::<i64>)
-                        .bind(Some(grant.id))
-                        .execute(&mut *tx)
-                        .await?;
+                    let event = NewAccessEvent {
+                        actor_id: Some(by),
+                        account_id,
+                        action: AccessAction::Grant,
+                        log_entry_id: None,
+                        grant_id: Some(grant.id),
+                    };
+                    insert_event(&event, now).execute(&mut *tx).await?;
                     GrantChange::Granted(grant)
                 }
             };
@@ -149,15 +172,14 @@ impl Store {
                     .bind(grant.id)
                     .fetch_one(&mut *tx)
                     .await?;
-                    sqlx::query(INSERT_EVENT)
-                        .bind(now)
-                        .bind(Some(by))
-                        .bind(account_id)
-                        .bind(AccessAction::Revoke.as_str())
-                        .bind(None::<i64>)
-                        .bind(Some(grant.id))
-                        .execute(&mut *tx)
-                        .await?;
+                    let event = NewAccessEvent {
+                        actor_id: Some(by),
+                        account_id,
+                        action: AccessAction::Revoke,
+                        log_entry_id: None,
+                        grant_id: Some(grant.id),
+                    };
+                    insert_event(&event, now).execute(&mut *tx).await?;
                     RevokeChange::Revoked(revoked)
                 }
                 _ => RevokeChange::NothingInForce,
@@ -191,15 +213,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            sqlx::query(INSERT_EVENT)
-                .bind(now)
-                .bind(event.actor_id)
-                .bind(event.account_id)
-                .bind(event.action.as_str())
-                .bind(event.log_entry_id)
-                .bind(event.grant_id)
-                .execute(pool)
-                .await?;
+            insert_event(&event, now).execute(pool).await?;
         });
         Ok(())
     }
