@@ -5,7 +5,7 @@ use app::{
         ssr::{self as auth, SignInError, FAILURE_WINDOW, MAX_FAILURES_PER_EMAIL},
         Role,
     },
-    logs::{LogRow, PageFrom},
+    logs::{LogFilter, LogRow, PageFrom, StatusClass},
     store::{GrantChange, NewApiKey, NewLogEntry, NewUser, RevokeChange, Store, StoreError},
     store_conformance_tests,
     support_access::{in_force, AccessAction, GRANT_DURATION},
@@ -30,6 +30,7 @@ store_conformance_tests!(
     revoking_ends_the_grant_and_is_a_no_op_without_one,
     expiries_are_recorded_once_at_the_instant_they_happen,
     the_console_finds_accounts_by_name_or_email,
+    each_filter_returns_exactly_the_matching_calls,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -225,7 +226,7 @@ async fn walk(store: &Store, account_id: i64, older: bool) -> Vec<Vec<LogRow>> {
     let mut pages = Vec::new();
     let mut from = PageFrom::Newest;
     loop {
-        let page = store.log_page(account_id, from, 50).await.unwrap();
+        let page = store.log_page(account_id, &LogFilter::default(), from, 50).await.unwrap();
         let next = if older { page.older } else { page.newer };
         pages.push(page.rows);
         match next {
@@ -262,7 +263,7 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
     let mut from = PageFrom::Older(pages[3].last().unwrap().cursor());
     let mut back = Vec::new();
     loop {
-        let page = store.log_page(account_id, from, 50).await.unwrap();
+        let page = store.log_page(account_id, &LogFilter::default(), from, 50).await.unwrap();
         back.push(page.rows.iter().map(|row| row.id).collect::<Vec<_>>());
         match page.newer {
             Some(cursor) => from = PageFrom::Newer(cursor),
@@ -273,7 +274,8 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
     let forward: Vec<Vec<i64>> =
         pages.iter().map(|page| page.iter().map(|row| row.id).collect()).collect();
     assert_eq!(back, forward);
-    let beyond = store.log_page(account_id, PageFrom::Older(last), 50).await.unwrap();
+    let beyond =
+        store.log_page(account_id, &LogFilter::default(), PageFrom::Older(last), 50).await.unwrap();
     assert!(beyond.rows.is_empty() && beyond.older.is_none());
 }
 
@@ -281,7 +283,9 @@ async fn a_call_is_found_only_in_its_own_account(store: &Store) {
     let (alice, _) = customer(store, "alice@acme.example", "long password 1").await;
     let (bob, _) = customer(store, "bob@globex.example", "long password 1").await;
     store.insert_log_entries(&[call(alice, t0(), 1)]).await.unwrap();
-    let id = store.log_page(alice, PageFrom::Newest, 50).await.unwrap().rows[0].id;
+    let id = store.log_page(alice, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap().rows
+        [0]
+    .id;
     let entry = store.log_entry(alice, id).await.unwrap().unwrap();
     assert_eq!((entry.request_id.as_str(), entry.occurred_at), ("req_1", t0()));
     assert_eq!(store.log_entry(bob, id).await.unwrap(), None);
@@ -386,4 +390,97 @@ async fn the_console_finds_accounts_by_name_or_email(store: &Store) {
     );
     assert!(store.accounts_for_support("%", 100).await.unwrap().is_empty(), "% is literal");
     assert_eq!(store.accounts_for_support("", 1).await.unwrap().len(), 1);
+}
+
+async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
+    let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (other, _) = customer(store, "bob@globex.example", "long password 1").await;
+    let statuses = [200, 201, 400, 404, 429, 500, 503];
+    let endpoints = ["/v1/pdf/merge", "/v1/pdf/split", "/v1/pdf/compress"];
+    let calls: Vec<NewLogEntry> = (0..140)
+        .map(|i| NewLogEntry {
+            method: if i % 4 == 0 { "GET".into() } else { "POST".into() },
+            endpoint: endpoints[i as usize % 3].into(),
+            status: statuses[i as usize % 7],
+            request_body: Some(format!(r#"{{"name":"Invoice-{i}.pdf","n":{i}}}"#)),
+            response_body: Some(if i % 10 == 0 {
+                r#"{"note":"100%_done"}"#.into()
+            } else {
+                "{}".into()
+            }),
+            ..call(account_id, t0() - TimeDelta::seconds(i / 3), i)
+        })
+        .collect();
+    store.insert_log_entries(&calls).await.unwrap();
+    store.insert_log_entries(&[call(other, t0(), 999)]).await.unwrap();
+
+    type Matches = Box<dyn Fn(&NewLogEntry) -> bool>;
+    let filters: Vec<(LogFilter, Matches)> = vec![
+        (LogFilter::default(), Box::new(|_| true)),
+        (
+            LogFilter { status: Some(StatusClass::Success), ..LogFilter::default() },
+            Box::new(|c| (200..300).contains(&c.status)),
+        ),
+        (
+            LogFilter { status: Some(StatusClass::ClientError), ..LogFilter::default() },
+            Box::new(|c| (400..500).contains(&c.status)),
+        ),
+        (
+            LogFilter { status: Some(StatusClass::ServerError), ..LogFilter::default() },
+            Box::new(|c| c.status >= 500),
+        ),
+        (
+            LogFilter { status: Some(StatusClass::Errors), ..LogFilter::default() },
+            Box::new(|c| c.status >= 400),
+        ),
+        (
+            LogFilter { method: Some("GET".into()), ..LogFilter::default() },
+            Box::new(|c| c.method == "GET"),
+        ),
+        (
+            LogFilter { endpoint: Some("/v1/pdf/split".into()), ..LogFilter::default() },
+            Box::new(|c| c.endpoint == "/v1/pdf/split"),
+        ),
+        (
+            LogFilter { request_id: Some("req_42".into()), ..LogFilter::default() },
+            Box::new(|c| c.request_id == "req_42"),
+        ),
+        (
+            // Any case; `%` and `_` are literal.
+            LogFilter { search: Some("INVOICE-1".into()), ..LogFilter::default() },
+            Box::new(|c| c.request_body.as_deref().unwrap_or("").contains("Invoice-1")),
+        ),
+        (
+            LogFilter { search: Some("100%_d".into()), ..LogFilter::default() },
+            Box::new(|c| c.response_body.as_deref().unwrap_or("").contains("100%_d")),
+        ),
+        (
+            LogFilter {
+                status: Some(StatusClass::Errors),
+                method: Some("POST".into()),
+                endpoint: Some("/v1/pdf/merge".into()),
+                ..LogFilter::default()
+            },
+            Box::new(|c| c.status >= 400 && c.method == "POST" && c.endpoint == "/v1/pdf/merge"),
+        ),
+    ];
+    for (filter, matches) in filters {
+        let mut expected: Vec<String> =
+            calls.iter().filter(|c| matches(c)).map(|c| c.request_id.clone()).collect();
+        // Walk every page of the filtered view.
+        let mut seen = Vec::new();
+        let mut from = PageFrom::Newest;
+        loop {
+            let page = store.log_page(account_id, &filter, from, 20).await.unwrap();
+            seen.extend(page.rows.iter().map(|row| row.request_id.clone()));
+            match page.older {
+                Some(cursor) => from = PageFrom::Older(cursor),
+                None => break,
+            }
+        }
+        expected.sort();
+        seen.sort();
+        assert!(!expected.is_empty(), "{filter:?} matches something");
+        assert_eq!(seen, expected, "{filter:?}");
+    }
 }

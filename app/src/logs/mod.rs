@@ -92,6 +92,104 @@ impl FromStr for Cursor {
     }
 }
 
+/// A class of status codes to filter on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusClass {
+    Success,
+    ClientError,
+    ServerError,
+    /// Every 4xx and 5xx.
+    Errors,
+}
+
+impl StatusClass {
+    pub const ALL: [StatusClass; 4] = [
+        StatusClass::Success,
+        StatusClass::ClientError,
+        StatusClass::ServerError,
+        StatusClass::Errors,
+    ];
+
+    /// Its name in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusClass::Success => "2xx",
+            StatusClass::ClientError => "4xx",
+            StatusClass::ServerError => "5xx",
+            StatusClass::Errors => "errors",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusClass::Success => "2xx success",
+            StatusClass::ClientError => "4xx client errors",
+            StatusClass::ServerError => "5xx server errors",
+            StatusClass::Errors => "All errors",
+        }
+    }
+
+    /// The lowest and highest status in the class.
+    pub fn range(self) -> (i32, i32) {
+        match self {
+            StatusClass::Success => (200, 299),
+            StatusClass::ClientError => (400, 499),
+            StatusClass::ServerError => (500, 599),
+            StatusClass::Errors => (400, 599),
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        StatusClass::ALL.into_iter().find(|class| class.as_str() == name)
+    }
+}
+
+/// Which calls the table shows. Every part is optional; they all must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogFilter {
+    pub status: Option<StatusClass>,
+    /// Exact HTTP method, e.g. `POST`.
+    pub method: Option<String>,
+    /// Exact endpoint path, e.g. `/v1/pdf/merge`.
+    pub endpoint: Option<String>,
+    pub request_id: Option<String>,
+    /// Text anywhere in the request or response body (any case).
+    pub search: Option<String>,
+}
+
+/// The URL query parameters of a filter, in a fixed order.
+pub const FILTER_PARAMS: [&str; 5] = ["status", "method", "endpoint", "request_id", "q"];
+
+impl LogFilter {
+    /// The filter named by a URL's query; unknown or empty values are ignored.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let text = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        LogFilter {
+            status: get("status").as_deref().and_then(StatusClass::parse),
+            method: text("method").map(|m| m.to_uppercase()),
+            endpoint: text("endpoint"),
+            request_id: text("request_id"),
+            search: text("q"),
+        }
+    }
+
+    /// `(name, value)` for each part that is set, as in [`FILTER_PARAMS`].
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let values = [
+            self.status.map(|s| s.as_str().to_owned()),
+            self.method.clone(),
+            self.endpoint.clone(),
+            self.request_id.clone(),
+            self.search.clone(),
+        ];
+        FILTER_PARAMS.into_iter().zip(values).filter_map(|(k, v)| Some((k, v?))).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == LogFilter::default()
+    }
+}
+
 /// Where a page starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PageFrom {
@@ -134,11 +232,12 @@ pub async fn account_summary() -> Result<AccountOverview, AppError> {
     Ok(AccountOverview { account_name: account.name, calls })
 }
 
-/// A page of an account's calls. Customers read their own account (`account` is
+/// A page of an account's calls that match `filter`. Customers read their own account (`account` is
 /// theirs or absent); support agents the account they name, while a grant is in force.
 #[server(endpoint = "logs/page")]
 pub async fn logs_page(
     account: Option<i64>,
+    #[server(default)] filter: LogFilter,
     before: Option<String>,
     after: Option<String>,
 ) -> Result<LogPage, AppError> {
@@ -150,7 +249,7 @@ pub async fn logs_page(
         (None, None) => PageFrom::Newest,
     };
     let reader = logs_reader(account).await?;
-    let page = reader.state.store.log_page(reader.account_id, from, PAGE_SIZE).await?;
+    let page = reader.state.store.log_page(reader.account_id, &filter, from, PAGE_SIZE).await?;
     reader.record(AccessAction::ViewLogs, None).await?;
     Ok(page)
 }
@@ -183,5 +282,33 @@ mod tests {
         for bad in ["", "12", "x_1", "1_x", "1_2_3"] {
             assert!(bad.parse::<Cursor>().is_err(), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_round_trips_through_the_url() {
+        let query = [("status", "errors"), ("method", "post"), ("q", "  invoice "), ("x", "y")];
+        let get = |name: &str| query.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+        let filter = LogFilter::from_query(get);
+        assert_eq!(
+            filter,
+            LogFilter {
+                status: Some(StatusClass::Errors),
+                method: Some("POST".into()),
+                search: Some("invoice".into()),
+                ..LogFilter::default()
+            }
+        );
+        let back = filter.to_query();
+        assert_eq!(
+            back,
+            vec![("status", "errors".into()), ("method", "POST".into()), ("q", "invoice".into())]
+        );
+        let unknown = LogFilter::from_query(|name| (name == "status").then(|| "3xx".to_owned()));
+        assert!(unknown.is_empty());
     }
 }

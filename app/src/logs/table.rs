@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 use leptos_router::{
-    components::{Redirect, A},
+    components::{Form, Redirect, A},
     hooks::{use_location, use_query_map},
 };
 
-use super::{logs_page, LogPage, LogRow};
+use super::{logs_page, LogFilter, LogPage, LogRow, StatusClass};
 use crate::{error::AppError, time::LocalTime};
 
 /// The table of an account's calls, newest first, 50 to a page. The page position
@@ -17,16 +17,21 @@ pub fn LogsTable(
     #[prop(into)] base: String,
 ) -> impl IntoView {
     let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| LogFilter::from_query(|name| q.get(name))));
     let page = Resource::new(
-        move || query.with(|q| (q.get("before"), q.get("after"))),
-        move |(before, after)| logs_page(account, before, after),
+        move || (filter.get(), query.with(|q| (q.get("before"), q.get("after")))),
+        move |(filter, (before, after))| logs_page(account, filter, before, after),
     );
     let base = StoredValue::new(base);
     view! {
+        {move || view! { <FilterForm filter=filter.get() base=base.get_value() /> }}
         <Transition fallback=|| view! { <p class="loading">"Loading calls…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <PageOfCalls page base=base.get_value() /> }.into_any(),
+                    Ok(page) => {
+                        view! { <PageOfCalls page filter=filter.get_untracked() base=base.get_value() /> }
+                            .into_any()
+                    }
                     Err(error) => view! { <LogsError error /> }.into_any(),
                 }
             })}
@@ -34,18 +39,92 @@ pub fn LogsTable(
     }
 }
 
+/// `base` with the filter's query and one more parameter.
+fn link(base: &str, filter: &LogFilter, extra: Option<(&str, String)>) -> String {
+    let params: Vec<String> = filter
+        .to_query()
+        .into_iter()
+        .chain(extra)
+        .map(|(name, value)| format!("{name}={}", encode_component(&value)))
+        .collect();
+    if params.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", params.join("&"))
+    }
+}
+
+/// The filters, as a GET form: the URL holds them, so a view can be shared and the back
+/// button works, with or without JavaScript.
 #[component]
-fn PageOfCalls(page: LogPage, base: String) -> impl IntoView {
+fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
+    let status = filter.status;
+    let method = filter.method.clone().unwrap_or_default();
+    let status_options = StatusClass::ALL
+        .into_iter()
+        .map(|class| {
+            view! {
+                <option value=class.as_str() selected=status == Some(class)>
+                    {class.label()}
+                </option>
+            }
+        })
+        .collect_view();
+    let method_options = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        .into_iter()
+        .map(|name| view! { <option value=name selected=method == name>{name}</option> })
+        .collect_view();
+    let clear = (!filter.is_empty()).then(|| view! { <A href=base.clone()>"Clear filters"</A> });
+    view! {
+        <Form method="GET" action=base.clone() attr:class="filters" attr:aria-label="Filter calls">
+            <label>
+                "Status"
+                <select name="status">
+                    <option value="">"All statuses"</option>
+                    {status_options}
+                </select>
+            </label>
+            <label>
+                "Method"
+                <select name="method">
+                    <option value="">"All methods"</option>
+                    {method_options}
+                </select>
+            </label>
+            <label>
+                "Endpoint"
+                <input type="text" name="endpoint" value=filter.endpoint placeholder="/v1/pdf/merge" />
+            </label>
+            <label>
+                "Request ID"
+                <input type="text" name="request_id" value=filter.request_id placeholder="req_…" />
+            </label>
+            <label>
+                "Search bodies"
+                <input type="search" name="q" value=filter.search placeholder="Text in request or response" />
+            </label>
+            <button type="submit" class="button">
+                "Apply"
+            </button>
+            {clear}
+        </Form>
+    }
+}
+
+#[component]
+fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView {
     if page.rows.is_empty() {
         let text = if page.newer.is_some() {
             "No older calls."
+        } else if !filter.is_empty() {
+            "No calls match these filters."
         } else {
             "No API calls have been recorded yet."
         };
         return view! { <p class="empty-state">{text}</p> }.into_any();
     }
-    let newer = page.newer.map(|cursor| format!("{base}?after={cursor}"));
-    let older = page.older.map(|cursor| format!("{base}?before={cursor}"));
+    let newer = page.newer.map(|cursor| link(&base, &filter, Some(("after", cursor.to_string()))));
+    let older = page.older.map(|cursor| link(&base, &filter, Some(("before", cursor.to_string()))));
     let rows =
         page.rows.into_iter().map(|row| view! { <Row row base=base.clone() /> }).collect_view();
     view! {

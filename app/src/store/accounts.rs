@@ -97,8 +97,8 @@ impl From<ListedAccountRow> for ListedAccount {
     }
 }
 
-/// `%` and `_` match themselves in a LIKE pattern with `ESCAPE '\'`.
-fn like_pattern(search: &str) -> String {
+/// `%search%`, lower-case, where `%` and `_` match themselves (with `ESCAPE '\'`).
+pub(super) fn like_pattern(search: &str) -> String {
     let escaped =
         search.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")

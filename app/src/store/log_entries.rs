@@ -1,7 +1,8 @@
 use chrono::{DateTime, Utc};
 
+use super::like_pattern;
 use super::{with_pool, Store, StoreError};
-use crate::logs::{LogEntry, LogPage, LogRow, PageFrom};
+use crate::logs::{LogEntry, LogFilter, LogPage, LogRow, PageFrom};
 
 /// One recorded API call, as it is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,35 +80,63 @@ const ROW_COLUMNS: &str =
     "id, occurred_at, method, endpoint, status, duration_ms, credits, request_id";
 
 impl Store {
-    /// One page of an account's calls, newest first, by keyset on (time, id): stable
-    /// however many calls share a timestamp, and as fast deep in the list as at its top.
+    /// One page of an account's calls that match `filter`, newest first, by keyset on
+    /// (time, id): stable however many calls share a timestamp, and as fast deep in the
+    /// list as at its top.
     pub async fn log_page(
         &self,
         account_id: i64,
+        filter: &LogFilter,
         from: PageFrom,
         size: usize,
     ) -> Result<LogPage, StoreError> {
         let limit = size as i64 + 1; // one more than shown: is there another page?
+                                     // Text search ignores case on both back-ends (SQLite's LIKE does for ASCII).
+        let like = match self {
+            Store::Sqlite(_) => " LIKE ",
+            Store::Postgres(_) => " ILIKE ",
+        };
         let mut rows: Vec<LogRow> = with_pool!(self, pool => {
-            let query = match from {
-                PageFrom::Newest => format!(
-                    "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = $1 \
-                     ORDER BY occurred_at DESC, id DESC LIMIT $2"
-                ),
-                PageFrom::Older(_) => format!(
-                    "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = $1 \
-                     AND (occurred_at, id) < ($3, $4) ORDER BY occurred_at DESC, id DESC LIMIT $2"
-                ),
-                PageFrom::Newer(_) => format!(
-                    "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = $1 \
-                     AND (occurred_at, id) > ($3, $4) ORDER BY occurred_at ASC, id ASC LIMIT $2"
-                ),
-            };
-            let mut query = sqlx::query_as(&query).bind(account_id).bind(limit);
-            if let PageFrom::Older(cursor) | PageFrom::Newer(cursor) = from {
-                query = query.bind(cursor.at).bind(cursor.id);
+            let mut query = sqlx::QueryBuilder::new(format!(
+                "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = "
+            ));
+            query.push_bind(account_id);
+            if let Some(class) = filter.status {
+                let (lowest, highest) = class.range();
+                query.push(" AND status BETWEEN ").push_bind(lowest);
+                query.push(" AND ").push_bind(highest);
             }
-            query.fetch_all(pool).await?
+            if let Some(method) = &filter.method {
+                query.push(" AND method = ").push_bind(method.clone());
+            }
+            if let Some(endpoint) = &filter.endpoint {
+                query.push(" AND endpoint = ").push_bind(endpoint.clone());
+            }
+            if let Some(request_id) = &filter.request_id {
+                query.push(" AND request_id = ").push_bind(request_id.clone());
+            }
+            if let Some(text) = &filter.search {
+                let pattern = like_pattern(text);
+                query.push(" AND (request_body").push(like).push_bind(pattern.clone());
+                query.push(" ESCAPE '\\' OR response_body").push(like).push_bind(pattern);
+                query.push(" ESCAPE '\\')");
+            }
+            let order = match from {
+                PageFrom::Newest => "DESC",
+                PageFrom::Older(cursor) => {
+                    query.push(" AND (occurred_at, id) < (").push_bind(cursor.at);
+                    query.push(", ").push_bind(cursor.id).push(")");
+                    "DESC"
+                }
+                PageFrom::Newer(cursor) => {
+                    query.push(" AND (occurred_at, id) > (").push_bind(cursor.at);
+                    query.push(", ").push_bind(cursor.id).push(")");
+                    "ASC"
+                }
+            };
+            query.push(format!(" ORDER BY occurred_at {order}, id {order} LIMIT "));
+            query.push_bind(limit);
+            query.build_query_as().fetch_all(pool).await?
         });
         let more = rows.len() > size;
         rows.truncate(size);

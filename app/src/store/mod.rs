@@ -22,6 +22,7 @@ use sqlx::{
     PgPool, SqlitePool,
 };
 
+use accounts::like_pattern;
 pub use accounts::{Account, ListedAccount};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use grants::{GrantChange, NewAccessEvent, RevokeChange};

@@ -4,7 +4,7 @@
 use app::{
     auth::Role,
     clock::Clock,
-    logs::PageFrom,
+    logs::{LogFilter, PageFrom},
     store::{NewLogEntry, RevokeChange},
     support_access::{AccessAction, GRANT_DURATION},
 };
@@ -71,7 +71,13 @@ impl World {
             user_agent: None,
         };
         app.store.insert_log_entries(&[call(now)]).await.unwrap();
-        let entry = app.store.log_page(account, PageFrom::Newest, 1).await.unwrap().rows[0].id;
+        let entry = app
+            .store
+            .log_page(account, &LogFilter::default(), PageFrom::Newest, 1)
+            .await
+            .unwrap()
+            .rows[0]
+            .id;
 
         let store = &app.store;
         match state {
