@@ -31,6 +31,7 @@ store_conformance_tests!(
     expiries_are_recorded_once_at_the_instant_they_happen,
     the_console_finds_accounts_by_name_or_email,
     each_filter_returns_exactly_the_matching_calls,
+    usage_is_counted_per_utc_day,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -483,4 +484,35 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
         assert!(!expected.is_empty(), "{filter:?} matches something");
         assert_eq!(seen, expected, "{filter:?}");
     }
+}
+
+async fn usage_is_counted_per_utc_day(store: &Store) {
+    let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (other, _) = customer(store, "bob@globex.example", "long password 1").await;
+    let hour = TimeDelta::hours(1);
+    // t0 is 2026-11-26 09:00 UTC.
+    let at = [t0(), t0() - hour, t0() - hour * 10, t0() - hour * 34, t0() - hour * 24 * 40];
+    let calls: Vec<NewLogEntry> = at
+        .iter()
+        .enumerate()
+        .map(|(i, at)| NewLogEntry { credits: i as i32 + 1, ..call(account_id, *at, i as i64) })
+        .collect();
+    store.insert_log_entries(&calls).await.unwrap();
+    store.insert_log_entries(&[call(other, t0(), 99)]).await.unwrap();
+    let since = t0() - TimeDelta::days(30);
+    let usage: Vec<(String, i64, i64)> = store
+        .daily_usage(account_id, since)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.day, d.calls, d.credits))
+        .collect();
+    assert_eq!(
+        usage,
+        vec![
+            ("2026-11-24".to_owned(), 1, 4),
+            ("2026-11-25".to_owned(), 1, 3),
+            ("2026-11-26".to_owned(), 2, 3),
+        ]
+    );
 }

@@ -43,4 +43,16 @@ test.describe("without JavaScript", () => {
     expect(new Set(endpoints)).toEqual(new Set(["/v1/pdf/info"]));
     await expect(page.getByLabel("Endpoint")).toHaveValue("/v1/pdf/info");
   });
+
+  test("the 30-day usage chart is drawn on the server, with its totals", async ({ page }) => {
+    await signIn(page, BOB.email);
+    await expect(page.locator("figure.usage svg rect")).toHaveCount(30);
+    const calls = Number((await page.locator(".usage-calls").textContent())!.split(" ")[0]);
+    const credits = Number((await page.locator(".usage-credits").textContent())!.split(" ")[0]);
+    expect(calls).toBeGreaterThan(1_000);
+    expect(credits).toBeGreaterThan(calls);
+    const titles = await page.locator("figure.usage rect title").allTextContents();
+    const summed = titles.reduce((sum, t) => sum + Number(t.match(/(\d+) calls/)![1]), 0);
+    expect(summed).toBe(calls);
+  });
 });

@@ -4,6 +4,7 @@
 mod detail;
 mod pages;
 mod table;
+mod usage;
 
 use std::{fmt, str::FromStr};
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use detail::LogDetail;
 pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 pub use table::{LogsError, LogsTable};
+pub use usage::{Usage, UsageChart, UsageDay};
 
 use crate::error::AppError;
 

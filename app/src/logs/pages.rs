@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::{account_summary, LogDetail, LogsTable};
+use super::{account_summary, LogDetail, LogsTable, UsageChart};
 use crate::support_access::GrantBanner;
 
 /// `/logs`: the grant link or banner, right above the table of calls.
@@ -29,6 +29,7 @@ pub fn CustomerLogsPage() -> impl IntoView {
                     })
             })}
         </Suspense>
+        <UsageChart />
         <GrantBanner />
         <LogsTable base="/logs" />
     }

@@ -174,3 +174,37 @@ impl Store {
         }))
     }
 }
+
+/// Calls and credits on one UTC day.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct DailyUsage {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub calls: i64,
+    pub credits: i64,
+}
+
+impl Store {
+    /// The account's calls and credits per UTC day, for calls at or after `since`, by day.
+    /// Days without calls are absent.
+    pub async fn daily_usage(
+        &self,
+        account_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<DailyUsage>, StoreError> {
+        // The day of a time: SQLite stores RFC 3339 text in UTC, whose first ten
+        // characters are the date; PostgreSQL converts its TIMESTAMPTZ.
+        let day = match self {
+            Store::Sqlite(_) => "substr(occurred_at, 1, 10)",
+            Store::Postgres(_) => "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+        };
+        let query = format!(
+            "SELECT {day} AS day, COUNT(*) AS calls, CAST(COALESCE(SUM(credits), 0) AS BIGINT) \
+             AS credits FROM log_entries WHERE account_id = $1 AND occurred_at >= $2 \
+             GROUP BY 1 ORDER BY 1"
+        );
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(&query).bind(account_id).bind(since).fetch_all(pool).await?
+        }))
+    }
+}

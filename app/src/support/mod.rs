@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
-    logs::{LogDetail, LogsError, LogsTable},
+    logs::{LogDetail, LogsError, LogsTable, UsageChart},
     support_access::{countdown_text, Grant},
     time::LocalTime,
 };
@@ -207,6 +207,7 @@ pub fn SupportLogsPage() -> impl IntoView {
             Some(id) => {
                 view! {
                     <AccountHeader id />
+                    <UsageChart account=id />
                     <LogsTable account=id base=format!("/support/accounts/{id}/logs") />
                 }
                     .into_any()

@@ -129,9 +129,9 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         (_, Anonymous) if endpoint.starts_with("page ") => StatusCode::SEE_OTHER,
         (_, Anonymous) => StatusCode::UNAUTHORIZED,
         // The account's logs, named by id.
-        ("logs/page A" | "logs/entry A", Owner) => StatusCode::OK,
-        ("logs/page A" | "logs/entry A", OtherCustomer) => StatusCode::FORBIDDEN,
-        ("logs/page A" | "logs/entry A", Support | Admin) => staff_reads,
+        ("logs/page A" | "logs/entry A" | "logs/usage A", Owner) => StatusCode::OK,
+        ("logs/page A" | "logs/entry A" | "logs/usage A", OtherCustomer) => StatusCode::FORBIDDEN,
+        ("logs/page A" | "logs/entry A" | "logs/usage A", Support | Admin) => staff_reads,
         // A customer's own logs, unnamed: staff must name an account.
         ("logs/page own" | "logs/summary", Owner | OtherCustomer) => StatusCode::OK,
         ("logs/page own", Support | Admin) => StatusCode::BAD_REQUEST,
@@ -172,6 +172,7 @@ async fn check_matrix(state: GrantState) {
         ("logs/entry A", "/api/logs/entry".into(), format!("account={a}&id={entry}")),
         ("logs/entry own", "/api/logs/entry".into(), format!("id={entry}")),
         ("logs/summary", "/api/logs/summary".into(), String::new()),
+        ("logs/usage A", "/api/logs/usage".into(), format!("account={a}")),
         ("access/status", "/api/support_access/status".into(), String::new()),
         ("support/accounts", "/api/support/accounts".into(), "search=".into()),
         ("support/account", "/api/support/account".into(), format!("id={a}")),
