@@ -102,6 +102,7 @@ fn Chart(usage: Usage) -> impl IntoView {
         <figure class="usage">
             <svg
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                preserveAspectRatio="none"
                 role="img"
                 aria-label="Credits used per day over the last 30 days"
             >
