@@ -172,12 +172,21 @@ pub async fn sign_in(
     }
 }
 
+/// The signed-in user as the page guard read it, carried in the request's extensions.
+#[derive(Clone, Debug)]
+pub struct GuardedUser(pub Option<User>);
+
 /// The user whose session cookie came with the current request.
 pub async fn current_user() -> Result<Option<User>, AppError> {
     let state = app_state()?;
     let Some(parts) = use_context::<Parts>() else {
         return Ok(None);
     };
+    // A guarded page's request carries the session the guard read: the page's server
+    // functions, called while it renders, need not read it again.
+    if let Some(GuardedUser(user)) = parts.extensions.get::<GuardedUser>() {
+        return Ok(user.clone());
+    }
     let Some(token) = session_token(&parts.headers) else {
         return Ok(None);
     };

@@ -103,7 +103,11 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
 /// session checked. No session: to the sign-in form (and back here after). Another
 /// role: 403. Such pages are never stored by the browser, so the back button cannot
 /// show one after sign-out.
-pub async fn guard_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn guard_pages(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let access = page_access(request.uri().path());
     if access == PageAccess::Public {
         return next.run(request).await;
@@ -119,7 +123,10 @@ pub async fn guard_pages(State(state): State<AppState>, request: Request, next: 
         },
     };
     let mut response = match auth::page_refusal(access, user.as_ref()) {
-        None => next.run(request).await,
+        None => {
+            request.extensions_mut().insert(auth::GuardedUser(user));
+            next.run(request).await
+        }
         Some(StatusCode::UNAUTHORIZED) => {
             let wanted = request.uri().path_and_query().map_or("/", |p| p.as_str());
             Redirect::to(&format!("/signin?notice=session&next={}", encode(wanted))).into_response()
