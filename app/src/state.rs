@@ -15,6 +15,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Mark cookies `Secure` (when served over TLS).
     pub secure_cookies: bool,
+    /// The public base URL of the API whose calls are logged (for "Copy as cURL").
+    pub api_url: String,
 }
 
 /// The state, from a server function's or component's context.

@@ -1,6 +1,6 @@
 //! Times as people read them: in their own time zone.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use leptos::prelude::*;
 
 pub fn utc_text(at: DateTime<Utc>) -> String {
@@ -17,6 +17,20 @@ pub fn local_text(at: DateTime<Utc>) -> String {
     #[cfg(not(feature = "hydrate"))]
     {
         utc_text(at)
+    }
+}
+
+/// The viewer's UTC offset now, in the browser; `None` on the server, which does not
+/// know it.
+pub fn viewer_offset() -> Option<FixedOffset> {
+    #[cfg(feature = "hydrate")]
+    {
+        use chrono::Offset;
+        Some(chrono::Local::now().offset().fix())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
     }
 }
 

@@ -456,6 +456,18 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
             Box::new(|c| c.response_body.as_deref().unwrap_or("").contains("100%_d")),
         ),
         (
+            // From included, until excluded.
+            LogFilter {
+                since: Some(t0() - TimeDelta::seconds(30)),
+                until: Some(t0() - TimeDelta::seconds(10)),
+                ..LogFilter::default()
+            },
+            Box::new(|c| {
+                (t0() - TimeDelta::seconds(30)..t0() - TimeDelta::seconds(10))
+                    .contains(&c.occurred_at)
+            }),
+        ),
+        (
             LogFilter {
                 status: Some(StatusClass::Errors),
                 method: Some("POST".into()),

@@ -48,6 +48,11 @@ pub struct ServeArgs {
     #[arg(long, env = "APILOGS_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
 
+    /// The public base URL of the API whose calls are logged, as "Copy as cURL" writes
+    /// it. Default: this server's own address, where its demo API answers.
+    #[arg(long, env = "APILOGS_API_URL", global = true)]
+    pub api_url: Option<String>,
+
     /// FOR END-TO-END TESTS ONLY: let `POST /test/clock` move the server's clock
     /// forward. Off unless given here; never on in production.
     #[arg(long, env = "APILOGS_TEST_CLOCK", global = true)]

@@ -53,8 +53,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => clock,
             };
             jobs::spawn(store.clone(), clock.clone());
-            let state =
-                AppState { leptos_options, store, clock, secure_cookies: cli.serve.secure_cookies };
+            let api_url = cli.serve.api_url.unwrap_or_else(|| format!("http://{}", cli.serve.addr));
+            let state = AppState {
+                leptos_options,
+                store,
+                clock,
+                secure_cookies: cli.serve.secure_cookies,
+                api_url,
+            };
             http::serve(state, cli.serve.addr, test_clock).await
         }
         Command::Migrate => {

@@ -1,7 +1,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{log_entry_detail, table::status_class, table::LogsError, LogEntry};
+use super::{
+    body::{Body, Headers},
+    log_entry_detail,
+    table::{status_class, LogsError},
+    CallDetail,
+};
 use crate::time::LocalTime;
 
 /// One call in full: what was asked, what was answered, and how it went.
@@ -22,7 +27,7 @@ pub fn LogDetail(
         <Suspense fallback=|| view! { <p class="loading">"Loading the call…"</p> }>
             {move || Suspend::new(async move {
                 match entry.await {
-                    Ok(entry) => view! { <EntryView entry /> }.into_any(),
+                    Ok(detail) => view! { <EntryView detail /> }.into_any(),
                     Err(error) => view! { <LogsError error /> }.into_any(),
                 }
             })}
@@ -30,16 +35,9 @@ pub fn LogDetail(
     }
 }
 
-/// JSON laid out for reading; anything else as it came.
-pub fn pretty(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|value| serde_json::to_string_pretty(&value).ok())
-        .unwrap_or_else(|| body.to_owned())
-}
-
 #[component]
-fn EntryView(entry: LogEntry) -> impl IntoView {
+fn EntryView(detail: CallDetail) -> impl IntoView {
+    let CallDetail { entry, curl } = detail;
     let target = if entry.query.is_empty() {
         entry.endpoint.clone()
     } else {
@@ -84,11 +82,55 @@ fn EntryView(entry: LogEntry) -> impl IntoView {
                     </p>
                 }
             })}
+        <CopyAsCurl curl />
         <h2>"Request headers"</h2>
-        <pre class="body">{pretty(&entry.request_headers)}</pre>
-        <h2>"Request body"</h2>
-        <pre class="body">{entry.request_body.as_deref().map_or("(none)".into(), pretty)}</pre>
-        <h2>"Response body"</h2>
-        <pre class="body">{entry.response_body.as_deref().map_or("(none)".into(), pretty)}</pre>
+        <Headers headers=entry.request_headers />
+        <Body title="Request body" body=entry.request_body />
+        <Body title="Response body" body=entry.response_body />
     }
+}
+
+/// The call as a cURL command: a button that copies it once the page runs in the
+/// browser, and the command itself, folded, to select by hand without JavaScript.
+#[component]
+fn CopyAsCurl(curl: String) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let outcome = RwSignal::new(None::<&'static str>);
+    let command = StoredValue::new(curl.clone());
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let copied = copy_text(&command.get_value()).await;
+            outcome.set(Some(if copied {
+                "Copied"
+            } else {
+                "Could not copy: select the command below"
+            }));
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = command;
+    };
+    view! {
+        <div class="curl">
+            <button type="button" class="button" disabled=move || !hydrated.get() on:click=copy>
+                "Copy as cURL"
+            </button>
+            <span class="muted" role="status">{move || outcome.get()}</span>
+            <details>
+                <summary>"cURL command"</summary>
+                <pre class="body curl-command">{curl}</pre>
+            </details>
+        </div>
+    }
+}
+
+/// Puts `text` on the clipboard; false when the browser refuses.
+#[cfg(feature = "hydrate")]
+async fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }

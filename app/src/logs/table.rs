@@ -1,11 +1,15 @@
+use chrono::TimeDelta;
 use leptos::prelude::*;
 use leptos_router::{
     components::{Form, Redirect, A},
     hooks::{use_location, use_query_map},
 };
 
-use super::{logs_page, LogFilter, LogPage, LogRow, StatusClass};
-use crate::{error::AppError, time::LocalTime};
+use super::{logs_page, ExportFormat, LogFilter, LogPage, LogRow, StatusClass};
+use crate::{
+    error::AppError,
+    time::{viewer_offset, LocalTime},
+};
 
 /// The table of an account's calls, newest first, 50 to a page. The page position
 /// lives in the URL (`?before=` / `?after=`), so it can be shared and the back button
@@ -20,19 +24,24 @@ pub fn LogsTable(
     let filter = Memo::new(move |_| query.with(|q| LogFilter::from_query(|name| q.get(name))));
     let page = Resource::new(
         move || (filter.get(), query.with(|q| (q.get("before"), q.get("after")))),
-        move |(filter, (before, after))| logs_page(account, filter, before, after),
+        move |(filter, (before, after))| async move { logs_page(account, filter?, before, after).await },
     );
     let base = StoredValue::new(base);
     view! {
-        {move || view! { <FilterForm filter=filter.get() base=base.get_value() /> }}
+        {move || {
+            let filter = filter.get().unwrap_or_default();
+            view! {
+                <FilterForm filter=filter.clone() base=base.get_value() />
+                <ExportLinks filter base=base.get_value() />
+            }
+        }}
         <Transition fallback=|| view! { <p class="loading">"Loading calls…"</p> }>
             {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => {
-                        view! { <PageOfCalls page filter=filter.get_untracked() base=base.get_value() /> }
-                            .into_any()
+                match (page.await, filter.get_untracked()) {
+                    (Ok(page), Ok(filter)) => {
+                        view! { <PageOfCalls page filter base=base.get_value() /> }.into_any()
                     }
-                    Err(error) => view! { <LogsError error /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <LogsError error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -75,6 +84,7 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
         .map(|name| view! { <option value=name selected=method == name>{name}</option> })
         .collect_view();
     let clear = (!filter.is_empty()).then(|| view! { <A href=base.clone()>"Clear filters"</A> });
+    let range = filter.clone();
     view! {
         <Form method="GET" action=base.clone() attr:class="filters" attr:aria-label="Filter calls">
             <label>
@@ -99,6 +109,7 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
                 "Request ID"
                 <input type="text" name="request_id" value=filter.request_id placeholder="req_…" />
             </label>
+            <DateRange filter=range />
             <label>
                 "Search bodies"
                 <input type="search" name="q" value=filter.search placeholder="Text in request or response" />
@@ -108,6 +119,59 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
             </button>
             {clear}
         </Form>
+    }
+}
+
+/// The range's two ends as `datetime-local` inputs, written in the viewer's UTC offset
+/// once the page runs in their browser (the offset goes with them, in `tz`, so the URL
+/// names the same instants for anyone); in the link's offset, or UTC, without JavaScript.
+#[component]
+fn DateRange(filter: LogFilter) -> impl IntoView {
+    let shown = RwSignal::new(filter);
+    Effect::new(move |_| {
+        if let Some(offset) = viewer_offset() {
+            shown.update(|filter| *filter = filter.at_offset(offset));
+        }
+    });
+    let input = move |at: fn(&LogFilter) -> Option<String>| move || shown.with(at);
+    view! {
+        <label>
+            "From"
+            <input type="datetime-local" name="from" value=input(|f| f.since.map(|at| f.local_input(at))) />
+        </label>
+        <label>
+            "To"
+            <input
+                type="datetime-local"
+                name="to"
+                value=input(|f| f.until.map(|at| f.local_input(at - TimeDelta::minutes(1))))
+            />
+        </label>
+        <input type="hidden" name="tz" value=move || shown.with(|f| f.offset().to_string()) />
+        <span class="zone-note">{move || shown.with(|f| format!("Times in UTC{}", f.offset()))}</span>
+    }
+}
+
+/// Downloads of every call in the filtered view (not just this page), streamed by the
+/// server. Plain links: the browser downloads them, the router leaves them alone.
+#[component]
+fn ExportLinks(filter: LogFilter, base: String) -> impl IntoView {
+    let links = ExportFormat::ALL
+        .into_iter()
+        .map(|format| {
+            let href = link(&format!("{base}/export.{}", format.extension()), &filter, None);
+            view! {
+                <a href=href download rel="external" class="export-link">
+                    {format.label()}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="export">
+            "Export these calls: "
+            {links}
+        </p>
     }
 }
 

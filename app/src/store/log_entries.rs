@@ -1,4 +1,8 @@
+use std::future::Future;
+
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use super::like_pattern;
 use super::{with_pool, Store, StoreError};
@@ -36,7 +40,7 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in entries.chunks(INSERT_CHUNK) {
-                let mut insert = sqlx::QueryBuilder::new(
+                let mut insert = QueryBuilder::new(
                     "INSERT INTO log_entries (account_id, api_key_id, occurred_at, request_id, \
                      method, endpoint, query, status, duration_ms, credits, request_headers, \
                      request_body, response_body, error_message, client_ip, user_agent) ",
@@ -79,7 +83,65 @@ impl Store {
 const ROW_COLUMNS: &str =
     "id, occurred_at, method, endpoint, status, duration_ms, credits, request_id";
 
+/// Everything about a call, as [`LogEntry`] holds it; `e` is `log_entries`, `k` the
+/// API key joined to it.
+const ENTRY_COLUMNS: &str = "e.id, e.account_id, k.prefix AS api_key_prefix, e.occurred_at, \
+     e.request_id, e.method, e.endpoint, e.query, e.status, e.duration_ms, e.credits, \
+     e.request_headers, e.request_body, e.response_body, e.error_message, e.client_ip, \
+     e.user_agent";
+
+/// Appends the conditions of an account's calls that match `filter`, to a query whose
+/// `FROM` names `log_entries` as `e`.
+fn push_conditions<'a, DB>(
+    query: &mut QueryBuilder<'a, DB>,
+    account_id: i64,
+    filter: &LogFilter,
+    like: &str,
+) where
+    DB: Database,
+    i32: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+    String: Encode<'a, DB> + Type<DB>,
+    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+{
+    query.push(" WHERE e.account_id = ").push_bind(account_id);
+    if let Some(class) = filter.status {
+        let (lowest, highest) = class.range();
+        query.push(" AND e.status BETWEEN ").push_bind(lowest);
+        query.push(" AND ").push_bind(highest);
+    }
+    if let Some(method) = &filter.method {
+        query.push(" AND e.method = ").push_bind(method.clone());
+    }
+    if let Some(endpoint) = &filter.endpoint {
+        query.push(" AND e.endpoint = ").push_bind(endpoint.clone());
+    }
+    if let Some(request_id) = &filter.request_id {
+        query.push(" AND e.request_id = ").push_bind(request_id.clone());
+    }
+    if let Some(since) = filter.since {
+        query.push(" AND e.occurred_at >= ").push_bind(since);
+    }
+    if let Some(until) = filter.until {
+        query.push(" AND e.occurred_at < ").push_bind(until);
+    }
+    if let Some(text) = &filter.search {
+        let pattern = like_pattern(text);
+        query.push(" AND (e.request_body").push(like).push_bind(pattern.clone());
+        query.push(" ESCAPE '\\' OR e.response_body").push(like).push_bind(pattern);
+        query.push(" ESCAPE '\\')");
+    }
+}
+
 impl Store {
+    /// Case-insensitive `LIKE` on both back-ends (SQLite's ignores case for ASCII).
+    fn like(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => " LIKE ",
+            Store::Postgres(_) => " ILIKE ",
+        }
+    }
+
     /// One page of an account's calls that match `filter`, newest first, by keyset on
     /// (time, id): stable however many calls share a timestamp, and as fast deep in the
     /// list as at its top.
@@ -91,50 +153,23 @@ impl Store {
         size: usize,
     ) -> Result<LogPage, StoreError> {
         let limit = size as i64 + 1; // one more than shown: is there another page?
-                                     // Text search ignores case on both back-ends (SQLite's LIKE does for ASCII).
-        let like = match self {
-            Store::Sqlite(_) => " LIKE ",
-            Store::Postgres(_) => " ILIKE ",
-        };
         let mut rows: Vec<LogRow> = with_pool!(self, pool => {
-            let mut query = sqlx::QueryBuilder::new(format!(
-                "SELECT {ROW_COLUMNS} FROM log_entries WHERE account_id = "
-            ));
-            query.push_bind(account_id);
-            if let Some(class) = filter.status {
-                let (lowest, highest) = class.range();
-                query.push(" AND status BETWEEN ").push_bind(lowest);
-                query.push(" AND ").push_bind(highest);
-            }
-            if let Some(method) = &filter.method {
-                query.push(" AND method = ").push_bind(method.clone());
-            }
-            if let Some(endpoint) = &filter.endpoint {
-                query.push(" AND endpoint = ").push_bind(endpoint.clone());
-            }
-            if let Some(request_id) = &filter.request_id {
-                query.push(" AND request_id = ").push_bind(request_id.clone());
-            }
-            if let Some(text) = &filter.search {
-                let pattern = like_pattern(text);
-                query.push(" AND (request_body").push(like).push_bind(pattern.clone());
-                query.push(" ESCAPE '\\' OR response_body").push(like).push_bind(pattern);
-                query.push(" ESCAPE '\\')");
-            }
+            let mut query = QueryBuilder::new(format!("SELECT {ROW_COLUMNS} FROM log_entries e"));
+            push_conditions(&mut query, account_id, filter, self.like());
             let order = match from {
                 PageFrom::Newest => "DESC",
                 PageFrom::Older(cursor) => {
-                    query.push(" AND (occurred_at, id) < (").push_bind(cursor.at);
+                    query.push(" AND (e.occurred_at, e.id) < (").push_bind(cursor.at);
                     query.push(", ").push_bind(cursor.id).push(")");
                     "DESC"
                 }
                 PageFrom::Newer(cursor) => {
-                    query.push(" AND (occurred_at, id) > (").push_bind(cursor.at);
+                    query.push(" AND (e.occurred_at, e.id) > (").push_bind(cursor.at);
                     query.push(", ").push_bind(cursor.id).push(")");
                     "ASC"
                 }
             };
-            query.push(format!(" ORDER BY occurred_at {order}, id {order} LIMIT "));
+            query.push(format!(" ORDER BY e.occurred_at {order}, e.id {order} LIMIT "));
             query.push_bind(limit);
             query.build_query_as().fetch_all(pool).await?
         });
@@ -152,6 +187,36 @@ impl Store {
         Ok(LogPage { rows, newer, older })
     }
 
+    /// Every call of the account that matches `filter`, newest first, handed to `each`
+    /// one at a time as the database returns them: nothing is gathered in memory.
+    /// Stops early when `each` answers `false`.
+    pub async fn each_log_entry<F, Fut>(
+        &self,
+        account_id: i64,
+        filter: &LogFilter,
+        mut each: F,
+    ) -> Result<(), StoreError>
+    where
+        F: FnMut(LogEntry) -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        with_pool!(self, pool => {
+            let mut query = QueryBuilder::new(format!(
+                "SELECT {ENTRY_COLUMNS} FROM log_entries e \
+                 LEFT JOIN api_keys k ON k.id = e.api_key_id"
+            ));
+            push_conditions(&mut query, account_id, filter, self.like());
+            query.push(" ORDER BY e.occurred_at DESC, e.id DESC");
+            let mut rows = query.build_query_as::<LogEntry>().fetch(pool);
+            while let Some(entry) = rows.try_next().await? {
+                if !each(entry).await {
+                    break;
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// One call of the account, with everything recorded about it.
     pub async fn log_entry(
         &self,
@@ -159,14 +224,10 @@ impl Store {
         id: i64,
     ) -> Result<Option<LogEntry>, StoreError> {
         Ok(with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT e.id, e.account_id, k.prefix AS api_key_prefix, e.occurred_at, \
-                 e.request_id, e.method, e.endpoint, e.query, e.status, e.duration_ms, e.credits, \
-                 e.request_headers, e.request_body, e.response_body, e.error_message, \
-                 e.client_ip, e.user_agent \
-                 FROM log_entries e LEFT JOIN api_keys k ON k.id = e.api_key_id \
-                 WHERE e.account_id = $1 AND e.id = $2",
-            )
+            sqlx::query_as(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM log_entries e \
+                 LEFT JOIN api_keys k ON k.id = e.api_key_id WHERE e.account_id = $1 AND e.id = $2"
+            ))
             .bind(account_id)
             .bind(id)
             .fetch_optional(pool)

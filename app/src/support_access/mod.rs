@@ -53,15 +53,18 @@ pub enum AccessAction {
     ViewLogs,
     /// A support agent opened one call's detail.
     ViewEntry,
+    /// A support agent downloaded an export of the account's calls.
+    Export,
 }
 
 impl AccessAction {
-    pub const ALL: [AccessAction; 5] = [
+    pub const ALL: [AccessAction; 6] = [
         AccessAction::Grant,
         AccessAction::Revoke,
         AccessAction::Expire,
         AccessAction::ViewLogs,
         AccessAction::ViewEntry,
+        AccessAction::Export,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +74,7 @@ impl AccessAction {
             AccessAction::Expire => "expire",
             AccessAction::ViewLogs => "view_logs",
             AccessAction::ViewEntry => "view_entry",
+            AccessAction::Export => "export",
         }
     }
 }

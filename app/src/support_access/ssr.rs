@@ -38,12 +38,21 @@ impl LogsReader {
     }
 }
 
-/// The guard of all log data. A customer reads their own account (naming another is
-/// refused); support and admin read the account they name, only while [`in_force`]
-/// says a grant allows it, checked at this request's instant.
+/// The guard of all log data, for server functions: the request's signed-in user,
+/// through [`reader_for`].
 pub async fn logs_reader(requested: Option<i64>) -> Result<LogsReader, AppError> {
     let user = require_role(&[Role::Customer, Role::Support, Role::Admin]).await?;
-    let state = app_state()?;
+    reader_for(app_state()?, user, requested).await
+}
+
+/// The one rule for log data. A customer reads their own account (naming another is
+/// refused); support and admin read the account they name, only while [`in_force`]
+/// says a grant allows it, checked at this request's instant.
+pub async fn reader_for(
+    state: AppState,
+    user: User,
+    requested: Option<i64>,
+) -> Result<LogsReader, AppError> {
     match user.role {
         Role::Customer => {
             let own = user.account_id.ok_or_else(|| refuse(AppError::Forbidden))?;

@@ -1,7 +1,8 @@
 //! The HTTP side: the Leptos app and its server functions, sign-in and sign-out, the
-//! page guard, static files and the health check.
+//! page guard, log exports, static files and the health check.
 
 mod auth;
+mod export;
 mod test_clock;
 
 use std::{
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/signin", post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
+        .merge(export::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), auth::guard_pages))

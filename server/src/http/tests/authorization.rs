@@ -152,13 +152,18 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
         // Pages: the guard decides by role; the data on them by the rules above.
         // A page takes the status its data was refused with.
-        ("page /logs", Owner | OtherCustomer) => StatusCode::OK,
+        ("page /logs" | "page /logs/export", Owner | OtherCustomer) => StatusCode::OK,
         ("page /logs/entry", Owner) => StatusCode::OK,
         ("page /logs/entry", OtherCustomer) => StatusCode::NOT_FOUND,
-        ("page /logs" | "page /logs/entry", Support | Admin) => StatusCode::FORBIDDEN,
-        ("page /support" | "page /support/logs", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
+        ("page /logs" | "page /logs/entry" | "page /logs/export", Support | Admin) => {
+            StatusCode::FORBIDDEN
+        }
+        (
+            "page /support" | "page /support/logs" | "page /support/export",
+            Owner | OtherCustomer,
+        ) => StatusCode::FORBIDDEN,
         ("page /support", Support | Admin) => StatusCode::OK,
-        ("page /support/logs", Support | Admin) => staff_reads,
+        ("page /support/logs" | "page /support/export", Support | Admin) => staff_reads,
         _ => unreachable!("no expectation for {endpoint}"),
     }
 }
@@ -180,6 +185,12 @@ async fn check_matrix(state: GrantState) {
         ("page /logs/entry", format!("/logs/{entry}"), String::new()),
         ("page /support", "/support".into(), String::new()),
         ("page /support/logs", format!("/support/accounts/{a}/logs"), String::new()),
+        ("page /logs/export", "/logs/export.csv".into(), String::new()),
+        (
+            "page /support/export",
+            format!("/support/accounts/{a}/logs/export.ndjson"),
+            String::new(),
+        ),
     ];
     let mut wrong = Vec::new();
     for caller in CALLERS {
@@ -232,6 +243,11 @@ async fn check_matrix(state: GrantState) {
     let want_views = if state == GrantState::InForce { 6 } else { 0 };
     if staff_views != want_views {
         wrong.push(format!("{staff_views} support views recorded, expected {want_views}"));
+    }
+    let exports = events.iter().filter(|e| e.action == AccessAction::Export).count();
+    let want_exports = if state == GrantState::InForce { 2 } else { 0 };
+    if exports != want_exports {
+        wrong.push(format!("{exports} support exports recorded, expected {want_exports}"));
     }
     assert!(wrong.is_empty(), "{state:?}:\n{}", wrong.join("\n"));
 }

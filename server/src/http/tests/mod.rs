@@ -1,7 +1,8 @@
 //! The HTTP layer end to end, in process: health, the page guard, sign-in, sign-out
-//! and the server functions' 401/403.
+//! and the server functions' 401/403, exports.
 
 mod authorization;
+mod export;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -42,6 +43,7 @@ impl TestApp {
             store: store.clone(),
             clock: Arc::new(clock.clone()),
             secure_cookies: false,
+            api_url: "https://api.example.com".into(),
         };
         let router = router(state).layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
         TestApp { router, _db: db, store, clock }
