@@ -21,7 +21,8 @@ usage: cargo xtask <task>
   build [--dev]    build the site into target/site (release unless --dev)
   run              set up, build (release) and serve on the embedded SQLite database
   test             set up, check formatting, clippy both sides, Rust tests, Playwright tests
-  dev              install cargo-leptos if missing, then `cargo leptos watch`";
+  dev              install cargo-leptos if missing, then `cargo leptos watch`
+  bench            the benchmarks, in release mode, on SQLite and PostgreSQL; they print their numbers";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +36,14 @@ fn main() -> ExitCode {
         }
         ["test"] => test::run(),
         ["dev"] => setup::run().and_then(|()| build::watch()),
+        ["bench"] => cmd::run(cmd::cargo().args([
+            "run",
+            "--release",
+            "--package",
+            "bench",
+            "--bin",
+            "log-pages",
+        ])),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -14,7 +14,8 @@ use crate::{
 };
 
 /// The server side of the workspace, with the test databases on.
-const SERVER_SIDE: &str = "--package app --package server --package xtask --features app/testing";
+const SERVER_SIDE: &str =
+    "--package app --package server --package bench --package xtask --features app/testing";
 
 pub fn run() -> Result {
     setup::run()?;

@@ -2,6 +2,7 @@
 //! customer and, behind a grant, for Customer Support. The same components serve both.
 
 mod body;
+#[cfg(feature = "ssr")]
 mod curl;
 mod detail;
 mod export;

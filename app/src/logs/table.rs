@@ -27,6 +27,7 @@ pub fn LogsTable(
         move |(filter, (before, after))| async move { logs_page(account, filter?, before, after).await },
     );
     let base = StoredValue::new(base);
+    let loading = RwSignal::new(false);
     view! {
         {move || {
             let filter = filter.get().unwrap_or_default();
@@ -35,16 +36,27 @@ pub fn LogsTable(
                 <ExportLinks filter base=base.get_value() />
             }
         }}
-        <Transition fallback=|| view! { <p class="loading">"Loading calls…"</p> }>
-            {move || Suspend::new(async move {
-                match (page.await, filter.get_untracked()) {
-                    (Ok(page), Ok(filter)) => {
-                        view! { <PageOfCalls page filter base=base.get_value() /> }.into_any()
+        // While another page loads, the one shown stays, dimmed, with a notice.
+        <div class="logs-view" aria-busy=move || loading.get().to_string()>
+            <p class="loading-note" role="status">
+                {move || loading.get().then_some("Loading calls…")}
+            </p>
+            <Transition
+                fallback=|| view! { <p class="loading">"Loading calls…"</p> }
+                set_pending=loading.write_only()
+            >
+                {move || Suspend::new(async move {
+                    match (page.await, filter.get_untracked()) {
+                        (Ok(page), Ok(filter)) => {
+                            view! { <PageOfCalls page filter base=base.get_value() /> }.into_any()
+                        }
+                        (Err(error), _) | (_, Err(error)) => {
+                            view! { <LogsError error /> }.into_any()
+                        }
                     }
-                    (Err(error), _) | (_, Err(error)) => view! { <LogsError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+                })}
+            </Transition>
+        </div>
     }
 }
 
