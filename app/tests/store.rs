@@ -31,6 +31,7 @@ store_conformance_tests!(
     expiries_are_recorded_once_at_the_instant_they_happen,
     the_console_finds_accounts_by_name_or_email,
     each_filter_returns_exactly_the_matching_calls,
+    a_body_search_reads_a_bounded_window_and_goes_on_after_it,
     usage_is_counted_per_utc_day,
 );
 
@@ -496,6 +497,51 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
         assert!(!expected.is_empty(), "{filter:?} matches something");
         assert_eq!(seen, expected, "{filter:?}");
     }
+}
+
+async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store) {
+    let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let needles = [3, 40, 41, 42, 97];
+    // Three calls to a timestamp; a few hold the needle.
+    let calls: Vec<NewLogEntry> = (0..100)
+        .map(|i| NewLogEntry {
+            response_body: Some(if needles.contains(&i) {
+                "a Needle".into()
+            } else {
+                "hay".into()
+            }),
+            ..call(account_id, t0() - TimeDelta::seconds(i / 3), i)
+        })
+        .collect();
+    store.insert_log_entries(&calls).await.unwrap();
+    let filter = LogFilter { search: Some("needle".into()), ..LogFilter::default() };
+    let (window, size) = (10, 2);
+    let page = |from| store.log_page_searching(account_id, &filter, from, size, window);
+    let ids = |rows: &[LogRow]| rows.iter().map(|r| r.request_id.clone()).collect::<Vec<_>>();
+
+    // The first window is calls 0 to 9: one match, and the search says where it stopped.
+    let first = page(PageFrom::Newest).await.unwrap();
+    assert_eq!(ids(&first.rows), ["req_3"]);
+    assert_eq!(first.searched_to, Some(t0() - TimeDelta::seconds(3)));
+
+    // Going on finds every match once, in order, however the windows fall.
+    let mut pages = vec![first];
+    while let Some(cursor) = pages.last().unwrap().older {
+        pages.push(page(PageFrom::Older(cursor)).await.unwrap());
+    }
+    let found: Vec<String> = pages.iter().flat_map(|p| ids(&p.rows)).collect();
+    // Newest first; 40 and 41 share a timestamp, the later id first.
+    assert_eq!(found, ["req_3", "req_41", "req_40", "req_42", "req_97"]);
+    assert!(pages.iter().any(|p| p.rows.is_empty()), "a window without a match");
+    assert!(pages.last().unwrap().searched_to.is_none(), "the last window ran out of calls");
+
+    // And back from the oldest page, the same pages in reverse.
+    let mut back = vec![pages.last().unwrap().clone()];
+    while let Some(cursor) = back.last().unwrap().newer {
+        back.push(page(PageFrom::Newer(cursor)).await.unwrap());
+    }
+    let found_back: Vec<String> = back.iter().rev().flat_map(|p| ids(&p.rows)).collect();
+    assert_eq!(found_back, found);
 }
 
 async fn usage_is_counted_per_utc_day(store: &Store) {

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, localText, SAM, signIn, TWO_WEEKS_MS } from "./demo";
 
@@ -70,9 +71,17 @@ test("OK grants for exactly 14 days, shown in the viewer's zone with a ticking c
   await row.getByRole("link", { name: ALICE.account }).click();
   await expect(agent.getByRole("heading", { level: 1 })).toHaveText(`API Logs of ${ALICE.account}`);
   await expect(agent.locator(".logs-table tbody tr")).toHaveCount(50);
+  // The agent exports the account's calls: every one of them, streamed.
+  const [file] = await Promise.all([
+    agent.waitForEvent("download"),
+    agent.getByRole("link", { name: "CSV", exact: true }).click(),
+  ]);
+  const csv = await readFile(await file.path(), "utf8");
+  expect(csv.startsWith("id,time,method,endpoint,")).toBe(true);
+  expect(csv.trimEnd().split("\r\n")).toHaveLength(5_001);
   await agent.locator(".logs-table tbody tr .endpoint a").first().click();
   await expect(agent.getByRole("heading", { name: "Response body" })).toBeVisible();
-  await expect(agent.locator("pre.body").nth(2)).toContainText('"status"');
+  await expect(agent.locator("pre.body.json").last()).toContainText('"status"');
 
   // The customer revokes; the agent's very next action is refused.
   page.once("dialog", (dialog) => dialog.accept());

@@ -306,6 +306,9 @@ pub struct LogPage {
     pub newer: Option<Cursor>,
     /// Where the page of older rows starts, if there are any.
     pub older: Option<Cursor>,
+    /// How far a body search looked when it stopped before filling the page: the time
+    /// of the last call it read. The cursor onwards goes on from there.
+    pub searched_to: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

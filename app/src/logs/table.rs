@@ -189,18 +189,41 @@ fn ExportLinks(filter: LogFilter, base: String) -> impl IntoView {
 
 #[component]
 fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView {
+    let newer = page.newer.map(|cursor| link(&base, &filter, Some(("after", cursor.to_string()))));
+    let older = page.older.map(|cursor| link(&base, &filter, Some(("before", cursor.to_string()))));
+    let pager = view! {
+        <nav class="pager" aria-label="Pages">
+            {newer.clone().map(|href| view! { <A href=href>"← Newer calls"</A> })}
+            {older.map(|href| view! { <A href=href>"Older calls →"</A> })}
+        </nav>
+    };
+    // A body search reads a bounded stretch of calls per page (see `Store::log_page`).
+    let searched = page.searched_to.map(|at| {
+        view! {
+            <p class="search-window" role="note">
+                "To answer quickly, this search read calls as far as "
+                <LocalTime at />
+                " and stopped there: the link below searches on."
+            </p>
+        }
+    });
     if page.rows.is_empty() {
-        let text = if page.newer.is_some() {
+        let text = if page.searched_to.is_some() {
+            "No matches in the calls searched so far."
+        } else if newer.is_some() {
             "No older calls."
         } else if !filter.is_empty() {
             "No calls match these filters."
         } else {
             "No API calls have been recorded yet."
         };
-        return view! { <p class="empty-state">{text}</p> }.into_any();
+        return view! {
+            <p class="empty-state">{text}</p>
+            {searched}
+            {pager}
+        }
+        .into_any();
     }
-    let newer = page.newer.map(|cursor| link(&base, &filter, Some(("after", cursor.to_string()))));
-    let older = page.older.map(|cursor| link(&base, &filter, Some(("before", cursor.to_string()))));
     let rows =
         page.rows.into_iter().map(|row| view! { <Row row base=base.clone() /> }).collect_view();
     view! {
@@ -220,10 +243,8 @@ fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView 
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            {newer.map(|href| view! { <A href=href>"← Newer calls"</A> })}
-            {older.map(|href| view! { <A href=href>"Older calls →"</A> })}
-        </nav>
+        {searched}
+        {pager}
     }
     .into_any()
 }

@@ -6,7 +6,7 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use super::like_pattern;
 use super::{with_pool, Store, StoreError};
-use crate::logs::{LogEntry, LogFilter, LogPage, LogRow, PageFrom};
+use crate::logs::{Cursor, LogEntry, LogFilter, LogPage, LogRow, PageFrom};
 
 /// One recorded API call, as it is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +80,9 @@ impl Store {
     }
 }
 
+/// Calls a body search looks through for one page.
+pub const SEARCH_WINDOW: i64 = 50_000;
+
 const ROW_COLUMNS: &str =
     "id, occurred_at, method, endpoint, status, duration_ms, credits, request_id";
 
@@ -126,11 +129,37 @@ fn push_conditions<'a, DB>(
         query.push(" AND e.occurred_at < ").push_bind(until);
     }
     if let Some(text) = &filter.search {
-        let pattern = like_pattern(text);
-        query.push(" AND (e.request_body").push(like).push_bind(pattern.clone());
-        query.push(" ESCAPE '\\' OR e.response_body").push(like).push_bind(pattern);
-        query.push(" ESCAPE '\\')");
+        push_search(query, text, like);
     }
+}
+
+/// Text anywhere in the request or response body, `%` and `_` literal.
+fn push_search<'a, DB>(query: &mut QueryBuilder<'a, DB>, text: &str, like: &str)
+where
+    DB: Database,
+    String: Encode<'a, DB> + Type<DB>,
+{
+    let pattern = like_pattern(text);
+    query.push(" AND (e.request_body").push(like).push_bind(pattern.clone());
+    query.push(" ESCAPE '\\' OR e.response_body").push(like).push_bind(pattern);
+    query.push(" ESCAPE '\\')");
+}
+
+/// Appends the keyset condition of a page and its order.
+fn push_keyset<'a, DB>(query: &mut QueryBuilder<'a, DB>, from: PageFrom) -> &'static str
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+{
+    let (cursor, comparison, order) = match from {
+        PageFrom::Newest => return "DESC",
+        PageFrom::Older(cursor) => (cursor, "<", "DESC"),
+        PageFrom::Newer(cursor) => (cursor, ">", "ASC"),
+    };
+    query.push(format!(" AND (e.occurred_at, e.id) {comparison} ("));
+    query.push_bind(cursor.at).push(", ").push_bind(cursor.id).push(")");
+    order
 }
 
 impl Store {
@@ -145,6 +174,11 @@ impl Store {
     /// One page of an account's calls that match `filter`, newest first, by keyset on
     /// (time, id): stable however many calls share a timestamp, and as fast deep in the
     /// list as at its top.
+    ///
+    /// A body search reads bodies, which no index holds: it looks through at most
+    /// [`SEARCH_WINDOW`] calls from `from`, so that every page answers in bounded time
+    /// however large the account. When the window ends before the page is full, the
+    /// page says where (`searched_to`), and its cursor goes on from there.
     pub async fn log_page(
         &self,
         account_id: i64,
@@ -152,21 +186,38 @@ impl Store {
         from: PageFrom,
         size: usize,
     ) -> Result<LogPage, StoreError> {
+        self.log_page_searching(account_id, filter, from, size, SEARCH_WINDOW).await
+    }
+
+    /// [`Store::log_page`] with a body search that looks through `window` calls.
+    pub async fn log_page_searching(
+        &self,
+        account_id: i64,
+        filter: &LogFilter,
+        from: PageFrom,
+        size: usize,
+        window: i64,
+    ) -> Result<LogPage, StoreError> {
         let limit = size as i64 + 1; // one more than shown: is there another page?
+        let unsearched = LogFilter { search: None, ..filter.clone() };
         let mut rows: Vec<LogRow> = with_pool!(self, pool => {
-            let mut query = QueryBuilder::new(format!("SELECT {ROW_COLUMNS} FROM log_entries e"));
-            push_conditions(&mut query, account_id, filter, self.like());
-            let order = match from {
-                PageFrom::Newest => "DESC",
-                PageFrom::Older(cursor) => {
-                    query.push(" AND (e.occurred_at, e.id) < (").push_bind(cursor.at);
-                    query.push(", ").push_bind(cursor.id).push(")");
-                    "DESC"
+            let mut query = QueryBuilder::new(format!("SELECT {ROW_COLUMNS} FROM "));
+            let order = match &filter.search {
+                None => {
+                    query.push("log_entries e");
+                    push_conditions(&mut query, account_id, filter, self.like());
+                    push_keyset(&mut query, from)
                 }
-                PageFrom::Newer(cursor) => {
-                    query.push(" AND (e.occurred_at, e.id) > (").push_bind(cursor.at);
-                    query.push(", ").push_bind(cursor.id).push(")");
-                    "ASC"
+                Some(text) => {
+                    query.push("(SELECT e.* FROM log_entries e");
+                    push_conditions(&mut query, account_id, &unsearched, self.like());
+                    let order = push_keyset(&mut query, from);
+                    query.push(format!(
+                        " ORDER BY e.occurred_at {order}, e.id {order} LIMIT {window}) e \
+                         WHERE TRUE"
+                    ));
+                    push_search(&mut query, text, self.like());
+                    order
                 }
             };
             query.push(format!(" ORDER BY e.occurred_at {order}, e.id {order} LIMIT "));
@@ -175,16 +226,50 @@ impl Store {
         });
         let more = rows.len() > size;
         rows.truncate(size);
+        // A search that did not fill its page goes on after its window, if the window
+        // was full.
+        let searched_to = if filter.search.is_some() && !more {
+            self.window_end(account_id, &unsearched, from, window).await?
+        } else {
+            None
+        };
         if matches!(from, PageFrom::Newer(_)) {
             rows.reverse();
         }
         let (first, last) = (rows.first().map(LogRow::cursor), rows.last().map(LogRow::cursor));
         let (newer, older) = match from {
-            PageFrom::Newest => (None, last.filter(|_| more)),
-            PageFrom::Older(_) => (first, last.filter(|_| more)),
-            PageFrom::Newer(_) => (first.filter(|_| more), last),
+            PageFrom::Newest => (None, last.filter(|_| more).or(searched_to)),
+            PageFrom::Older(_) => {
+                (first.or(Some(from_cursor(from))), last.filter(|_| more).or(searched_to))
+            }
+            PageFrom::Newer(_) => {
+                (first.filter(|_| more).or(searched_to), last.or(Some(from_cursor(from))))
+            }
         };
-        Ok(LogPage { rows, newer, older })
+        Ok(LogPage { rows, newer, older, searched_to: searched_to.map(|cursor| cursor.at) })
+    }
+
+    /// The last call of a full search window of `window` calls from `from`; `None` when fewer calls than
+    /// the window remain. (OFFSET here walks one bounded stretch of the index once; it
+    /// does not page.)
+    async fn window_end(
+        &self,
+        account_id: i64,
+        filter: &LogFilter,
+        from: PageFrom,
+        window: i64,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let end: Option<(DateTime<Utc>, i64)> = with_pool!(self, pool => {
+            let mut query = QueryBuilder::new("SELECT e.occurred_at, e.id FROM log_entries e");
+            push_conditions(&mut query, account_id, filter, self.like());
+            let order = push_keyset(&mut query, from);
+            query.push(format!(
+                " ORDER BY e.occurred_at {order}, e.id {order} LIMIT 1 OFFSET {}",
+                window - 1
+            ));
+            query.build_query_as().fetch_optional(pool).await?
+        });
+        Ok(end.map(|(at, id)| Cursor { at, id }))
     }
 
     /// Every call of the account that matches `filter`, newest first, handed to `each`
@@ -267,5 +352,13 @@ impl Store {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(&query).bind(account_id).bind(since).fetch_all(pool).await?
         }))
+    }
+}
+
+/// The cursor a page starts from (not [`PageFrom::Newest`]).
+fn from_cursor(from: PageFrom) -> Cursor {
+    match from {
+        PageFrom::Older(cursor) | PageFrom::Newer(cursor) => cursor,
+        PageFrom::Newest => unreachable!("the newest page has no cursor"),
     }
 }

@@ -26,7 +26,7 @@ use accounts::like_pattern;
 pub use accounts::{Account, ListedAccount};
 pub use api_keys::{ApiKey, NewApiKey};
 pub use grants::{GrantChange, NewAccessEvent, RevokeChange};
-pub use log_entries::{DailyUsage, NewLogEntry};
+pub use log_entries::{DailyUsage, NewLogEntry, SEARCH_WINDOW};
 pub use users::{normalize_email, Credentials, NewUser};
 
 #[derive(Debug, thiserror::Error)]
