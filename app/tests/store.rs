@@ -217,6 +217,8 @@ fn call(account_id: i64, occurred_at: DateTime<Utc>, i: i64) -> NewLogEntry {
         request_headers: "{}".into(),
         request_body: Some("{}".into()),
         response_body: Some("{}".into()),
+        request_body_full_size: None,
+        response_body_full_size: None,
         error_message: None,
         client_ip: Some("203.0.113.9".into()),
         user_agent: Some("curl/8.5.0".into()),

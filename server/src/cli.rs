@@ -61,6 +61,63 @@ pub struct ServeArgs {
     /// Load the demo data first if the database has no users yet.
     #[arg(long, env = "APILOGS_DEMO", global = true)]
     pub demo: bool,
+
+    #[command(flatten)]
+    pub ingest: IngestArgs,
+}
+
+/// How calls come in, what is kept of them, and for how long.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Tokens the gateway sends to `POST /api/v1/logs` (`Authorization: Bearer …`),
+    /// comma-separated so one can be rotated out. None: ingest is off.
+    #[arg(long, env = "APILOGS_INGEST_TOKEN", value_delimiter = ',', global = true)]
+    pub ingest_token: Vec<String>,
+
+    /// Headers whose values are redacted (comma-separated; replaces the default list:
+    /// authorization, proxy-authorization, x-api-key, cookie, set-cookie, x-auth-token).
+    #[arg(long, env = "APILOGS_REDACT_HEADERS", value_delimiter = ',', global = true)]
+    pub redact_headers: Option<Vec<String>>,
+
+    /// Words that make a JSON key, form field or query parameter secret wherever they
+    /// occur in its name (comma-separated; replaces the default list: password, passwd,
+    /// secret, token, apikey, authorization, cardnumber, creditcard, cvv, cvc, privatekey).
+    #[arg(long, env = "APILOGS_REDACT_KEYS", value_delimiter = ',', global = true)]
+    pub redact_keys: Option<Vec<String>>,
+
+    /// Bodies longer than this are stored cut, with their full size.
+    #[arg(long, env = "APILOGS_MAX_BODY_BYTES", default_value_t = 65_536, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Records one ingest batch may hold (413 beyond).
+    #[arg(long, env = "APILOGS_MAX_BATCH_RECORDS", default_value_t = 5_000, global = true)]
+    pub max_batch_records: usize,
+
+    /// Bytes one ingest request may hold (413 beyond).
+    #[arg(long, env = "APILOGS_MAX_REQUEST_BYTES", default_value_t = 33_554_432, global = true)]
+    pub max_request_bytes: usize,
+
+    /// Calls older than this many days are deleted.
+    #[arg(long, env = "APILOGS_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub retention_days: u32,
+}
+
+impl IngestArgs {
+    pub fn settings(&self) -> crate::ingest::IngestSettings {
+        use crate::ingest::redact::{Redactor, DEFAULT_HEADERS, DEFAULT_KEYS};
+        let headers = self
+            .redact_headers
+            .clone()
+            .unwrap_or_else(|| DEFAULT_HEADERS.map(String::from).to_vec());
+        let keys =
+            self.redact_keys.clone().unwrap_or_else(|| DEFAULT_KEYS.map(String::from).to_vec());
+        crate::ingest::IngestSettings {
+            redactor: Redactor::new(headers, keys),
+            max_body_bytes: self.max_body_bytes,
+            max_batch_records: self.max_batch_records,
+            max_request_bytes: self.max_request_bytes,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,9 +10,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::{rngs::StdRng, seq::IndexedRandom, Rng, SeedableRng};
 
 pub const PASSWORD: &str = "apilogs-demo";
-/// (account name, customer email, seed of its calls)
-pub const CUSTOMERS: [(&str, &str, u64); 2] =
-    [("Acme Documents", "alice@acme.example", 1), ("Globex Legal", "bob@globex.example", 2)];
+/// (account name, customer email, seed of its calls, its "Production" API key for the
+/// demo API). The keys are public: they open nothing but the demo.
+pub const CUSTOMERS: [(&str, &str, u64, &str); 2] = [
+    ("Acme Documents", "alice@acme.example", 1, "ak_live_demo_acme_7f3a9c2e5b1d4f60"),
+    ("Globex Legal", "bob@globex.example", 2, "ak_live_demo_globex_2c8e4a6f0d9b1e37"),
+];
 pub const SUPPORT_EMAIL: &str = "sam@support.apilogs.example";
 pub const CALLS_PER_ACCOUNT: usize = 5_000;
 const DAYS: i64 = 60;
@@ -56,15 +59,15 @@ pub async fn load_if_empty(store: &Store, now: DateTime<Utc>) -> anyhow::Result<
 
 fn print_credentials() {
     println!("Demo sign-ins (password {PASSWORD:?} for each):");
-    for (account, email, _) in CUSTOMERS {
-        println!("  customer of {account:<16} {email}");
+    for (account, email, _, key) in CUSTOMERS {
+        println!("  customer of {account:<16} {email}   (demo API key {key})");
     }
     println!("  support agent                 {SUPPORT_EMAIL}");
 }
 
 async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
     let password_hash = hash_password(PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
-    for (name, email, seed) in CUSTOMERS {
+    for (name, email, seed, demo_key) in CUSTOMERS {
         let account = store.create_account(name, now - TimeDelta::days(DAYS + 30)).await?;
         let new_user = NewUser {
             email,
@@ -75,8 +78,10 @@ async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         store.create_user(new_user, now).await?;
         let mut keys = Vec::new();
         for key_name in ["Production", "Staging"] {
-            let secret: String = hex::encode(rand::random::<[u8; 20]>());
-            let key = format!("ak_live_{secret}");
+            let key = match key_name {
+                "Production" => demo_key.to_owned(),
+                _ => format!("ak_live_{}", hex::encode(rand::random::<[u8; 20]>())),
+            };
             let new_key = NewApiKey {
                 account_id: account.id,
                 name: key_name,
@@ -104,7 +109,7 @@ fn sha256_hex(value: &str) -> String {
 }
 
 /// A document-conversion API's endpoints: (method, path, credits per page, typical ms).
-const ENDPOINTS: [(&str, &str, i32, i32); 10] = [
+pub const ENDPOINTS: [(&str, &str, i32, i32); 10] = [
     ("POST", "/v1/pdf/convert/to/text", 1, 420),
     ("POST", "/v1/pdf/convert/to/html", 2, 900),
     ("POST", "/v1/html/convert/to/pdf", 2, 1_600),
@@ -204,6 +209,8 @@ pub fn calls(
                 ),
                 request_body,
                 response_body: Some(response_body),
+                request_body_full_size: None,
+                response_body_full_size: None,
                 error_message,
                 client_ip: Some(format!("203.0.113.{}", rng.random_range(1..255))),
                 user_agent: Some(user_agent.into()),

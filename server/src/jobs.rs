@@ -1,17 +1,24 @@
 //! Work that happens by time alone, whether or not anyone visits: each grant's expiry
-//! is recorded in the audit trail, and spent sessions and sign-in failures are removed.
-//! Every step is idempotent, so any number of instances may run it at once.
+//! is recorded in the audit trail; spent sessions, sign-in failures and calls past
+//! their retention are removed. Every step is idempotent, so any number of instances
+//! may run it at once.
 
 use std::{sync::Arc, time::Duration};
 
 use app::{auth::ssr::FAILURE_WINDOW, clock::Clock, store::Store};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// How often expiries are looked for (they are recorded at the instant they happened).
 const TICK: Duration = Duration::from_secs(5);
 /// Housekeeping every this many ticks (an hour).
 const HOUSEKEEPING_EVERY: u32 = 720;
 
-pub fn spawn(store: Store, clock: Arc<dyn Clock>) {
+/// Calls deleted per statement, with a pause between, so retention never holds locks
+/// (or the SQLite writer) for long and requests go on meanwhile.
+const PURGE_BATCH: i64 = 5_000;
+const PURGE_PAUSE: Duration = Duration::from_millis(20);
+
+pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: TimeDelta) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(TICK);
         for tick in 0_u32.. {
@@ -30,7 +37,31 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>) {
                 {
                     tracing::warn!(%error, "could not remove old sign-in failures");
                 }
+                match purge_calls(&store, now - retention).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "deleted calls past their retention"),
+                    Err(error) => tracing::warn!(%error, "could not delete calls past retention"),
+                }
             }
         }
     });
+}
+
+/// Deletes every call from before `cutoff`, account by account, in bounded batches.
+pub async fn purge_calls(
+    store: &Store,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, app::store::StoreError> {
+    let mut purged = 0;
+    for account in store.account_ids().await? {
+        loop {
+            let deleted = store.purge_log_entries(account, cutoff, PURGE_BATCH).await?;
+            purged += deleted;
+            if deleted < PURGE_BATCH as u64 {
+                break;
+            }
+            tokio::time::sleep(PURGE_PAUSE).await;
+        }
+    }
+    Ok(purged)
 }

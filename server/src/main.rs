@@ -2,8 +2,11 @@
 
 mod cli;
 mod demo;
+mod demo_api;
 mod http;
+mod ingest;
 mod jobs;
+mod recorder;
 mod users;
 
 use std::{process::ExitCode, sync::Arc};
@@ -52,7 +55,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => clock,
             };
-            jobs::spawn(store.clone(), clock.clone());
+            let retention = chrono::TimeDelta::days(i64::from(cli.serve.ingest.retention_days));
+            jobs::spawn(store.clone(), clock.clone(), retention);
+            let ingest = cli.serve.ingest.settings();
+            let tokens = cli.serve.ingest.ingest_token.clone();
             let api_url = cli.serve.api_url.unwrap_or_else(|| format!("http://{}", cli.serve.addr));
             let state = AppState {
                 leptos_options,
@@ -61,7 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 secure_cookies: cli.serve.secure_cookies,
                 api_url,
             };
-            http::serve(state, cli.serve.addr, test_clock).await
+            http::serve(state, ingest, &tokens, cli.serve.addr, test_clock).await
         }
         Command::Migrate => {
             println!("The {} database is up to date.", store.backend());

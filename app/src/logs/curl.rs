@@ -95,6 +95,8 @@ mod tests {
             request_headers: r#"{"Content-Type":"application/json","X-API-Key":"ak_live_secret","Authorization":"Bearer ak_live_secret","Host":"api.example.com"}"#.into(),
             request_body: Some(r#"{"name":"it's.pdf"}"#.into()),
             response_body: None,
+            request_body_full_size: None,
+            response_body_full_size: None,
             error_message: None,
             client_ip: None,
             user_agent: None,

@@ -118,6 +118,8 @@ mod tests {
             request_headers: r#"{"content-type":"application/json"}"#.into(),
             request_body: Some("{\"name\":\"a, \\\"b\\\"\"}\nline two".into()),
             response_body: None,
+            request_body_full_size: None,
+            response_body_full_size: None,
             error_message: Some("Bad file".into()),
             client_ip: Some("203.0.113.9".into()),
             user_agent: None,

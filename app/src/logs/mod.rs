@@ -66,6 +66,9 @@ pub struct LogEntry {
     pub request_headers: String,
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+    /// A body's size before it was cut to the ingest limit; `None` when stored whole.
+    pub request_body_full_size: Option<i64>,
+    pub response_body_full_size: Option<i64>,
     pub error_message: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,

@@ -44,6 +44,29 @@ impl Store {
         }))
     }
 
+    /// Which of `ids` are accounts.
+    pub async fn existing_accounts(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(with_pool!(self, pool => {
+            let mut query = sqlx::QueryBuilder::new("SELECT id FROM accounts WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            query.push(")");
+            query.build_query_scalar().fetch_all(pool).await?
+        }))
+    }
+
+    /// Every account's id, for jobs that go through them all.
+    pub async fn account_ids(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM accounts ORDER BY id").fetch_all(pool).await?
+        }))
+    }
+
     pub async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError> {
         Ok(with_pool!(self, pool => {
             sqlx::query_as("SELECT id, name, created_at FROM accounts WHERE name = $1")

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use sqlx::QueryBuilder;
+
 use super::{with_pool, Store, StoreError};
 
 /// An account's API key as the app shows it: never the key, only its prefix.
@@ -43,5 +45,34 @@ impl Store {
             .await
         })
         .map_err(|e| StoreError::conflict_or(e, || "that API key exists already".into()))
+    }
+
+    /// `(key id, account id)` of each of `ids` that exists.
+    pub async fn api_key_accounts(&self, ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(with_pool!(self, pool => {
+            let mut query = QueryBuilder::new("SELECT id, account_id FROM api_keys WHERE id IN (");
+            let mut list = query.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(pool).await?
+        }))
+    }
+
+    /// The key whose SHA-256 (hex) is `key_hash`, unless it was revoked.
+    pub async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKey>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, account_id, name, prefix, created_at FROM api_keys \
+                 WHERE key_hash = $1 AND revoked_at IS NULL",
+            )
+            .bind(key_hash)
+            .fetch_optional(pool)
+            .await?
+        }))
     }
 }

@@ -25,12 +25,15 @@ pub struct NewLogEntry {
     pub request_headers: String,
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+    /// A body's size before it was cut to the ingest limit; `None` when stored whole.
+    pub request_body_full_size: Option<i64>,
+    pub response_body_full_size: Option<i64>,
     pub error_message: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
 }
 
-/// Rows per INSERT: 16 columns × 500 stays well under both back-ends' limit on
+/// Rows per INSERT: 18 columns × 500 stays well under both back-ends' limit on
 /// bound parameters.
 const INSERT_CHUNK: usize = 500;
 
@@ -43,7 +46,8 @@ impl Store {
                 let mut insert = QueryBuilder::new(
                     "INSERT INTO log_entries (account_id, api_key_id, occurred_at, request_id, \
                      method, endpoint, query, status, duration_ms, credits, request_headers, \
-                     request_body, response_body, error_message, client_ip, user_agent) ",
+                     request_body, response_body, request_body_full_size, \
+                     response_body_full_size, error_message, client_ip, user_agent) ",
                 );
                 insert.push_values(chunk, |mut row, e| {
                     row.push_bind(e.account_id)
@@ -59,6 +63,8 @@ impl Store {
                         .push_bind(&e.request_headers)
                         .push_bind(&e.request_body)
                         .push_bind(&e.response_body)
+                        .push_bind(e.request_body_full_size)
+                        .push_bind(e.response_body_full_size)
                         .push_bind(&e.error_message)
                         .push_bind(&e.client_ip)
                         .push_bind(&e.user_agent);
@@ -68,6 +74,28 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Deletes up to `batch` of the account's calls from before `cutoff`; returns how
+    /// many went. Small batches keep each transaction, and the locks it holds, short.
+    pub async fn purge_log_entries(
+        &self,
+        account_id: i64,
+        cutoff: DateTime<Utc>,
+        batch: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query(
+                "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries \
+                 WHERE account_id = $1 AND occurred_at < $2 LIMIT $3)",
+            )
+            .bind(account_id)
+            .bind(cutoff)
+            .bind(batch)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        }))
     }
 
     pub async fn log_entry_count(&self, account_id: i64) -> Result<i64, StoreError> {
@@ -90,8 +118,8 @@ const ROW_COLUMNS: &str =
 /// API key joined to it.
 const ENTRY_COLUMNS: &str = "e.id, e.account_id, k.prefix AS api_key_prefix, e.occurred_at, \
      e.request_id, e.method, e.endpoint, e.query, e.status, e.duration_ms, e.credits, \
-     e.request_headers, e.request_body, e.response_body, e.error_message, e.client_ip, \
-     e.user_agent";
+     e.request_headers, e.request_body, e.response_body, e.request_body_full_size, \
+     e.response_body_full_size, e.error_message, e.client_ip, e.user_agent";
 
 /// Appends the conditions of an account's calls that match `filter`, to a query whose
 /// `FROM` names `log_entries` as `e`.

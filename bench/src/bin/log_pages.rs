@@ -179,6 +179,8 @@ fn call(account_id: i64, i: i64, now: DateTime<Utc>) -> NewLogEntry {
             status != 200,
             1 + i % 24
         )),
+        request_body_full_size: None,
+        response_body_full_size: None,
         error_message: (status != 200).then(|| "The file could not be converted".into()),
         client_ip: Some("203.0.113.7".into()),
         user_agent: Some("bench/1.0".into()),

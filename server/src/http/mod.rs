@@ -1,8 +1,10 @@
 //! The HTTP side: the Leptos app and its server functions, sign-in and sign-out, the
-//! page guard, log exports, static files and the health check.
+//! page guard, log exports, the ingest API, the demo API, static files and the health
+//! check.
 
 mod auth;
 mod export;
+pub mod ingest;
 mod test_clock;
 
 use std::{
@@ -21,6 +23,9 @@ use axum::{
 };
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::trace::TraceLayer;
+
+use crate::{demo_api, ingest::IngestSettings, recorder::Recorder};
+use ingest::IngestState;
 
 /// The app's routes, listed once: listing renders the app in a special mode that must
 /// not overlap with requests being served.
@@ -61,12 +66,21 @@ async fn healthz(State(store): State<Store>) -> (StatusCode, &'static str) {
 
 pub async fn serve(
     state: AppState,
+    ingest: IngestSettings,
+    ingest_tokens: &[String],
     addr: SocketAddr,
     test_clock: Option<Arc<OffsetClock>>,
 ) -> anyhow::Result<()> {
     let backend = state.store.backend();
     let store = state.store.clone();
-    let mut app = router(state);
+    let ingest = Arc::new(ingest);
+    let (recorder, recorder_writer) =
+        Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
+    let ingest_state =
+        IngestState::new(store.clone(), state.clock.clone(), ingest.clone(), ingest_tokens);
+    let mut app = router(state)
+        .merge(ingest::routes(ingest_state))
+        .merge(demo_api::routes(store.clone(), recorder));
     if let Some(clock) = test_clock {
         app = app.merge(test_clock::router(clock));
     }
@@ -75,6 +89,10 @@ pub async fn serve(
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // The app (and its recorders) are gone: the writer stores what it was sent, then ends.
+    if tokio::time::timeout(Duration::from_secs(10), recorder_writer).await.is_err() {
+        tracing::warn!("the recorder did not finish storing calls within 10 s");
+    }
     store.close().await;
     Ok(())
 }

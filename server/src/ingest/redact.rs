@@ -54,7 +54,11 @@ impl Redactor {
     {
         Redactor {
             headers: headers.into_iter().map(|h| h.as_ref().trim().to_ascii_lowercase()).collect(),
-            keys: keys.into_iter().map(|k| normalise(k.as_ref())).filter(|k| !k.is_empty()).collect(),
+            keys: keys
+                .into_iter()
+                .map(|k| normalise(k.as_ref()))
+                .filter(|k| !k.is_empty())
+                .collect(),
         }
     }
 
@@ -113,7 +117,9 @@ impl Redactor {
                 }
                 changed
             }
-            Value::Array(items) => items.iter_mut().fold(false, |changed, v| self.value(v) | changed),
+            Value::Array(items) => {
+                items.iter_mut().fold(false, |changed, v| self.value(v) | changed)
+            }
             Value::String(text) => match mask_cards(text) {
                 Some(masked) => {
                     *text = masked;
@@ -155,11 +161,15 @@ impl Redactor {
 fn looks_like_form(body: &str) -> bool {
     !body.is_empty()
         && !body.contains(char::is_whitespace)
-        && body.split('&').all(|field| field.split_once('=').is_some_and(|(name, _)| !name.is_empty()))
+        && body
+            .split('&')
+            .all(|field| field.split_once('=').is_some_and(|(name, _)| !name.is_empty()))
 }
 
 fn decode(name: &str) -> String {
-    form_urlencoded::parse(format!("{name}=").as_bytes()).next().map_or_else(String::new, |(k, _)| k.into_owned())
+    form_urlencoded::parse(format!("{name}=").as_bytes())
+        .next()
+        .map_or_else(String::new, |(k, _)| k.into_owned())
 }
 
 /// `text` with every payment card number in it (13 to 19 digits, spaces or dashes
@@ -170,7 +180,8 @@ pub fn mask_cards(text: &str) -> Option<String> {
     let mut out = String::new();
     let (mut copied, mut i) = (0, 0);
     while i < bytes.len() {
-        let starts_number = bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        let starts_number =
+            bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
         if !starts_number {
             i += 1;
             continue;
@@ -183,7 +194,9 @@ pub fn mask_cards(text: &str) -> Option<String> {
                 digits.push(bytes[j] as char);
                 j += 1;
                 end = j;
-            } else if matches!(bytes[j], b' ' | b'-') && bytes.get(j + 1).is_some_and(u8::is_ascii_digit) {
+            } else if matches!(bytes[j], b' ' | b'-')
+                && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)
+            {
                 j += 1;
             } else {
                 break;
@@ -204,9 +217,12 @@ pub fn mask_cards(text: &str) -> Option<String> {
 }
 
 fn is_card_number(digits: &str) -> bool {
-    let known_network = ["4", "34", "37", "35", "36", "38", "30", "6011", "65", "51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27"]
-        .iter()
-        .any(|prefix| digits.starts_with(prefix));
+    let known_network = [
+        "4", "34", "37", "35", "36", "38", "30", "6011", "65", "51", "52", "53", "54", "55", "22",
+        "23", "24", "25", "26", "27",
+    ]
+    .iter()
+    .any(|prefix| digits.starts_with(prefix));
     (13..=19).contains(&digits.len()) && known_network && luhn(digits)
 }
 
@@ -219,13 +235,17 @@ fn luhn(digits: &str) -> bool {
             let d = u32::from(b - b'0');
             if i % 2 == 1 {
                 let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
             } else {
                 d
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -243,7 +263,8 @@ mod tests {
             "note": "kept"
         })
         .to_string();
-        let redacted: Value = serde_json::from_str(&Redactor::default().body(&body).unwrap()).unwrap();
+        let redacted: Value =
+            serde_json::from_str(&Redactor::default().body(&body).unwrap()).unwrap();
         assert_eq!(
             redacted,
             json!({
@@ -270,7 +291,9 @@ mod tests {
         let json = r#"{"card_number":"4111 1111 1111 1111","note":"paid with 5555-5555-5555-4444","n":4012888888881881}"#;
         assert_eq!(
             redactor.body(json).unwrap(),
-            format!(r#"{{"card_number":"{REDACTED}","note":"paid with {REDACTED}","n":"{REDACTED}"}}"#)
+            format!(
+                r#"{{"card_number":"{REDACTED}","note":"paid with {REDACTED}","n":"{REDACTED}"}}"#
+            )
         );
         assert_eq!(
             redactor.body("Refund 4111111111111111 today").unwrap(),
@@ -316,7 +339,13 @@ mod tests {
         let mut headers: Map<String, Value> =
             serde_json::from_str(r#"{"X-Tenant":"t1","Authorization":"kept now"}"#).unwrap();
         redactor.headers(&mut headers);
-        assert_eq!(Value::Object(headers), json!({"X-Tenant": REDACTED, "Authorization": "kept now"}));
-        assert_eq!(redactor.body(r#"{"SSN":"078-05-1120"}"#).unwrap(), format!(r#"{{"SSN":"{REDACTED}"}}"#));
+        assert_eq!(
+            Value::Object(headers),
+            json!({"X-Tenant": REDACTED, "Authorization": "kept now"})
+        );
+        assert_eq!(
+            redactor.body(r#"{"SSN":"078-05-1120"}"#).unwrap(),
+            format!(r#"{{"SSN":"{REDACTED}"}}"#)
+        );
     }
 }

@@ -66,6 +66,8 @@ impl World {
             request_headers: "{}".into(),
             request_body: Some("{\"secret\":\"input\"}".into()),
             response_body: Some("{\"secret\":\"output\"}".into()),
+            request_body_full_size: None,
+            response_body_full_size: None,
             error_message: None,
             client_ip: None,
             user_agent: None,

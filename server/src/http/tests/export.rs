@@ -28,6 +28,8 @@ fn calls(account: i64, count: i64) -> Vec<NewLogEntry> {
                 "x".repeat(200)
             )),
             response_body: Some(r#"{"ok":true}"#.into()),
+            request_body_full_size: None,
+            response_body_full_size: None,
             error_message: None,
             client_ip: None,
             user_agent: None,

@@ -1,0 +1,267 @@
+//! `POST /api/v1/logs`: batches of call records from the API vendor's gateway, as a
+//! JSON array or NDJSON, authenticated by an ingest token. A batch is stored whole or
+//! not at all, and answered only once it is committed. `GET /api/openapi.json`
+//! describes it.
+
+use std::sync::Arc;
+
+use app::{clock::Clock, store::Store};
+use axum::{
+    body::{Body, Bytes},
+    extract::State,
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::ingest::{prepare_batch, BatchError, CallRecord, IngestError, IngestSettings};
+
+#[derive(Clone)]
+pub struct IngestState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<IngestSettings>,
+    /// SHA-256 of each accepted token: compared digest to digest, so the comparison
+    /// takes as long whatever the caller sent.
+    pub token_digests: Arc<Vec<[u8; 32]>>,
+}
+
+impl IngestState {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: Arc<IngestSettings>,
+        tokens: &[String],
+    ) -> Self {
+        let token_digests = tokens
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| Sha256::digest(t.as_bytes()).into())
+            .collect();
+        IngestState { store, clock, settings, token_digests: Arc::new(token_digests) }
+    }
+}
+
+pub fn routes<S>(state: IngestState) -> Router<S> {
+    Router::new()
+        .route("/api/v1/logs", post(post_logs))
+        .route("/api/openapi.json", get(openapi))
+        .with_state(state)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "apilogs ingest API", description = "Records of an API's calls, sent in batches."),
+    paths(post_logs),
+    components(schemas(CallRecord, IngestError, Stored)),
+    modifiers(&BearerToken)
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "ingest_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The answer to a stored batch.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Stored {
+    /// Records stored, all of the batch.
+    pub stored: usize,
+}
+
+/// Store a batch of call records.
+///
+/// The body is a JSON array of records (`application/json`) or one record per line
+/// (`application/x-ndjson`). Secrets in headers, bodies and queries are redacted and
+/// long bodies cut before anything is stored. The batch is stored whole or not at all;
+/// the answer comes once it is committed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/logs",
+    request_body(
+        content(
+            (Vec<CallRecord> = "application/json"),
+            (CallRecord = "application/x-ndjson")
+        )
+    ),
+    responses(
+        (status = 200, description = "Stored, all of it", body = Stored),
+        (status = 400, description = "Malformed JSON, or a record breaks a rule; nothing stored", body = IngestError),
+        (status = 401, description = "No ingest token, or a wrong one", body = IngestError),
+        (status = 413, description = "Over the request size or records a batch may hold", body = IngestError),
+        (status = 415, description = "Neither JSON nor NDJSON", body = IngestError),
+        (status = 422, description = "A record names an account or API key that does not exist", body = IngestError),
+        (status = 503, description = "Ingest is off: the server has no token", body = IngestError),
+    ),
+    security(("ingest_token" = []))
+)]
+pub async fn post_logs(
+    State(state): State<IngestState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Err(refusal) = authorize(&state, &headers) {
+        return refusal;
+    }
+    let ndjson = match content_type(&headers) {
+        Some("application/json") => false,
+        Some("application/x-ndjson" | "application/jsonl" | "application/json-seq") => true,
+        other => {
+            let got = other.unwrap_or("none");
+            return answer(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                IngestError::batch(format!(
+                    "content type {got}: send application/json (an array) or application/x-ndjson"
+                )),
+            );
+        }
+    };
+    let limit = state.settings.max_request_bytes;
+    let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let error = IngestError::batch(format!("the request is over {limit} bytes"));
+            return answer(StatusCode::PAYLOAD_TOO_LARGE, error);
+        }
+    };
+    let records = match parse(&bytes, ndjson) {
+        Ok(records) => records,
+        Err(error) => return answer(StatusCode::BAD_REQUEST, error),
+    };
+    let now = state.clock.now();
+    let entries = match prepare_batch(&state.store, records, &state.settings, now).await {
+        Ok(entries) => entries,
+        Err(BatchError::Invalid(error)) => return answer(StatusCode::BAD_REQUEST, error),
+        Err(BatchError::TooLarge(error)) => return answer(StatusCode::PAYLOAD_TOO_LARGE, error),
+        Err(BatchError::Unknown(error)) => return answer(StatusCode::UNPROCESSABLE_ENTITY, error),
+        Err(BatchError::Store(error)) => return failed(&error),
+    };
+    match state.store.insert_log_entries(&entries).await {
+        Ok(()) => (StatusCode::OK, Json(Stored { stored: entries.len() })).into_response(),
+        Err(error) => failed(&error),
+    }
+}
+
+fn failed(error: &dyn std::error::Error) -> Response {
+    tracing::error!(%error, "ingest: could not store a batch");
+    let error = IngestError::batch("the batch could not be stored; nothing was; try again");
+    answer(StatusCode::INTERNAL_SERVER_ERROR, error)
+}
+
+fn answer(status: StatusCode, error: IngestError) -> Response {
+    let mut response = (status, Json(error)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("a header value"));
+    }
+    response
+}
+
+fn content_type(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or("").trim())
+}
+
+#[allow(clippy::result_large_err)]
+fn authorize(state: &IngestState, headers: &HeaderMap) -> Result<(), Response> {
+    if state.token_digests.is_empty() {
+        let error = IngestError::batch("ingest is off: start the server with --ingest-token");
+        return Err(answer(StatusCode::SERVICE_UNAVAILABLE, error));
+    }
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|token| <[u8; 32]>::from(Sha256::digest(token.trim().as_bytes())));
+    match sent {
+        Some(digest) if state.token_digests.contains(&digest) => Ok(()),
+        Some(_) => {
+            Err(answer(StatusCode::UNAUTHORIZED, IngestError::batch("the ingest token is wrong")))
+        }
+        None => Err(answer(
+            StatusCode::UNAUTHORIZED,
+            IngestError::batch("send the ingest token as Authorization: Bearer <token>"),
+        )),
+    }
+}
+
+/// The records of a body, or what is wrong with it: where the JSON breaks, or which
+/// record and field do not fit.
+pub fn parse(bytes: &[u8], ndjson: bool) -> Result<Vec<CallRecord>, IngestError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        IngestError::batch(format!("the body is not UTF-8 (at byte {})", e.valid_up_to()))
+    })?;
+    if ndjson {
+        return text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .enumerate()
+            .map(|(record, (line, json))| {
+                let mut parser = serde_json::Deserializer::from_str(json);
+                serde_path_to_error::deserialize(&mut parser).map_err(|error| {
+                    let inner = error.inner();
+                    if inner.is_syntax() || inner.is_eof() {
+                        IngestError {
+                            error: format!("malformed JSON on line {}: {inner}", line + 1),
+                            record: Some(record),
+                            field: None,
+                        }
+                    } else {
+                        record_error(record, error.path().to_string(), &inner.to_string())
+                    }
+                })
+            })
+            .collect();
+    }
+    let values: Vec<Value> = serde_json::from_str(text).map_err(|error| {
+        let what =
+            if error.is_data() { "expected a JSON array of records" } else { "malformed JSON" };
+        IngestError::batch(format!("{what}: {error}"))
+    })?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(record, value)| {
+            serde_path_to_error::deserialize(value).map_err(|error| {
+                record_error(record, error.path().to_string(), &error.inner().to_string())
+            })
+        })
+        .collect()
+}
+
+/// A record's field error. serde names a missing or unknown field in its message, not
+/// its path.
+fn record_error(record: usize, path: String, message: &str) -> IngestError {
+    let named = message.split('`').nth(1).filter(|_| message.contains("field `"));
+    let field = match (path.as_str(), named) {
+        ("." | "", Some(name)) => name.to_owned(),
+        (".", None) | ("", None) => String::new(),
+        (path, _) => path.to_owned(),
+    };
+    IngestError {
+        error: format!("record {record}: {message}"),
+        record: Some(record),
+        field: (!field.is_empty()).then_some(field),
+    }
+}

@@ -1,0 +1,177 @@
+//! Recording an axum API's calls: a middleware that captures each call's request and
+//! response and hands it to a background writer, which stores calls in batches through
+//! the same checks, redaction and cuts as the ingest API. The API never waits on the
+//! database: a call is answered first and shows in the logs within a second.
+
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use app::{clock::Clock, store::Store};
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value};
+use tokio::{sync::mpsc, task::JoinHandle};
+
+use crate::ingest::{prepare_batch, CallRecord, IngestSettings};
+
+/// Who made a call and what it cost, put by the API's handler in its response's
+/// extensions. A call without one (no valid API key, say) has no account to be shown
+/// to, and is not recorded.
+#[derive(Clone, Debug)]
+pub struct CallOwner {
+    pub api_key_id: i64,
+    pub credits: u32,
+    pub error_message: Option<String>,
+}
+
+/// Calls waiting for the writer; beyond this the API drops records rather than wait.
+const QUEUE: usize = 10_000;
+/// The writer stores what has come after this long, or this many calls.
+const FLUSH_AFTER: Duration = Duration::from_millis(200);
+const FLUSH_AT: usize = 500;
+
+#[derive(Clone)]
+pub struct Recorder {
+    sender: mpsc::Sender<CallRecord>,
+    clock: Arc<dyn Clock>,
+    /// Request bodies over this size are refused (413) before the API sees them.
+    max_request_bytes: usize,
+}
+
+impl Recorder {
+    /// The recorder and its writer, which ends once every recorder is dropped and what
+    /// they sent is stored.
+    pub fn spawn(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        settings: Arc<IngestSettings>,
+    ) -> (Recorder, JoinHandle<()>) {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        let max_request_bytes = settings.max_request_bytes;
+        let writer = tokio::spawn(write(store, clock.clone(), settings, receiver));
+        (Recorder { sender, clock, max_request_bytes }, writer)
+    }
+}
+
+/// The middleware: `axum::middleware::from_fn_with_state(recorder, record)`.
+pub async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let occurred_at = recorder.clock.now();
+    let (mut parts, body) = request.into_parts();
+    let Ok(request_body) = axum::body::to_bytes(body, recorder.max_request_bytes).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let request_id = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| !id.is_empty() && id.len() <= 200)
+        .map_or_else(|| format!("req_{}", hex::encode(rand::random::<[u8; 12]>())), str::to_owned);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        parts.headers.insert("x-request-id", value);
+    }
+    let mut headers = Map::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers.insert(name.as_str().to_owned(), Value::String(value));
+    }
+    let client_ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let user_agent =
+        parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (method, endpoint) = (parts.method.to_string(), parts.uri.path().to_owned());
+    let query = parts.uri.query().unwrap_or("").to_owned();
+    let request = Request::from_parts(parts, Body::from(request_body.clone()));
+
+    let response = next.run(request).await;
+    let (mut parts, body) = response.into_parts();
+    let Ok(response_body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        parts.headers.insert("x-request-id", value);
+    }
+    if let Some(owner) = parts.extensions.get::<CallOwner>() {
+        let text = |bytes: &[u8]| {
+            (!bytes.is_empty()).then(|| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+        };
+        let record = CallRecord {
+            account_id: None,
+            api_key_id: Some(owner.api_key_id),
+            occurred_at,
+            request_id,
+            method,
+            endpoint,
+            query,
+            status: parts.status.as_u16(),
+            duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            credits: owner.credits,
+            request_headers: headers,
+            request_body: text(&request_body),
+            response_body: text(&response_body),
+            error_message: owner.error_message.clone(),
+            client_ip,
+            user_agent,
+        };
+        if recorder.sender.try_send(record).is_err() {
+            tracing::warn!("recorder: the queue is full; a call was not recorded");
+        }
+    }
+    Response::from_parts(parts, Body::from(response_body))
+}
+
+/// Stores what the middleware sends, in batches.
+async fn write(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Arc<IngestSettings>,
+    mut receiver: mpsc::Receiver<CallRecord>,
+) {
+    let mut batch = Vec::with_capacity(FLUSH_AT);
+    while let Some(first) = receiver.recv().await {
+        batch.push(first);
+        let deadline = tokio::time::Instant::now() + FLUSH_AFTER;
+        while batch.len() < FLUSH_AT {
+            match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                Ok(Some(record)) => batch.push(record),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        store_batch(&store, clock.now(), &settings, std::mem::take(&mut batch)).await;
+    }
+}
+
+/// Stores a batch; when one call in it cannot be stored (its key was just deleted,
+/// say), the others are stored one by one, so one bad call loses only itself.
+async fn store_batch(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+    settings: &IngestSettings,
+    batch: Vec<CallRecord>,
+) {
+    let stored = match prepare_batch(store, batch.clone(), settings, now).await {
+        Ok(entries) => store.insert_log_entries(&entries).await.map_err(|e| e.to_string()),
+        Err(error) => Err(format!("{error:?}")),
+    };
+    let Err(error) = stored else {
+        return;
+    };
+    tracing::warn!(%error, "recorder: storing calls one by one");
+    for record in batch {
+        let request_id = record.request_id.clone();
+        let one = match prepare_batch(store, vec![record], settings, now).await {
+            Ok(entries) => store.insert_log_entries(&entries).await.map_err(|e| e.to_string()),
+            Err(error) => Err(format!("{error:?}")),
+        };
+        if let Err(error) = one {
+            tracing::error!(%error, %request_id, "recorder: a call could not be recorded");
+        }
+    }
+}
