@@ -34,7 +34,9 @@ fn app_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-pub fn router(state: AppState) -> Router {
+/// Everything the server answers: the app's pages and server functions, sign-in, the
+/// exports, the ingest API and the demo API (whose calls `recorder` records).
+pub fn router(state: AppState, ingest: IngestState, recorder: Recorder) -> Router {
     let routes = app_routes();
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
@@ -42,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/signin", post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
         .merge(export::routes())
+        .merge(ingest::routes(ingest))
+        .merge(demo_api::routes(state.store.clone(), recorder))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), auth::guard_pages))
@@ -78,9 +82,7 @@ pub async fn serve(
         Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
     let ingest_state =
         IngestState::new(store.clone(), state.clock.clone(), ingest.clone(), ingest_tokens);
-    let mut app = router(state)
-        .merge(ingest::routes(ingest_state))
-        .merge(demo_api::routes(store.clone(), recorder));
+    let mut app = router(state, ingest_state, recorder);
     if let Some(clock) = test_clock {
         app = app.merge(test_clock::router(clock));
     }

@@ -3,6 +3,7 @@
 
 mod authorization;
 mod export;
+mod ingest;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -22,9 +23,11 @@ use chrono::Utc;
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
-use super::router;
+use super::{ingest::IngestState, router};
+use crate::{ingest::IngestSettings, recorder::Recorder};
 
 const PASSWORD: &str = "long password 1";
+const INGEST_TOKEN: &str = "test-ingest-token";
 
 struct TestApp {
     router: Router,
@@ -45,7 +48,16 @@ impl TestApp {
             secure_cookies: false,
             api_url: "https://api.example.com".into(),
         };
-        let router = router(state).layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
+        let ingest = Arc::new(IngestSettings {
+            max_batch_records: 100,
+            max_request_bytes: 256 * 1024,
+            ..IngestSettings::default()
+        });
+        let (recorder, _) = Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
+        let ingest =
+            IngestState::new(store.clone(), state.clock.clone(), ingest, &[INGEST_TOKEN.into()]);
+        let router = router(state, ingest, recorder)
+            .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
         TestApp { router, _db: db, store, clock }
     }
 
@@ -59,6 +71,10 @@ impl TestApp {
         let hash = hash_password(PASSWORD).unwrap();
         let new = NewUser { email, password_hash: &hash, role, account_id };
         (self.store.create_user(new, Utc::now()).await.unwrap().id, account_id)
+    }
+
+    fn clock_arc(&self) -> Arc<dyn app::clock::Clock> {
+        Arc::new(self.clock.clone())
     }
 
     async fn send(&self, request: Request<Body>) -> Response<Body> {
