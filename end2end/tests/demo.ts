@@ -1,7 +1,11 @@
 // The demo data the server loads on a fresh database (server/src/demo.rs).
 export const PASSWORD = "apilogs-demo";
 export const ALICE = { email: "alice@acme.example", account: "Acme Documents" };
-export const BOB = { email: "bob@globex.example", account: "Globex Legal" };
+export const BOB = {
+  email: "bob@globex.example",
+  account: "Globex Legal",
+  apiKey: "ak_live_demo_globex_2c8e4a6f0d9b1e37",
+};
 export const SAM = { email: "sam@support.apilogs.example" };
 
 import type { Page } from "@playwright/test";

@@ -96,6 +96,8 @@ pub fn Body(
     /// What the body is, e.g. "Response body".
     title: &'static str,
     body: Option<String>,
+    /// Its size before ingest cut it, when it did.
+    full_size: Option<i64>,
 ) -> impl IntoView {
     let Some(body) = body.filter(|body| !body.is_empty()) else {
         return view! {
@@ -122,7 +124,18 @@ pub fn Body(
     } else {
         text.clone().into_any()
     };
-    let pre = view! { <pre class="body" class:json=json>{content}</pre> };
+    // A cut body is not whole JSON: it shows as text, with what is missing.
+    let cut = full_size.map(|full| {
+        view! {
+            <p class="body-cut" role="note">
+                {format!("Cut when it was recorded: showing the first {} of {full} bytes.", text.len())}
+            </p>
+        }
+    });
+    let pre = view! {
+        {cut}
+        <pre class="body" class:json=json>{content}</pre>
+    };
     if text.len() > FOLD_CHARS || lines > FOLD_LINES {
         view! {
             <details class="body-fold">

@@ -85,8 +85,8 @@ fn EntryView(detail: CallDetail) -> impl IntoView {
         <CopyAsCurl curl />
         <h2>"Request headers"</h2>
         <Headers headers=entry.request_headers />
-        <Body title="Request body" body=entry.request_body />
-        <Body title="Response body" body=entry.response_body />
+        <Body title="Request body" body=entry.request_body full_size=entry.request_body_full_size />
+        <Body title="Response body" body=entry.response_body full_size=entry.response_body_full_size />
     }
 }
 

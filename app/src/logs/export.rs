@@ -41,7 +41,7 @@ impl ExportFormat {
             ExportFormat::Csv => {
                 "id,time,method,endpoint,query,status,duration_ms,credits,request_id,\
                  api_key_prefix,client_ip,user_agent,error_message,request_headers,\
-                 request_body,response_body\r\n"
+                 request_body,response_body,request_body_full_size,response_body_full_size\r\n"
             }
             ExportFormat::Ndjson => "",
         }
@@ -52,7 +52,10 @@ impl ExportFormat {
         match self {
             ExportFormat::Csv => {
                 let time = entry.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true);
-                let fields: [&str; 16] = [
+                let size = |full: Option<i64>| full.map_or(String::new(), |n| n.to_string());
+                let (request_full, response_full) =
+                    (size(entry.request_body_full_size), size(entry.response_body_full_size));
+                let fields: [&str; 18] = [
                     &entry.id.to_string(),
                     &time,
                     &entry.method,
@@ -69,6 +72,8 @@ impl ExportFormat {
                     &entry.request_headers,
                     entry.request_body.as_deref().unwrap_or(""),
                     entry.response_body.as_deref().unwrap_or(""),
+                    &request_full,
+                    &response_full,
                 ];
                 for (i, field) in fields.into_iter().enumerate() {
                     if i > 0 {
@@ -134,9 +139,9 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "7,2026-11-26T09:00:00.000123Z,POST,/v1/pdf/merge,,400,12,0,req_7,,203.0.113.9,,\
              Bad file,\"{\"\"content-type\"\":\"\"application/json\"\"}\",\
-             \"{\"\"name\"\":\"\"a, \\\"\"b\\\"\"\"\"}\nline two\",\r\n"
+             \"{\"\"name\"\":\"\"a, \\\"\"b\\\"\"\"\"}\nline two\",,,\r\n"
         );
-        assert_eq!(ExportFormat::Csv.header().split(',').count(), 16);
+        assert_eq!(ExportFormat::Csv.header().split(',').count(), 18);
     }
 
     #[test]

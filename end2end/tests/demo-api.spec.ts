@@ -1,0 +1,32 @@
+import { expect, test } from "@playwright/test";
+import { BOB, signIn } from "./demo";
+
+test("a call to the demo API shows in the customer's API Logs, its key redacted", async ({
+  page,
+  request,
+}) => {
+  const response = await request.post("/v1/pdf/convert/to/text", {
+    headers: { "x-api-key": BOB.apiKey },
+    data: { url: "https://files.example.com/e2e/contract.pdf", pages: "1-3" },
+  });
+  expect(response.status()).toBe(200);
+  expect((await response.json()).credits).toBe(3);
+  const requestId = response.headers()["x-request-id"];
+  expect(requestId).toMatch(/^req_/);
+
+  await signIn(page, BOB.email);
+  // Recorded in the background: it shows within a second.
+  const row = page.locator(".logs-table tbody tr");
+  await expect(async () => {
+    await page.goto(`/logs?request_id=${requestId}`);
+    await expect(row).toHaveCount(1, { timeout: 500 });
+  }).toPass({ timeout: 5_000 });
+  await expect(row.locator(".endpoint")).toHaveText("/v1/pdf/convert/to/text");
+  await expect(row.locator(".status")).toHaveText("200");
+
+  await row.locator(".endpoint a").click();
+  await expect(page.locator(".call-facts .request-id")).toHaveText(requestId);
+  await expect(page.locator("table.headers tr", { hasText: "x-api-key" })).toContainText("[REDACTED]");
+  await expect(page.locator("pre.body.json").first()).toContainText("contract.pdf");
+  expect(await page.content()).not.toContain(BOB.apiKey);
+});
