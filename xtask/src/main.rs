@@ -36,14 +36,7 @@ fn main() -> ExitCode {
         }
         ["test"] => test::run(),
         ["dev"] => setup::run().and_then(|()| build::watch()),
-        ["bench"] => cmd::run(cmd::cargo().args([
-            "run",
-            "--release",
-            "--package",
-            "bench",
-            "--bin",
-            "log-pages",
-        ])),
+        ["bench"] => bench(),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -60,6 +53,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The benchmarks, in release mode: pages of the logs, then ingest through the server.
+fn bench() -> Result {
+    let release = ["--release", "--package"];
+    cmd::run(cmd::cargo().arg("build").args(release).args(["server", "--bin", "apilogs"]))?;
+    for bin in ["log-pages", "ingest"] {
+        cmd::run(cmd::cargo().arg("run").args(release).args(["bench", "--bin", bin]))?;
+    }
+    Ok(())
 }
 
 /// What a failed task reports.

@@ -1,0 +1,307 @@
+//! How fast calls come in through `POST /api/v1/logs`, against the running server (the
+//! release binary), on SQLite and on PostgreSQL; beside it, the ceiling: the same rows
+//! inserted straight through sqlx, in the same batches and with as many at once, in the
+//! same run. Each round uses fresh databases; the median of the rounds is printed.
+//!
+//! `cargo xtask bench` builds the server and runs it. `APILOGS_BENCH_BATCHES` (default
+//! 100 batches of 1,000 records) and `APILOGS_BENCH_ROUNDS` (default 3) scale it.
+
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    str::FromStr,
+    time::{Duration, Instant},
+};
+
+use app::store::{NewLogEntry, Store};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+    process::{Child, Command},
+};
+
+const BATCH: usize = 1_000;
+/// Connections posting at once (and ceiling tasks inserting at once).
+const CONCURRENCY: usize = 4;
+const ACCOUNTS: i64 = 10;
+const TOKEN: &str = "bench-ingest-token";
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let batches = env_number("APILOGS_BENCH_BATCHES", 100);
+    let rounds = env_number("APILOGS_BENCH_ROUNDS", 3);
+    let server = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/apilogs");
+    assert!(server.exists(), "{} is missing: run `cargo xtask bench`", server.display());
+    println!(
+        "ingest: {batches} batches of {BATCH} records over {CONCURRENCY} connections, \
+         {rounds} rounds on fresh databases; calls/s, median of the rounds"
+    );
+    let now = Utc::now();
+    let records: Vec<Vec<serde_json::Value>> =
+        (0..batches).map(|b| (0..BATCH).map(|i| record(b, i, now)).collect()).collect();
+    let bodies: Vec<String> =
+        records.iter().map(|batch| serde_json::Value::Array(batch.clone()).to_string()).collect();
+    let rows: Vec<Vec<NewLogEntry>> =
+        records.iter().map(|batch| batch.iter().map(row).collect()).collect();
+    println!("  a batch is {} bytes of JSON", bodies[0].len());
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let (mut http, mut ceiling) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let db = Database::new(backend).await;
+            ceiling.push(insert_directly(&db.store().await, &rows).await);
+            db.drop().await;
+
+            let db = Database::new(backend).await;
+            db.store().await.close().await;
+            http.push(post_through_http(&server, &db.url, &bodies).await);
+            db.drop().await;
+        }
+        let (http, ceiling) = (median(&mut http), median(&mut ceiling));
+        println!(
+            "  {:<10} through HTTP {:>9.0} calls/s   straight through sqlx {:>9.0} calls/s   {:>5.1} % of the ceiling",
+            backend.name(),
+            http,
+            ceiling,
+            100.0 * http / ceiling
+        );
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// A realistic call: a JSON request and response of a few hundred bytes, headers with a
+/// key to redact.
+fn record(batch: usize, i: usize, now: DateTime<Utc>) -> serde_json::Value {
+    let n = batch * BATCH + i;
+    json!({
+        "account_id": 1 + (n as i64 % ACCOUNTS),
+        "occurred_at": (now - TimeDelta::milliseconds(n as i64)).to_rfc3339(),
+        "request_id": format!("req_{n:010}"),
+        "method": "POST",
+        "endpoint": "/v1/pdf/convert/to/text",
+        "status": if n.is_multiple_of(10) { 400 } else { 200 },
+        "duration_ms": 300 + n % 900,
+        "credits": n % 24,
+        "request_headers": {"content-type": "application/json", "x-api-key": "ak_live_0123456789abcdef", "user-agent": "python-requests/2.32.3"},
+        "request_body": {"url": format!("https://files.example.com/invoices/INV-{n}.pdf"), "pages": "1-12", "async": false, "name": "result.txt"},
+        "response_body": {"error": false, "status": 200, "url": format!("https://results.example.com/{n:x}/result.txt"), "pageCount": 12, "credits": 12, "remainingCredits": 48_211},
+        "client_ip": "203.0.113.7",
+        "user_agent": "python-requests/2.32.3",
+    })
+}
+
+/// The row the server stores for `record` (redacted as it would be).
+fn row(record: &serde_json::Value) -> NewLogEntry {
+    let mut headers = record["request_headers"].clone();
+    headers["x-api-key"] = json!("[REDACTED]");
+    let text = |v: &serde_json::Value| v.as_str().map_or_else(String::new, str::to_owned);
+    NewLogEntry {
+        account_id: record["account_id"].as_i64().unwrap_or_default(),
+        api_key_id: None,
+        occurred_at: DateTime::from_str(&text(&record["occurred_at"])).unwrap_or_default(),
+        request_id: text(&record["request_id"]),
+        method: text(&record["method"]),
+        endpoint: text(&record["endpoint"]),
+        query: String::new(),
+        status: record["status"].as_i64().unwrap_or_default() as i32,
+        duration_ms: record["duration_ms"].as_i64().unwrap_or_default() as i32,
+        credits: record["credits"].as_i64().unwrap_or_default() as i32,
+        request_headers: headers.to_string(),
+        request_body: Some(record["request_body"].to_string()),
+        response_body: Some(record["response_body"].to_string()),
+        request_body_full_size: None,
+        response_body_full_size: None,
+        error_message: None,
+        client_ip: Some(text(&record["client_ip"])),
+        user_agent: Some(text(&record["user_agent"])),
+    }
+}
+
+/// Calls per second inserting `rows` batch by batch, `CONCURRENCY` at once.
+async fn insert_directly(store: &Store, rows: &[Vec<NewLogEntry>]) -> f64 {
+    let started = Instant::now();
+    let mut next = 0;
+    while next < rows.len() {
+        let wave: Vec<_> = rows[next..(next + CONCURRENCY).min(rows.len())]
+            .iter()
+            .map(|batch| {
+                let (store, batch) = (store.clone(), batch.clone());
+                tokio::spawn(async move { store.insert_log_entries(&batch).await.unwrap() })
+            })
+            .collect();
+        for task in wave {
+            task.await.unwrap();
+        }
+        next += CONCURRENCY;
+    }
+    let calls = rows.iter().map(Vec::len).sum::<usize>();
+    let rate = calls as f64 / started.elapsed().as_secs_f64();
+    store.close().await;
+    rate
+}
+
+/// Calls per second posting `bodies` to a fresh server on `url`, over `CONCURRENCY`
+/// kept-alive connections.
+async fn post_through_http(server: &PathBuf, url: &str, bodies: &[String]) -> f64 {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child: Child = Command::new(server)
+        .args(["serve", "--database-url", url, "--addr", &format!("127.0.0.1:{port}")])
+        .args(["--ingest-token", TOKEN, "--log", "warn"])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        if Client::open(port).await.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let started = Instant::now();
+    let chunks: Vec<Vec<String>> = (0..CONCURRENCY)
+        .map(|c| bodies.iter().skip(c).step_by(CONCURRENCY).cloned().collect())
+        .collect();
+    let clients: Vec<_> = chunks
+        .into_iter()
+        .map(|mine| {
+            tokio::spawn(async move {
+                let mut connection = Client::open(port).await.expect("a connection");
+                for body in mine {
+                    let status = connection.post("/api/v1/logs", &body).await;
+                    assert_eq!(status, 200, "a batch was refused");
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let rate = (bodies.len() * BATCH) as f64 / started.elapsed().as_secs_f64();
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    rate
+}
+
+/// An HTTP/1.1 client on one kept-alive connection: a request at a time, answers read
+/// whole.
+struct Client {
+    stream: BufReader<TcpStream>,
+}
+
+impl Client {
+    async fn open(port: u16) -> Option<Client> {
+        let stream = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+        stream.set_nodelay(true).ok()?;
+        Some(Client { stream: BufReader::new(stream) })
+    }
+
+    async fn post(&mut self, path: &str, body: &str) -> u16 {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let stream = self.stream.get_mut();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await.unwrap();
+        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut length = 0;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await.unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut answer = vec![0; length];
+        self.stream.read_exact(&mut answer).await.unwrap();
+        status
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A fresh database with the schema and the accounts: a SQLite file, or a PostgreSQL
+/// schema of its own.
+struct Database {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(PgConnectOptions, String)>,
+}
+
+impl Database {
+    async fn new(backend: Backend) -> Database {
+        let database = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("ingest.db").display());
+                Database { url, _dir: Some(dir), postgres: None }
+            }
+            Backend::Postgres => {
+                let base = std::env::var("APILOGS_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
+                let options = PgConnectOptions::from_str(&base).unwrap();
+                let schema = format!("bench_{:016x}", rand::random::<u64>());
+                let mut admin = options.connect().await.expect("PostgreSQL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap();
+                admin.close().await.unwrap();
+                let separator = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+                Database { url, _dir: None, postgres: Some((options, schema)) }
+            }
+        };
+        let store = database.store().await;
+        store.migrate().await.unwrap();
+        for i in 0..ACCOUNTS {
+            store.create_account(&format!("Ingest bench {i}"), Utc::now()).await.unwrap();
+        }
+        store.close().await;
+        database
+    }
+
+    async fn store(&self) -> Store {
+        Store::connect(&self.url).await.unwrap()
+    }
+
+    async fn drop(self) {
+        if let Some((options, schema)) = self.postgres {
+            let mut admin = options.connect().await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+}
