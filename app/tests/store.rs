@@ -32,6 +32,7 @@ store_conformance_tests!(
     the_console_finds_accounts_by_name_or_email,
     each_filter_returns_exactly_the_matching_calls,
     a_body_search_reads_a_bounded_window_and_goes_on_after_it,
+    old_calls_are_purged_in_bounded_batches,
     usage_is_counted_per_utc_day,
 );
 
@@ -544,6 +545,26 @@ async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store
     }
     let found_back: Vec<String> = back.iter().rev().flat_map(|p| ids(&p.rows)).collect();
     assert_eq!(found_back, found);
+}
+
+async fn old_calls_are_purged_in_bounded_batches(store: &Store) {
+    let (alice, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (bob, _) = customer(store, "bob@globex.example", "long password 1").await;
+    let cutoff = t0() - TimeDelta::days(90);
+    // Alice: 15 calls before the cutoff, 10 at or after it; Bob: 5 before.
+    let at = |days: i64| cutoff + TimeDelta::days(days);
+    let calls: Vec<NewLogEntry> = (0..25).map(|i| call(alice, at(i - 15), i)).collect();
+    store.insert_log_entries(&calls).await.unwrap();
+    let old: Vec<NewLogEntry> = (0..5).map(|i| call(bob, at(-1 - i), 100 + i)).collect();
+    store.insert_log_entries(&old).await.unwrap();
+
+    assert_eq!(store.purge_log_entries(alice, cutoff, 10).await.unwrap(), 10);
+    assert_eq!(store.purge_log_entries(alice, cutoff, 10).await.unwrap(), 5);
+    assert_eq!(store.purge_log_entries(alice, cutoff, 10).await.unwrap(), 0);
+    assert_eq!(store.log_entry_count(alice).await.unwrap(), 10);
+    let page = store.log_page(alice, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap();
+    assert!(page.rows.iter().all(|row| row.occurred_at >= cutoff));
+    assert_eq!(store.log_entry_count(bob).await.unwrap(), 5, "another account's calls stay");
 }
 
 async fn usage_is_counted_per_utc_day(store: &Store) {

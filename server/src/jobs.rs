@@ -65,3 +65,55 @@ pub async fn purge_calls(
     }
     Ok(purged)
 }
+
+#[cfg(test)]
+mod tests {
+    use app::store::{testing::TestDb, NewLogEntry};
+
+    use super::*;
+
+    fn call(account_id: i64, occurred_at: DateTime<Utc>, i: usize) -> NewLogEntry {
+        NewLogEntry {
+            account_id,
+            api_key_id: None,
+            occurred_at,
+            request_id: format!("req_{i}"),
+            method: "GET".into(),
+            endpoint: "/v1/account/credits".into(),
+            query: String::new(),
+            status: 200,
+            duration_ms: 5,
+            credits: 0,
+            request_headers: "{}".into(),
+            request_body: None,
+            response_body: None,
+            request_body_full_size: None,
+            response_body_full_size: None,
+            error_message: None,
+            client_ip: None,
+            user_agent: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn retention_deletes_every_old_call_of_every_account_in_batches() {
+        let db = TestDb::sqlite().await;
+        let store = &db.store;
+        let now = Utc::now();
+        let cutoff = now - TimeDelta::days(90);
+        let a = store.create_account("A", now).await.unwrap().id;
+        let b = store.create_account("B", now).await.unwrap().id;
+        // More than one batch for A.
+        let mut calls: Vec<NewLogEntry> = (0..PURGE_BATCH as usize + 3)
+            .map(|i| call(a, cutoff - TimeDelta::hours(1), i))
+            .collect();
+        calls.extend((0..2).map(|i| call(a, now, i)));
+        calls.extend((0..3).map(|i| call(b, cutoff - TimeDelta::days(400), i)));
+        store.insert_log_entries(&calls).await.unwrap();
+
+        assert_eq!(purge_calls(store, cutoff).await.unwrap(), PURGE_BATCH as u64 + 6);
+        assert_eq!(store.log_entry_count(a).await.unwrap(), 2);
+        assert_eq!(store.log_entry_count(b).await.unwrap(), 0);
+        assert_eq!(purge_calls(store, cutoff).await.unwrap(), 0);
+    }
+}

@@ -15,7 +15,6 @@ use axum::{
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::{OpenApi, ToSchema};
 
@@ -234,20 +233,26 @@ pub fn parse(bytes: &[u8], ndjson: bool) -> Result<Vec<CallRecord>, IngestError>
             })
             .collect();
     }
-    let values: Vec<Value> = serde_json::from_str(text).map_err(|error| {
-        let what =
-            if error.is_data() { "expected a JSON array of records" } else { "malformed JSON" };
-        IngestError::batch(format!("{what}: {error}"))
-    })?;
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(record, value)| {
-            serde_path_to_error::deserialize(value).map_err(|error| {
-                record_error(record, error.path().to_string(), &error.inner().to_string())
-            })
-        })
-        .collect()
+    // Straight into records; serde_path_to_error says where a record does not fit
+    // (`[3].status`).
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let records: Vec<CallRecord> =
+        serde_path_to_error::deserialize(&mut parser).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return IngestError::batch(format!("malformed JSON: {inner}"));
+            }
+            match path.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+                Some((index, field)) if index.parse::<usize>().is_ok() => {
+                    let field = field.trim_start_matches('.').to_owned();
+                    record_error(index.parse().unwrap_or_default(), field, &inner.to_string())
+                }
+                _ => IngestError::batch(format!("expected a JSON array of records: {inner}")),
+            }
+        })?;
+    parser.end().map_err(|error| IngestError::batch(format!("malformed JSON: {error}")))?;
+    Ok(records)
 }
 
 /// A record's field error. serde names a missing or unknown field in its message, not

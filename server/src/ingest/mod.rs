@@ -145,10 +145,13 @@ fn prepare(
     let body = |body: Option<Value>| -> (Option<String>, Option<i64>) {
         let text = match body {
             None | Some(Value::Null) => return (None, None),
-            Some(Value::String(text)) => text,
-            Some(json) => json.to_string(),
+            Some(Value::String(text)) => redactor.body(&text).unwrap_or(text),
+            // Sent as JSON: redacted as it was parsed, written once.
+            Some(mut json) => {
+                redactor.json(&mut json);
+                json.to_string()
+            }
         };
-        let text = redactor.body(&text).unwrap_or(text);
         cut(text, settings.max_body_bytes)
     };
     let (request_body, request_body_full_size) = body(record.request_body);

@@ -100,7 +100,11 @@ impl Redactor {
         self.form(query)
     }
 
-    /// Redacts within `value`; true when anything changed.
+    /// Redacts within a JSON value; true when anything changed.
+    pub fn json(&self, value: &mut Value) -> bool {
+        self.value(value)
+    }
+
     fn value(&self, value: &mut Value) -> bool {
         match value {
             Value::Object(map) => {
