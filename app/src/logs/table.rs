@@ -200,10 +200,11 @@ fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView 
     // A body search reads a bounded stretch of calls per page (see `Store::log_page`).
     let searched = page.searched_to.map(|at| {
         view! {
+            // Text beside a component goes in elements of its own (hydration).
             <p class="search-window" role="note">
-                "To answer quickly, this search read calls as far as "
+                <span>"To answer quickly, this search read calls as far as "</span>
                 <LocalTime at />
-                " and stopped there: the link below searches on."
+                <span>" and stopped there: the link below searches on."</span>
             </p>
         }
     });

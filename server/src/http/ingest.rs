@@ -118,12 +118,12 @@ pub async fn post_logs(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(refusal) = authorize(&state, &headers) {
+    if let Some(refusal) = unauthorized(&state, &headers) {
         return refusal;
     }
     let ndjson = match content_type(&headers) {
         Some("application/json") => false,
-        Some("application/x-ndjson" | "application/jsonl" | "application/json-seq") => true,
+        Some("application/x-ndjson" | "application/jsonl") => true,
         other => {
             let got = other.unwrap_or("none");
             return answer(
@@ -181,27 +181,23 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
     Some(value.split(';').next().unwrap_or("").trim())
 }
 
-#[allow(clippy::result_large_err)]
-fn authorize(state: &IngestState, headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal of a request without a valid ingest token; `None` for a valid one.
+fn unauthorized(state: &IngestState, headers: &HeaderMap) -> Option<Response> {
     if state.token_digests.is_empty() {
         let error = IngestError::batch("ingest is off: start the server with --ingest-token");
-        return Err(answer(StatusCode::SERVICE_UNAVAILABLE, error));
+        return Some(answer(StatusCode::SERVICE_UNAVAILABLE, error));
     }
     let sent = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|token| <[u8; 32]>::from(Sha256::digest(token.trim().as_bytes())));
-    match sent {
-        Some(digest) if state.token_digests.contains(&digest) => Ok(()),
-        Some(_) => {
-            Err(answer(StatusCode::UNAUTHORIZED, IngestError::batch("the ingest token is wrong")))
-        }
-        None => Err(answer(
-            StatusCode::UNAUTHORIZED,
-            IngestError::batch("send the ingest token as Authorization: Bearer <token>"),
-        )),
-    }
+    let error = match sent {
+        Some(digest) if state.token_digests.contains(&digest) => return None,
+        Some(_) => "the ingest token is wrong",
+        None => "send the ingest token as Authorization: Bearer <token>",
+    };
+    Some(answer(StatusCode::UNAUTHORIZED, IngestError::batch(error)))
 }
 
 /// The records of a body, or what is wrong with it: where the JSON breaks, or which
