@@ -6,7 +6,10 @@ use app::{
         Role,
     },
     logs::{LogFilter, LogRow, PageFrom, StatusClass},
-    store::{GrantChange, NewApiKey, NewLogEntry, NewUser, RevokeChange, Store, StoreError},
+    store::{
+        testing::sample_call, GrantChange, NewApiKey, NewLogEntry, NewUser, RevokeChange, Store,
+        StoreError,
+    },
     store_conformance_tests,
     support_access::{in_force, AccessAction, GRANT_DURATION},
 };
@@ -190,7 +193,7 @@ async fn log_entries_are_written_all_or_nothing(store: &Store) {
     assert_eq!(key.prefix, "ak_live_1234");
     let entry = |i: i64| NewLogEntry {
         api_key_id: Some(key.id),
-        ..call(account_id, t0() - TimeDelta::seconds(i), i)
+        ..sample_call(account_id, t0() - TimeDelta::seconds(i), i)
     };
     let entries: Vec<NewLogEntry> = (0..1_234).map(entry).collect();
     store.insert_log_entries(&entries).await.unwrap();
@@ -201,29 +204,6 @@ async fn log_entries_are_written_all_or_nothing(store: &Store) {
     bad[550].account_id = 9_999;
     assert!(store.insert_log_entries(&bad).await.is_err());
     assert_eq!(store.log_entry_count(account_id).await.unwrap(), 1_234);
-}
-
-fn call(account_id: i64, occurred_at: DateTime<Utc>, i: i64) -> NewLogEntry {
-    NewLogEntry {
-        account_id,
-        api_key_id: None,
-        occurred_at,
-        request_id: format!("req_{i}"),
-        method: "POST".into(),
-        endpoint: "/v1/pdf/convert/to/text".into(),
-        query: String::new(),
-        status: 200,
-        duration_ms: 420,
-        credits: 3,
-        request_headers: "{}".into(),
-        request_body: Some("{}".into()),
-        response_body: Some("{}".into()),
-        request_body_full_size: None,
-        response_body_full_size: None,
-        error_message: None,
-        client_ip: Some("203.0.113.9".into()),
-        user_agent: Some("curl/8.5.0".into()),
-    }
 }
 
 /// Walks the pages from `from` in one direction, returning every row seen.
@@ -247,9 +227,9 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
     let (other, _) = customer(store, "bob@globex.example", "long password 1").await;
     // 237 calls, ten at a time sharing one timestamp, and another account's calls.
     let calls: Vec<NewLogEntry> =
-        (0..237).map(|i| call(account_id, t0() - TimeDelta::seconds(i / 10), i)).collect();
+        (0..237).map(|i| sample_call(account_id, t0() - TimeDelta::seconds(i / 10), i)).collect();
     store.insert_log_entries(&calls).await.unwrap();
-    store.insert_log_entries(&[call(other, t0(), 999)]).await.unwrap();
+    store.insert_log_entries(&[sample_call(other, t0(), 999)]).await.unwrap();
 
     let pages = walk(store, account_id, true).await;
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![50, 50, 50, 50, 37]);
@@ -287,7 +267,7 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
 async fn a_call_is_found_only_in_its_own_account(store: &Store) {
     let (alice, _) = customer(store, "alice@acme.example", "long password 1").await;
     let (bob, _) = customer(store, "bob@globex.example", "long password 1").await;
-    store.insert_log_entries(&[call(alice, t0(), 1)]).await.unwrap();
+    store.insert_log_entries(&[sample_call(alice, t0(), 1)]).await.unwrap();
     let id = store.log_page(alice, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap().rows
         [0]
     .id;
@@ -413,11 +393,11 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
             } else {
                 "{}".into()
             }),
-            ..call(account_id, t0() - TimeDelta::seconds(i / 3), i)
+            ..sample_call(account_id, t0() - TimeDelta::seconds(i / 3), i)
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
-    store.insert_log_entries(&[call(other, t0(), 999)]).await.unwrap();
+    store.insert_log_entries(&[sample_call(other, t0(), 999)]).await.unwrap();
 
     type Matches = Box<dyn Fn(&NewLogEntry) -> bool>;
     let filters: Vec<(LogFilter, Matches)> = vec![
@@ -513,7 +493,7 @@ async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store
             } else {
                 "hay".into()
             }),
-            ..call(account_id, t0() - TimeDelta::seconds(i / 3), i)
+            ..sample_call(account_id, t0() - TimeDelta::seconds(i / 3), i)
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
@@ -553,9 +533,9 @@ async fn old_calls_are_purged_in_bounded_batches(store: &Store) {
     let cutoff = t0() - TimeDelta::days(90);
     // Alice: 15 calls before the cutoff, 10 at or after it; Bob: 5 before.
     let at = |days: i64| cutoff + TimeDelta::days(days);
-    let calls: Vec<NewLogEntry> = (0..25).map(|i| call(alice, at(i - 15), i)).collect();
+    let calls: Vec<NewLogEntry> = (0..25).map(|i| sample_call(alice, at(i - 15), i)).collect();
     store.insert_log_entries(&calls).await.unwrap();
-    let old: Vec<NewLogEntry> = (0..5).map(|i| call(bob, at(-1 - i), 100 + i)).collect();
+    let old: Vec<NewLogEntry> = (0..5).map(|i| sample_call(bob, at(-1 - i), 100 + i)).collect();
     store.insert_log_entries(&old).await.unwrap();
 
     assert_eq!(store.purge_log_entries(alice, cutoff, 10).await.unwrap(), 10);
@@ -576,10 +556,13 @@ async fn usage_is_counted_per_utc_day(store: &Store) {
     let calls: Vec<NewLogEntry> = at
         .iter()
         .enumerate()
-        .map(|(i, at)| NewLogEntry { credits: i as i32 + 1, ..call(account_id, *at, i as i64) })
+        .map(|(i, at)| NewLogEntry {
+            credits: i as i32 + 1,
+            ..sample_call(account_id, *at, i as i64)
+        })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
-    store.insert_log_entries(&[call(other, t0(), 99)]).await.unwrap();
+    store.insert_log_entries(&[sample_call(other, t0(), 99)]).await.unwrap();
     let since = t0() - TimeDelta::days(30);
     let usage: Vec<(String, i64, i64)> = store
         .daily_usage(account_id, since)

@@ -62,7 +62,7 @@ fn print_credentials() {
     for (account, email, _, key) in CUSTOMERS {
         println!("  customer of {account:<16} {email}   (demo API key {key})");
     }
-    println!("  support agent                 {SUPPORT_EMAIL}");
+    println!("  support agent                {SUPPORT_EMAIL}");
 }
 
 async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {

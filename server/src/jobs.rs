@@ -68,32 +68,12 @@ pub async fn purge_calls(
 
 #[cfg(test)]
 mod tests {
-    use app::store::{testing::TestDb, NewLogEntry};
+    use app::store::{
+        testing::{sample_call, TestDb},
+        NewLogEntry,
+    };
 
     use super::*;
-
-    fn call(account_id: i64, occurred_at: DateTime<Utc>, i: usize) -> NewLogEntry {
-        NewLogEntry {
-            account_id,
-            api_key_id: None,
-            occurred_at,
-            request_id: format!("req_{i}"),
-            method: "GET".into(),
-            endpoint: "/v1/account/credits".into(),
-            query: String::new(),
-            status: 200,
-            duration_ms: 5,
-            credits: 0,
-            request_headers: "{}".into(),
-            request_body: None,
-            response_body: None,
-            request_body_full_size: None,
-            response_body_full_size: None,
-            error_message: None,
-            client_ip: None,
-            user_agent: None,
-        }
-    }
 
     #[tokio::test]
     async fn retention_deletes_every_old_call_of_every_account_in_batches() {
@@ -105,10 +85,10 @@ mod tests {
         let b = store.create_account("B", now).await.unwrap().id;
         // More than one batch for A.
         let mut calls: Vec<NewLogEntry> = (0..PURGE_BATCH as usize + 3)
-            .map(|i| call(a, cutoff - TimeDelta::hours(1), i))
+            .map(|i| sample_call(a, cutoff - TimeDelta::hours(1), i as i64))
             .collect();
-        calls.extend((0..2).map(|i| call(a, now, i)));
-        calls.extend((0..3).map(|i| call(b, cutoff - TimeDelta::days(400), i)));
+        calls.extend((0..2).map(|i| sample_call(a, now, i)));
+        calls.extend((0..3).map(|i| sample_call(b, cutoff - TimeDelta::days(400), i)));
         store.insert_log_entries(&calls).await.unwrap();
 
         assert_eq!(purge_calls(store, cutoff).await.unwrap(), PURGE_BATCH as u64 + 6);

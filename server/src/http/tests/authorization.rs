@@ -5,7 +5,7 @@ use app::{
     auth::Role,
     clock::Clock,
     logs::{LogFilter, PageFrom},
-    store::{NewLogEntry, RevokeChange},
+    store::{testing::sample_call, NewLogEntry, RevokeChange},
     support_access::{AccessAction, GRANT_DURATION},
 };
 use axum::http::StatusCode;
@@ -53,24 +53,10 @@ impl World {
         let (account, other_account) = (account.unwrap(), other_account.unwrap());
         let now = app.clock.now();
         let call = |at| NewLogEntry {
-            account_id: account,
-            api_key_id: None,
-            occurred_at: at,
             request_id: "req_1".into(),
-            method: "POST".into(),
-            endpoint: "/v1/pdf/merge".into(),
-            query: String::new(),
-            status: 200,
-            duration_ms: 10,
-            credits: 1,
-            request_headers: "{}".into(),
             request_body: Some("{\"secret\":\"input\"}".into()),
             response_body: Some("{\"secret\":\"output\"}".into()),
-            request_body_full_size: None,
-            response_body_full_size: None,
-            error_message: None,
-            client_ip: None,
-            user_agent: None,
+            ..sample_call(account, at, 1)
         };
         app.store.insert_log_entries(&[call(now)]).await.unwrap();
         let entry = app

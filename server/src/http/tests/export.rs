@@ -1,6 +1,10 @@
 //! Exports: the filtered view's calls, every one of them, in order, in either format.
 
-use app::{auth::Role, logs::LogEntry, store::NewLogEntry};
+use app::{
+    auth::Role,
+    logs::LogEntry,
+    store::{testing::sample_call, NewLogEntry},
+};
 use axum::http::{header, StatusCode};
 use chrono::{TimeDelta, Utc};
 
@@ -12,27 +16,14 @@ fn calls(account: i64, count: i64) -> Vec<NewLogEntry> {
     let now = Utc::now();
     (0..count)
         .map(|i| NewLogEntry {
-            account_id: account,
-            api_key_id: None,
-            occurred_at: now - TimeDelta::seconds(i),
             request_id: format!("req_{account}_{i}"),
-            method: "POST".into(),
-            endpoint: "/v1/pdf/merge".into(),
-            query: String::new(),
             status: if i % 10 == 0 { 500 } else { 200 },
-            duration_ms: 10,
-            credits: 1,
             request_headers: r#"{"content-type":"application/json"}"#.into(),
             request_body: Some(format!(
                 r#"{{"name":"file {i}, \"draft\"","pad":"{}"}}"#,
                 "x".repeat(200)
             )),
-            response_body: Some(r#"{"ok":true}"#.into()),
-            request_body_full_size: None,
-            response_body_full_size: None,
-            error_message: None,
-            client_ip: None,
-            user_agent: None,
+            ..sample_call(account, now - TimeDelta::seconds(i), i)
         })
         .collect()
 }
@@ -71,7 +62,7 @@ async fn an_export_holds_exactly_the_filtered_calls_newest_first() {
     let errors: Vec<&NewLogEntry> = mine.iter().filter(|c| c.status == 500).collect();
     assert_eq!(rows.len(), errors.len());
     for (row, call) in rows.iter().zip(errors) {
-        assert!(row.contains(&format!(",500,10,1,{},", call.request_id)), "{row}");
+        assert!(row.contains(&format!(",500,420,3,{},", call.request_id)), "{row}");
         // The body's comma and quotes survive, quoted and doubled.
         let name = call.request_body.as_deref().unwrap().split("\"pad\"").next().unwrap();
         assert!(row.contains(&name.replace('"', "\"\"")), "{row}");
