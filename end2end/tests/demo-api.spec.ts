@@ -30,3 +30,24 @@ test("a call to the demo API shows in the customer's API Logs, its key redacted"
   await expect(page.locator("pre.body.json").first()).toContainText("contract.pdf");
   expect(await page.content()).not.toContain(BOB.apiKey);
 });
+
+test("a body over 64 KiB is stored cut, and its call's page says so", async ({ page, request }) => {
+  const name = `${"long-name-".repeat(7_000)}.pdf`; // 70,004 bytes
+  const response = await request.post("/v1/pdf/merge", {
+    headers: { "x-api-key": BOB.apiKey },
+    data: { url: "https://files.example.com/e2e/big.pdf", name },
+  });
+  expect(response.status()).toBe(200);
+  const requestId = response.headers()["x-request-id"];
+
+  await signIn(page, BOB.email);
+  const row = page.locator(".logs-table tbody tr");
+  await expect(async () => {
+    await page.goto(`/logs?request_id=${requestId}`);
+    await expect(row).toHaveCount(1, { timeout: 500 });
+  }).toPass({ timeout: 5_000 });
+  await row.locator(".endpoint a").click();
+  const notes = page.locator(".body-cut");
+  await expect(notes).toHaveCount(2);
+  await expect(notes.first()).toHaveText(/showing the first 65536 of \d{5,} bytes/);
+});
