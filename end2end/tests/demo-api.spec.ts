@@ -49,5 +49,6 @@ test("a body over 64 KiB is stored cut, and its call's page says so", async ({ p
   await row.locator(".endpoint a").click();
   const notes = page.locator(".body-cut");
   await expect(notes).toHaveCount(2);
+  await expect(notes.first()).toBeVisible(); // not hidden in the folded body
   await expect(notes.first()).toHaveText(/showing the first 65536 of \d{5,} bytes/);
 });

@@ -111,7 +111,7 @@ pub fn Body(
         None => (body, false),
     };
     let lines = text.lines().count();
-    let summary = format!("{} · {} bytes · {lines} lines", title, text.len());
+    let size = format!("{} bytes, {lines} line{}", text.len(), if lines == 1 { "" } else { "s" });
     let content = if json {
         tokens(&text)
             .into_iter()
@@ -124,7 +124,8 @@ pub fn Body(
     } else {
         text.clone().into_any()
     };
-    // A cut body is not whole JSON: it shows as text, with what is missing.
+    // A cut body is not whole JSON: it shows as text, and says what is missing where
+    // it can be seen, folded or not.
     let cut = full_size.map(|full| {
         view! {
             <p class="body-cut" role="note">
@@ -132,24 +133,23 @@ pub fn Body(
             </p>
         }
     });
-    let pre = view! {
-        {cut}
-        <pre class="body" class:json=json>{content}</pre>
-    };
+    let pre = view! { <pre class="body" class:json=json>{content}</pre> };
     if text.len() > FOLD_CHARS || lines > FOLD_LINES {
         view! {
             <details class="body-fold">
                 <summary>
                     <h2>{title}</h2>
-                    <span class="muted">{format!("{} bytes, {lines} lines: show", text.len())}</span>
+                    <span class="muted">{format!("{size}: show")}</span>
                 </summary>
                 {pre}
             </details>
+            {cut}
         }
         .into_any()
     } else {
         view! {
-            <h2 title=summary>{title}</h2>
+            <h2 title=size>{title}</h2>
+            {cut}
             {pre}
         }
         .into_any()
