@@ -75,13 +75,14 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .filter(|id| !id.is_empty() && id.len() <= 200)
         .map_or_else(|| format!("req_{}", hex::encode(rand::random::<[u8; 12]>())), str::to_owned);
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        parts.headers.insert("x-request-id", value);
-    }
+    // The headers as the client sent them; then the API sees the request id too.
     let mut headers = Map::new();
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         headers.insert(name.as_str().to_owned(), Value::String(value));
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        parts.headers.insert("x-request-id", value);
     }
     let client_ip = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &())
         .await

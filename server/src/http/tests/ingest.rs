@@ -447,6 +447,7 @@ async fn a_call_to_the_demo_api_is_recorded_with_its_key_redacted() {
     assert_eq!(entry.client_ip.as_deref(), Some("192.0.2.1"));
     let headers: Value = serde_json::from_str(&entry.request_headers).unwrap();
     assert_eq!(headers["x-api-key"], REDACTED);
+    assert!(headers.get("x-request-id").is_none(), "the headers as the client sent them");
     assert!(!serde_json::to_string(&entry).unwrap().contains(key));
 }
 
