@@ -4,7 +4,7 @@
 use anyhow::bail;
 use app::{
     auth::{ssr::hash_password, Role},
-    store::{NewApiKey, NewLogEntry, NewUser, Store},
+    store::{api_key_hash, NewApiKey, NewLogEntry, NewUser, Store},
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::{rngs::StdRng, seq::IndexedRandom, Rng, SeedableRng};
@@ -86,7 +86,7 @@ async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
                 account_id: account.id,
                 name: key_name,
                 prefix: &key[..12],
-                key_hash: &sha256_hex(&key),
+                key_hash: &api_key_hash(&key),
             };
             keys.push(store.create_api_key(new_key, now - TimeDelta::days(DAYS)).await?.id);
         }
@@ -101,11 +101,6 @@ async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
     };
     store.create_user(support, now).await?;
     Ok(())
-}
-
-fn sha256_hex(value: &str) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(value.as_bytes()))
 }
 
 /// A document-conversion API's endpoints: (method, path, credits per page, typical ms).

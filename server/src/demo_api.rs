@@ -2,7 +2,7 @@
 //! by the middleware: call it with a demo customer's key in `x-api-key` and the call
 //! shows in their API Logs. It converts nothing; its answers are realistic.
 
-use app::store::Store;
+use app::store::{api_key_hash, Store};
 use axum::{
     extract::{Query, State},
     http::{HeaderMap, StatusCode},
@@ -54,8 +54,7 @@ async fn caller(store: &Store, headers: &HeaderMap) -> Result<i64, Response> {
     let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) else {
         return Err(refuse("Send your API key in the x-api-key header"));
     };
-    let hash = hex::encode(Sha256::digest(key.trim().as_bytes()));
-    match store.api_key_by_hash(&hash).await {
+    match store.api_key_by_hash(&api_key_hash(key.trim())).await {
         Ok(Some(key)) => Ok(key.id),
         Ok(None) => Err(refuse("API key is invalid or has been revoked")),
         Err(error) => {

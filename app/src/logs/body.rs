@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use super::header_pairs;
+
 /// Bodies longer than this (in characters or lines, once laid out) start folded.
 const FOLD_CHARS: usize = 4_000;
 const FOLD_LINES: usize = 60;
@@ -160,21 +162,15 @@ pub fn Body(
 /// object as it came.
 #[component]
 pub fn Headers(headers: String) -> impl IntoView {
-    let parsed: Option<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_str(&headers).ok();
-    let Some(map) = parsed else {
+    let Some(pairs) = header_pairs(&headers) else {
         return view! { <pre class="body">{headers}</pre> }.into_any();
     };
-    if map.is_empty() {
+    if pairs.is_empty() {
         return view! { <p class="muted">"(none)"</p> }.into_any();
     }
-    let rows = map
+    let rows = pairs
         .into_iter()
         .map(|(name, value)| {
-            let value = match value {
-                serde_json::Value::String(text) => text,
-                other => other.to_string(),
-            };
             view! {
                 <tr>
                     <th scope="row">{name}</th>

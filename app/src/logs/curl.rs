@@ -1,7 +1,7 @@
 //! "Copy as cURL": a recorded call as a command that makes it again, the API key
 //! replaced by a placeholder.
 
-use super::LogEntry;
+use super::{header_pairs, LogEntry};
 
 /// What stands in for the customer's API key.
 pub const KEY_PLACEHOLDER: &str = "YOUR_API_KEY";
@@ -25,17 +25,11 @@ pub fn curl_command(entry: &LogEntry, api_url: &str) -> String {
         "GET" => format!("curl {}", quote(&url)),
         method => format!("curl -X {method} {}", quote(&url)),
     }];
-    let headers: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&entry.request_headers).unwrap_or_default();
-    for (name, value) in headers {
+    for (name, value) in header_pairs(&entry.request_headers).unwrap_or_default() {
         let lower = name.to_ascii_lowercase();
         if OWN_HEADERS.contains(&lower.as_str()) {
             continue;
         }
-        let value = match value {
-            serde_json::Value::String(text) => text,
-            other => other.to_string(),
-        };
         let value =
             if KEY_HEADERS.contains(&lower.as_str()) { key_placeholder(&value) } else { value };
         parts.push(format!("-H {}", quote(&format!("{name}: {value}"))));

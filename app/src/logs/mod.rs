@@ -74,6 +74,17 @@ pub struct LogEntry {
     pub user_agent: Option<String>,
 }
 
+/// A call's request headers (a JSON object) as names and text values, in the order
+/// they were recorded; `None` when they are not an object.
+pub fn header_pairs(headers: &str) -> Option<Vec<(String, String)>> {
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(headers).ok()?;
+    let text = |value| match value {
+        serde_json::Value::String(text) => text,
+        other => other.to_string(),
+    };
+    Some(map.into_iter().map(|(name, value)| (name, text(value))).collect())
+}
+
 /// A call as its detail page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallDetail {

@@ -15,12 +15,18 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
 }
 
+/// What the database keeps of an API key: its SHA-256, hex. Keys are looked up by it.
+pub fn api_key_hash(key: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+}
+
 pub struct NewApiKey<'a> {
     pub account_id: i64,
     pub name: &'a str,
     /// The key's first characters, shown to tell keys apart.
     pub prefix: &'a str,
-    /// SHA-256 of the whole key, hex.
+    /// [`api_key_hash`] of the whole key.
     pub key_hash: &'a str,
 }
 

@@ -265,13 +265,14 @@ impl Store {
             rows.reverse();
         }
         let (first, last) = (rows.first().map(LogRow::cursor), rows.last().map(LogRow::cursor));
+        // An empty page still leads back the way it came.
         let (newer, older) = match from {
             PageFrom::Newest => (None, last.filter(|_| more).or(searched_to)),
-            PageFrom::Older(_) => {
-                (first.or(Some(from_cursor(from))), last.filter(|_| more).or(searched_to))
+            PageFrom::Older(start) => {
+                (first.or(Some(start)), last.filter(|_| more).or(searched_to))
             }
-            PageFrom::Newer(_) => {
-                (first.filter(|_| more).or(searched_to), last.or(Some(from_cursor(from))))
+            PageFrom::Newer(start) => {
+                (first.filter(|_| more).or(searched_to), last.or(Some(start)))
             }
         };
         Ok(LogPage { rows, newer, older, searched_to: searched_to.map(|cursor| cursor.at) })
@@ -380,13 +381,5 @@ impl Store {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(&query).bind(account_id).bind(since).fetch_all(pool).await?
         }))
-    }
-}
-
-/// The cursor a page starts from (not [`PageFrom::Newest`]).
-fn from_cursor(from: PageFrom) -> Cursor {
-    match from {
-        PageFrom::Older(cursor) | PageFrom::Newer(cursor) => cursor,
-        PageFrom::Newest => unreachable!("the newest page has no cursor"),
     }
 }

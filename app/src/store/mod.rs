@@ -24,7 +24,7 @@ use sqlx::{
 
 use accounts::like_pattern;
 pub use accounts::{Account, ListedAccount};
-pub use api_keys::{ApiKey, NewApiKey};
+pub use api_keys::{api_key_hash, ApiKey, NewApiKey};
 pub use grants::{GrantChange, NewAccessEvent, RevokeChange};
 pub use log_entries::{DailyUsage, NewLogEntry, SEARCH_WINDOW};
 pub use users::{normalize_email, Credentials, NewUser};

@@ -77,7 +77,7 @@ impl Redactor {
             if self.secret_header(name) {
                 *value = Value::String(REDACTED.into());
             } else {
-                self.value(value);
+                self.json(value);
             }
         }
     }
@@ -87,7 +87,7 @@ impl Redactor {
     /// returned untouched (byte for byte) when nothing in it is secret.
     pub fn body(&self, body: &str) -> Option<String> {
         if let Ok(mut value) = serde_json::from_str::<Value>(body) {
-            return self.value(&mut value).then(|| value.to_string());
+            return self.json(&mut value).then(|| value.to_string());
         }
         if looks_like_form(body) {
             return self.form(body);
@@ -102,10 +102,6 @@ impl Redactor {
 
     /// Redacts within a JSON value; true when anything changed.
     pub fn json(&self, value: &mut Value) -> bool {
-        self.value(value)
-    }
-
-    fn value(&self, value: &mut Value) -> bool {
         match value {
             Value::Object(map) => {
                 let mut changed = false;
@@ -116,13 +112,13 @@ impl Redactor {
                             changed = true;
                         }
                     } else {
-                        changed |= self.value(inner);
+                        changed |= self.json(inner);
                     }
                 }
                 changed
             }
             Value::Array(items) => {
-                items.iter_mut().fold(false, |changed, v| self.value(v) | changed)
+                items.iter_mut().fold(false, |changed, v| self.json(v) | changed)
             }
             Value::String(text) => match mask_cards(text) {
                 Some(masked) => {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use app::{
     auth::Role,
     logs::{LogFilter, PageFrom},
-    store::NewApiKey,
+    store::{api_key_hash, NewApiKey},
 };
 use axum::{
     body::Body,
@@ -14,7 +14,6 @@ use axum::{
 };
 use chrono::Utc;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use super::{body, TestApp, INGEST_TOKEN};
 use crate::ingest::redact::REDACTED;
@@ -45,7 +44,7 @@ impl TestApp {
 
     /// An API key of `account`; returns its id.
     async fn api_key(&self, account: i64, key: &str) -> i64 {
-        let hash = hex::encode(Sha256::digest(key.as_bytes()));
+        let hash = api_key_hash(key);
         let new = NewApiKey {
             account_id: account,
             name: "Production",
