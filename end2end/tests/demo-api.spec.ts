@@ -4,7 +4,12 @@ import { BOB, signIn } from "./demo";
 /** Signs Bob in and opens the call with `requestId`, once the recorder, which stores in
  * the background, has stored it; returns its row. */
 async function findRecordedCall(page: Page, requestId: string) {
-  const row = await findRecordedCall(page, requestId);
+  await signIn(page, BOB.email);
+  const row = page.locator(".logs-table tbody tr");
+  await expect(async () => {
+    await page.goto(`/logs?request_id=${requestId}`);
+    await expect(row).toHaveCount(1, { timeout: 500 });
+  }).toPass({ timeout: 5_000 });
   return row;
 }
 
