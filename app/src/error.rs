@@ -1,12 +1,18 @@
-//! The one error type of apilogs' server functions. What reaches the browser is a
-//! user-facing message; internal causes are logged on the server and sent only as
-//! [`AppError::Internal`].
+//! The one error type of apilogs' server functions, and the one view of it. What
+//! reaches the browser is a user-facing message; internal causes are logged on the
+//! server and sent only as [`AppError::Internal`].
 
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
+use leptos::{
+    prelude::*,
+    server_fn::{
+        codec::JsonEncoding,
+        error::{FromServerFnError, ServerFnErrorErr},
+    },
 };
+use leptos_router::{components::Redirect, hooks::use_location};
 use serde::{Deserialize, Serialize};
+
+use crate::url::encode_component;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -63,5 +69,28 @@ impl FromServerFnError for AppError {
 impl From<crate::store::StoreError> for AppError {
     fn from(error: crate::store::StoreError) -> Self {
         AppError::internal(error)
+    }
+}
+
+/// What a page shows in place of what it could not load.
+#[component]
+pub fn ErrorView(error: AppError) -> impl IntoView {
+    match error {
+        // The session ended while the page was open: sign in again, then come back here.
+        AppError::Unauthenticated => {
+            let location = use_location();
+            let here =
+                format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+            let path = format!("/signin?notice=session&next={}", encode_component(&here));
+            view! { <Redirect path /> }.into_any()
+        }
+        AppError::AccessNotGranted => view! {
+            <div class="access-denied" role="alert">
+                <h2>"No access to this account's API Logs"</h2>
+                <p>{AppError::AccessNotGranted.to_string()}</p>
+            </div>
+        }
+        .into_any(),
+        error => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
     }
 }

@@ -1,6 +1,8 @@
 //! apilogs' isomorphic Leptos app: compiled with `ssr` into the server and with
 //! `hydrate` into the browser bundle. One module per feature.
 
+#[cfg(feature = "ssr")]
+pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod clock;
@@ -16,6 +18,7 @@ pub mod support;
 pub mod support_access;
 pub mod theme;
 pub mod time;
+pub mod url;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};

@@ -1,17 +1,15 @@
 //! The store's conformance suite: every test runs on SQLite and on PostgreSQL.
 
 use app::{
+    accounts::NewApiKey,
     auth::{
         ssr::{self as auth, SignInError, FAILURE_WINDOW, MAX_FAILURES_PER_EMAIL},
-        Role,
+        NewUser, Role,
     },
-    logs::{LogFilter, LogRow, PageFrom, StatusClass},
-    store::{
-        testing::sample_call, GrantChange, NewApiKey, NewLogEntry, NewUser, RevokeChange, Store,
-        StoreError,
-    },
+    logs::{Call, LogFilter, LogRow, NewLogEntry, PageFrom, StatusClass},
+    store::{Store, StoreError},
     store_conformance_tests,
-    support_access::{in_force, AccessAction, GRANT_DURATION},
+    support_access::{in_force, AccessAction, GrantChange, RevokeChange, GRANT_DURATION},
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -193,7 +191,7 @@ async fn log_entries_are_written_all_or_nothing(store: &Store) {
     assert_eq!(key.prefix, "ak_live_1234");
     let entry = |i: i64| NewLogEntry {
         api_key_id: Some(key.id),
-        ..sample_call(account_id, t0() - TimeDelta::seconds(i), i)
+        ..NewLogEntry::new(account_id, Call::sample(t0() - TimeDelta::seconds(i), i))
     };
     let entries: Vec<NewLogEntry> = (0..1_234).map(entry).collect();
     store.insert_log_entries(&entries).await.unwrap();
@@ -226,10 +224,11 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
     let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
     let (other, _) = customer(store, "bob@globex.example", "long password 1").await;
     // 237 calls, ten at a time sharing one timestamp, and another account's calls.
-    let calls: Vec<NewLogEntry> =
-        (0..237).map(|i| sample_call(account_id, t0() - TimeDelta::seconds(i / 10), i)).collect();
+    let calls: Vec<NewLogEntry> = (0..237)
+        .map(|i| NewLogEntry::new(account_id, Call::sample(t0() - TimeDelta::seconds(i / 10), i)))
+        .collect();
     store.insert_log_entries(&calls).await.unwrap();
-    store.insert_log_entries(&[sample_call(other, t0(), 999)]).await.unwrap();
+    store.insert_log_entries(&[NewLogEntry::new(other, Call::sample(t0(), 999))]).await.unwrap();
 
     let pages = walk(store, account_id, true).await;
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![50, 50, 50, 50, 37]);
@@ -267,12 +266,12 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
 async fn a_call_is_found_only_in_its_own_account(store: &Store) {
     let (alice, _) = customer(store, "alice@acme.example", "long password 1").await;
     let (bob, _) = customer(store, "bob@globex.example", "long password 1").await;
-    store.insert_log_entries(&[sample_call(alice, t0(), 1)]).await.unwrap();
+    store.insert_log_entries(&[NewLogEntry::new(alice, Call::sample(t0(), 1))]).await.unwrap();
     let id = store.log_page(alice, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap().rows
         [0]
     .id;
     let entry = store.log_entry(alice, id).await.unwrap().unwrap();
-    assert_eq!((entry.request_id.as_str(), entry.occurred_at), ("req_1", t0()));
+    assert_eq!((entry.call.request_id.as_str(), entry.call.occurred_at), ("req_1", t0()));
     assert_eq!(store.log_entry(bob, id).await.unwrap(), None);
 }
 
@@ -358,7 +357,7 @@ async fn the_console_finds_accounts_by_name_or_email(store: &Store) {
     let (acme, alice) = customer(store, "alice@acme.example", "long password 1").await;
     customer(store, "bob@globex.example", "long password 1").await;
     store.grant_access(acme, alice, t0(), t0() + GRANT_DURATION).await.unwrap();
-    let names = |found: Vec<app::store::ListedAccount>| {
+    let names = |found: Vec<app::support::ListedAccount>| {
         found.into_iter().map(|a| a.contact_email.unwrap_or_default()).collect::<Vec<_>>()
     };
     let all = store.accounts_for_support("", 100).await.unwrap();
@@ -383,61 +382,66 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
     let statuses = [200, 201, 400, 404, 429, 500, 503];
     let endpoints = ["/v1/pdf/merge", "/v1/pdf/split", "/v1/pdf/compress"];
     let calls: Vec<NewLogEntry> = (0..140)
-        .map(|i| NewLogEntry {
-            method: if i % 4 == 0 { "GET".into() } else { "POST".into() },
-            endpoint: endpoints[i as usize % 3].into(),
-            status: statuses[i as usize % 7],
-            request_body: Some(format!(r#"{{"name":"Invoice-{i}.pdf","n":{i}}}"#)),
-            response_body: Some(if i % 10 == 0 {
-                r#"{"note":"100%_done"}"#.into()
-            } else {
-                "{}".into()
-            }),
-            ..sample_call(account_id, t0() - TimeDelta::seconds(i / 3), i)
+        .map(|i| {
+            NewLogEntry::new(
+                account_id,
+                Call {
+                    method: if i % 4 == 0 { "GET".into() } else { "POST".into() },
+                    endpoint: endpoints[i as usize % 3].into(),
+                    status: statuses[i as usize % 7],
+                    request_body: Some(format!(r#"{{"name":"Invoice-{i}.pdf","n":{i}}}"#)),
+                    response_body: Some(if i % 10 == 0 {
+                        r#"{"note":"100%_done"}"#.into()
+                    } else {
+                        "{}".into()
+                    }),
+                    ..Call::sample(t0() - TimeDelta::seconds(i / 3), i)
+                },
+            )
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
-    store.insert_log_entries(&[sample_call(other, t0(), 999)]).await.unwrap();
+    store.insert_log_entries(&[NewLogEntry::new(other, Call::sample(t0(), 999))]).await.unwrap();
 
     type Matches = Box<dyn Fn(&NewLogEntry) -> bool>;
     let filters: Vec<(LogFilter, Matches)> = vec![
         (LogFilter::default(), Box::new(|_| true)),
         (
             LogFilter { status: Some(StatusClass::Success), ..LogFilter::default() },
-            Box::new(|c| (200..300).contains(&c.status)),
+            Box::new(|c| (200..300).contains(&c.call.status)),
         ),
         (
             LogFilter { status: Some(StatusClass::ClientError), ..LogFilter::default() },
-            Box::new(|c| (400..500).contains(&c.status)),
+            Box::new(|c| (400..500).contains(&c.call.status)),
         ),
         (
             LogFilter { status: Some(StatusClass::ServerError), ..LogFilter::default() },
-            Box::new(|c| c.status >= 500),
+            Box::new(|c| c.call.status >= 500),
         ),
         (
             LogFilter { status: Some(StatusClass::Errors), ..LogFilter::default() },
-            Box::new(|c| c.status >= 400),
+            Box::new(|c| c.call.status >= 400),
         ),
         (
             LogFilter { method: Some("GET".into()), ..LogFilter::default() },
-            Box::new(|c| c.method == "GET"),
+            Box::new(|c| c.call.method == "GET"),
         ),
         (
             LogFilter { endpoint: Some("/v1/pdf/split".into()), ..LogFilter::default() },
-            Box::new(|c| c.endpoint == "/v1/pdf/split"),
+            Box::new(|c| c.call.endpoint == "/v1/pdf/split"),
         ),
         (
             LogFilter { request_id: Some("req_42".into()), ..LogFilter::default() },
-            Box::new(|c| c.request_id == "req_42"),
+            Box::new(|c| c.call.request_id == "req_42"),
         ),
         (
             // Any case; `%` and `_` are literal.
             LogFilter { search: Some("INVOICE-1".into()), ..LogFilter::default() },
-            Box::new(|c| c.request_body.as_deref().unwrap_or("").contains("Invoice-1")),
+            Box::new(|c| c.call.request_body.as_deref().unwrap_or("").contains("Invoice-1")),
         ),
         (
             LogFilter { search: Some("100%_d".into()), ..LogFilter::default() },
-            Box::new(|c| c.response_body.as_deref().unwrap_or("").contains("100%_d")),
+            Box::new(|c| c.call.response_body.as_deref().unwrap_or("").contains("100%_d")),
         ),
         (
             // From included, until excluded.
@@ -448,7 +452,7 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
             },
             Box::new(|c| {
                 (t0() - TimeDelta::seconds(30)..t0() - TimeDelta::seconds(10))
-                    .contains(&c.occurred_at)
+                    .contains(&c.call.occurred_at)
             }),
         ),
         (
@@ -458,12 +462,16 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
                 endpoint: Some("/v1/pdf/merge".into()),
                 ..LogFilter::default()
             },
-            Box::new(|c| c.status >= 400 && c.method == "POST" && c.endpoint == "/v1/pdf/merge"),
+            Box::new(|c| {
+                c.call.status >= 400
+                    && c.call.method == "POST"
+                    && c.call.endpoint == "/v1/pdf/merge"
+            }),
         ),
     ];
     for (filter, matches) in filters {
         let mut expected: Vec<String> =
-            calls.iter().filter(|c| matches(c)).map(|c| c.request_id.clone()).collect();
+            calls.iter().filter(|c| matches(c)).map(|c| c.call.request_id.clone()).collect();
         // Walk every page of the filtered view.
         let mut seen = Vec::new();
         let mut from = PageFrom::Newest;
@@ -487,13 +495,18 @@ async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store
     let needles = [3, 40, 41, 42, 97];
     // Three calls to a timestamp; a few hold the needle.
     let calls: Vec<NewLogEntry> = (0..100)
-        .map(|i| NewLogEntry {
-            response_body: Some(if needles.contains(&i) {
-                "a Needle".into()
-            } else {
-                "hay".into()
-            }),
-            ..sample_call(account_id, t0() - TimeDelta::seconds(i / 3), i)
+        .map(|i| {
+            NewLogEntry::new(
+                account_id,
+                Call {
+                    response_body: Some(if needles.contains(&i) {
+                        "a Needle".into()
+                    } else {
+                        "hay".into()
+                    }),
+                    ..Call::sample(t0() - TimeDelta::seconds(i / 3), i)
+                },
+            )
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
@@ -533,9 +546,11 @@ async fn old_calls_are_purged_in_bounded_batches(store: &Store) {
     let cutoff = t0() - TimeDelta::days(90);
     // Alice: 15 calls before the cutoff, 10 at or after it; Bob: 5 before.
     let at = |days: i64| cutoff + TimeDelta::days(days);
-    let calls: Vec<NewLogEntry> = (0..25).map(|i| sample_call(alice, at(i - 15), i)).collect();
+    let calls: Vec<NewLogEntry> =
+        (0..25).map(|i| NewLogEntry::new(alice, Call::sample(at(i - 15), i))).collect();
     store.insert_log_entries(&calls).await.unwrap();
-    let old: Vec<NewLogEntry> = (0..5).map(|i| sample_call(bob, at(-1 - i), 100 + i)).collect();
+    let old: Vec<NewLogEntry> =
+        (0..5).map(|i| NewLogEntry::new(bob, Call::sample(at(-1 - i), 100 + i))).collect();
     store.insert_log_entries(&old).await.unwrap();
 
     assert_eq!(store.purge_log_entries(alice, cutoff, 10).await.unwrap(), 10);
@@ -556,13 +571,15 @@ async fn usage_is_counted_per_utc_day(store: &Store) {
     let calls: Vec<NewLogEntry> = at
         .iter()
         .enumerate()
-        .map(|(i, at)| NewLogEntry {
-            credits: i as i32 + 1,
-            ..sample_call(account_id, *at, i as i64)
+        .map(|(i, at)| {
+            NewLogEntry::new(
+                account_id,
+                Call { credits: i as i32 + 1, ..Call::sample(*at, i as i64) },
+            )
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
-    store.insert_log_entries(&[sample_call(other, t0(), 99)]).await.unwrap();
+    store.insert_log_entries(&[NewLogEntry::new(other, Call::sample(t0(), 99))]).await.unwrap();
     let since = t0() - TimeDelta::days(30);
     let usage: Vec<(String, i64, i64)> = store
         .daily_usage(account_id, since)

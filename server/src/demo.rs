@@ -3,8 +3,10 @@
 
 use anyhow::bail;
 use app::{
-    auth::{ssr::hash_password, Role},
-    store::{api_key_hash, NewApiKey, NewLogEntry, NewUser, Store},
+    accounts::{api_key_hash, NewApiKey},
+    auth::{ssr::hash_password, NewUser, Role},
+    logs::{Call, NewLogEntry},
+    store::Store,
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::{rngs::StdRng, seq::IndexedRandom, Rng, SeedableRng};
@@ -31,7 +33,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         insert(store, now).await?;
         print_credentials();
     } else if emails.iter().all(|e| demo_emails().contains(&e.as_str())) {
-        println!("The demo data is loaded already.");
+        say!("The demo data is loaded already.");
         print_credentials();
     } else {
         bail!(
@@ -50,7 +52,7 @@ pub async fn load_if_empty(store: &Store, now: DateTime<Utc>) -> anyhow::Result<
     if emails.is_empty() {
         insert(store, now).await?;
     } else if !emails.iter().all(|e| demo_emails().contains(&e.as_str())) {
-        println!("This database has users of its own: no demo data.");
+        say!("This database has users of its own: no demo data.");
         return Ok(());
     }
     print_credentials();
@@ -58,11 +60,11 @@ pub async fn load_if_empty(store: &Store, now: DateTime<Utc>) -> anyhow::Result<
 }
 
 fn print_credentials() {
-    println!("Demo sign-ins (password {PASSWORD:?} for each):");
+    say!("Demo sign-ins (password {PASSWORD:?} for each):");
     for (account, email, _, key) in CUSTOMERS {
-        println!("  customer of {account:<16} {email}   (demo API key {key})");
+        say!("  customer of {account:<16} {email}   (demo API key {key})");
     }
-    println!("  support agent                {SUPPORT_EMAIL}");
+    say!("  support agent                {SUPPORT_EMAIL}");
 }
 
 async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -191,24 +193,26 @@ pub fn calls(
             NewLogEntry {
                 account_id,
                 api_key_id: api_keys.choose(&mut rng).copied(),
-                occurred_at,
-                request_id,
-                method: method.into(),
-                endpoint: endpoint.into(),
-                query: if method == "GET" { format!("url={url}") } else { String::new() },
-                status,
-                duration_ms,
-                credits,
-                request_headers: format!(
-                    r#"{{"content-type":"application/json","x-api-key":"[REDACTED]","user-agent":"{user_agent}"}}"#
-                ),
-                request_body,
-                response_body: Some(response_body),
-                request_body_full_size: None,
-                response_body_full_size: None,
-                error_message,
-                client_ip: Some(format!("203.0.113.{}", rng.random_range(1..255))),
-                user_agent: Some(user_agent.into()),
+                call: Call {
+                    occurred_at,
+                    request_id,
+                    method: method.into(),
+                    endpoint: endpoint.into(),
+                    query: if method == "GET" { format!("url={url}") } else { String::new() },
+                    status,
+                    duration_ms,
+                    credits,
+                    request_headers: format!(
+                        r#"{{"content-type":"application/json","x-api-key":"[REDACTED]","user-agent":"{user_agent}"}}"#
+                    ),
+                    request_body,
+                    response_body: Some(response_body),
+                    request_body_full_size: None,
+                    response_body_full_size: None,
+                    error_message,
+                    client_ip: Some(format!("203.0.113.{}", rng.random_range(1..255))),
+                    user_agent: Some(user_agent.into()),
+                },
             }
         })
         .collect()
@@ -231,17 +235,19 @@ mod tests {
         let calls = calls(7, &[1, 2], now, 2_000, 42);
         assert_eq!(calls.len(), 2_000);
         assert_eq!(calls, super::calls(7, &[1, 2], now, 2_000, 42));
-        let ok = calls.iter().filter(|c| c.status == 200).count();
+        let ok = calls.iter().filter(|c| c.call.status == 200).count();
         assert!((1_600..1_900).contains(&ok), "mostly 200s, got {ok}");
         for status in [400, 401, 429, 500] {
-            assert!(calls.iter().any(|c| c.status == status), "some {status}");
+            assert!(calls.iter().any(|c| c.call.status == status), "some {status}");
         }
         for call in &calls {
-            assert!(call.occurred_at <= now && call.occurred_at > now - TimeDelta::days(DAYS));
-            assert_eq!(call.status == 200, call.error_message.is_none());
-            assert!(call.status == 200 || call.credits == 0);
-            assert!(call.request_id.starts_with("req_"));
-            assert!(!call.request_headers.contains("ak_live_"), "no API key in the logs");
+            assert!(
+                call.call.occurred_at <= now && call.call.occurred_at > now - TimeDelta::days(DAYS)
+            );
+            assert_eq!(call.call.status == 200, call.call.error_message.is_none());
+            assert!(call.call.status == 200 || call.call.credits == 0);
+            assert!(call.call.request_id.starts_with("req_"));
+            assert!(!call.call.request_headers.contains("ak_live_"), "no API key in the logs");
         }
     }
 }

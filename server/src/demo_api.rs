@@ -2,7 +2,7 @@
 //! by the middleware: call it with a demo customer's key in `x-api-key` and the call
 //! shows in their API Logs. It converts nothing; its answers are realistic.
 
-use app::store::{api_key_hash, Store};
+use app::{accounts::api_key_hash, store::Store};
 use axum::{
     extract::{Query, State},
     http::{HeaderMap, StatusCode},

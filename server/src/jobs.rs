@@ -68,9 +68,9 @@ pub async fn purge_calls(
 
 #[cfg(test)]
 mod tests {
-    use app::store::{
-        testing::{sample_call, TestDb},
-        NewLogEntry,
+    use app::{
+        logs::{Call, NewLogEntry},
+        store::testing::TestDb,
     };
 
     use super::*;
@@ -85,10 +85,12 @@ mod tests {
         let b = store.create_account("B", now).await.unwrap().id;
         // More than one batch for A.
         let mut calls: Vec<NewLogEntry> = (0..PURGE_BATCH as usize + 3)
-            .map(|i| sample_call(a, cutoff - TimeDelta::hours(1), i as i64))
+            .map(|i| NewLogEntry::new(a, Call::sample(cutoff - TimeDelta::hours(1), i as i64)))
             .collect();
-        calls.extend((0..2).map(|i| sample_call(a, now, i)));
-        calls.extend((0..3).map(|i| sample_call(b, cutoff - TimeDelta::days(400), i)));
+        calls.extend((0..2).map(|i| NewLogEntry::new(a, Call::sample(now, i))));
+        calls.extend(
+            (0..3).map(|i| NewLogEntry::new(b, Call::sample(cutoff - TimeDelta::days(400), i))),
+        );
         store.insert_log_entries(&calls).await.unwrap();
 
         assert_eq!(purge_calls(store, cutoff).await.unwrap(), PURGE_BATCH as u64 + 6);

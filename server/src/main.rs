@@ -1,5 +1,14 @@
 //! The apilogs server binary: serves the app, and administers its database.
 
+/// `println!` for what the command line says, which a closed pipe (`apilogs demo | head`)
+/// does not turn into a panic: what is said after the reader has gone goes nowhere.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod demo;
 mod demo_api;
@@ -70,7 +79,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             http::serve(state, ingest, &tokens, cli.serve.addr, test_clock).await
         }
         Command::Migrate => {
-            println!("The {} database is up to date.", store.backend());
+            say!("The {} database is up to date.", store.backend());
             Ok(())
         }
         Command::User(UserCommand::Add { email, role, account }) => {

@@ -4,8 +4,8 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::{bail, Context};
 use app::{
-    auth::{ssr::hash_password, Role},
-    store::{NewUser, Store},
+    auth::{ssr::hash_password, NewUser, Role},
+    store::Store,
 };
 use chrono::{DateTime, Utc};
 
@@ -45,7 +45,7 @@ pub async fn add(
     let user = store
         .create_user(NewUser { email, password_hash: &password_hash, role, account_id }, now)
         .await?;
-    println!("Added {} ({}), user id {}.", user.email, user.role, user.id);
+    say!("Added {} ({}), user id {}.", user.email, user.role, user.id);
     Ok(())
 }
 
@@ -71,7 +71,7 @@ async fn find_or_create_account(
         return Ok(existing.id);
     }
     let created = store.create_account(account, now).await?;
-    println!("Created account {:?}, id {}.", created.name, created.id);
+    say!("Created account {:?}, id {}.", created.name, created.id);
     Ok(created.id)
 }
 

@@ -9,6 +9,9 @@
 //!
 //! A release build also writes `.br` and `.gz` beside each bundle file, which the
 //! server sends to browsers that accept them.
+//!
+//! Each step after cargo's runs only when its inputs changed since it last ran, so a
+//! build with nothing to do takes seconds.
 
 use std::{
     fs,
@@ -54,24 +57,30 @@ pub fn server_binary(profile: Profile) -> PathBuf {
     root().join("target").join(profile.server().1).join(OUTPUT_NAME)
 }
 
+/// The server and the browser's files.
 pub fn site(profile: Profile) -> Result {
     timed("server build", || {
         cmd::run(cargo().args(["build", "--package", "server", "--profile", profile.server().0]))
     })?;
+    browser_files(profile)
+}
+
+/// What the server sends the browser: the bundle, the styles and the public files.
+pub fn browser_files(profile: Profile) -> Result {
     let pkg = root().join(SITE_ROOT).join("pkg");
-    // Start clean: a stale .br from an earlier release would shadow a new bundle.
-    let _ = fs::remove_dir_all(&pkg);
     fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
     timed("browser bundle", || wasm_bundle(profile, &pkg))?;
     copy(&root().join("style/main.css"), &pkg.join(format!("{OUTPUT_NAME}.css")))?;
     copy_dir(&root().join("app/public"), &root().join(SITE_ROOT))?;
-    if profile == Profile::Release {
-        timed("compression", || precompress(&pkg))?;
+    match profile {
+        Profile::Release => timed("compression", || precompress(&pkg)),
+        // The server would send a release build's compressed files in their place.
+        Profile::Dev => remove_compressed(&pkg),
     }
-    Ok(())
 }
 
 /// Compiles the frontend crate to wasm32, generates its JS glue, and (release) shrinks it.
+/// The last two steps are skipped when cargo's output is the one they last ran on.
 fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
     let route = toolchain::wasm_route()?;
     cmd::run(toolchain::wasm_cargo(route, "build").args([
@@ -89,6 +98,17 @@ fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
             other => other,
         })
         .join("frontend.wasm");
+    let wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
+    let stamp = pkg.join(".bundled-from");
+    let input = format!("{} {}\n", profile.wasm(), fingerprint(&cargo_output)?);
+    let outputs = [&wasm, &pkg.join(format!("{OUTPUT_NAME}.js"))];
+    if outputs.iter().all(|output| output.exists())
+        && fs::read_to_string(&stamp).is_ok_and(|done| done == input)
+    {
+        println!("the browser bundle is up to date");
+        return Ok(());
+    }
+    let _ = fs::remove_file(&stamp);
     cmd::run(
         cmd("wasm-bindgen")
             .args(["--target", "web", "--no-typescript", "--out-name", OUTPUT_NAME, "--out-dir"])
@@ -96,7 +116,6 @@ fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
             .arg(cargo_output),
     )?;
     // leptos links `<name>.wasm` when LEPTOS_OUTPUT_NAME was set at compile time.
-    let wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
     fs::rename(pkg.join(format!("{OUTPUT_NAME}_bg.wasm")), &wasm).map_err(|e| e.to_string())?;
     if profile == Profile::Release {
         // Binaryen from npm: Debian's (108) emits a module that fails at hydration.
@@ -117,13 +136,49 @@ fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
                 .arg(&wasm),
         )?;
     }
+    fs::write(&stamp, input).map_err(|e| e.to_string())
+}
+
+/// What tells one build of a file from another: its size and modification time.
+fn fingerprint(file: &Path) -> Result<String> {
+    let metadata =
+        fs::metadata(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let modified = metadata.modified().map_err(|e| e.to_string())?;
+    let since_epoch = modified.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Ok(format!("{} bytes, modified {} ns", metadata.len(), since_epoch.as_nanos()))
+}
+
+fn is_compressed(file: &Path) -> bool {
+    file.extension().is_some_and(|ext| ext == "br" || ext == "gz")
+}
+
+fn remove_compressed(pkg: &Path) -> Result {
+    for file in files_in(pkg)?.into_iter().filter(|file| is_compressed(file)) {
+        fs::remove_file(&file).map_err(|e| format!("cannot remove {}: {e}", file.display()))?;
+    }
     Ok(())
 }
 
+/// The files (not folders, not hidden) in `dir`, by name.
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.is_file())
+        .filter(|path| !path.file_name().unwrap_or_default().to_string_lossy().starts_with('.'))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Copies `from` to `to` unless `to` holds the same bytes already, so that what is
+/// made from `to` sees it unchanged.
 fn copy(from: &Path, to: &Path) -> Result {
-    fs::copy(from, to)
-        .map(drop)
-        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+    let bytes = fs::read(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    if fs::read(to).is_ok_and(|there| there == bytes) {
+        return Ok(());
+    }
+    fs::write(to, bytes).map_err(|e| format!("cannot write {}: {e}", to.display()))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {
@@ -141,14 +196,14 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
     Ok(())
 }
 
-/// Writes `<file>.br` and `<file>.gz` beside each bundle file and prints the sizes.
+/// Writes `<file>.br` and `<file>.gz` beside each bundle file that changed since they
+/// were written, and prints the sizes.
 fn precompress(pkg: &Path) -> Result {
-    let mut files: Vec<PathBuf> = fs::read_dir(pkg)
-        .map_err(|e| e.to_string())?
-        .filter_map(|entry| Some(entry.ok()?.path()))
-        .collect();
-    files.sort();
-    for file in files {
+    for file in files_in(pkg)?.into_iter().filter(|file| !is_compressed(file)) {
+        let with_ext = |ext: &str| PathBuf::from(format!("{}.{ext}", file.display()));
+        if [with_ext("br"), with_ext("gz")].iter().all(|done| is_newer(done, &file)) {
+            continue;
+        }
         let raw = fs::read(&file).map_err(|e| e.to_string())?;
         let mut br = Vec::new();
         let params =
@@ -164,11 +219,16 @@ fn precompress(pkg: &Path) -> Result {
             br.len(),
             gz.len()
         );
-        let with_ext = |ext: &str| PathBuf::from(format!("{}.{ext}", file.display()));
         fs::write(with_ext("br"), br).map_err(|e| e.to_string())?;
         fs::write(with_ext("gz"), gz).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Whether `made` exists and was written after `source` last changed.
+fn is_newer(made: &Path, source: &Path) -> bool {
+    let modified = |path: &Path| fs::metadata(path).and_then(|m| m.modified()).ok();
+    matches!((modified(made), modified(source)), (Some(made), Some(source)) if made >= source)
 }
 
 /// Serves the release build from the workspace root, on the embedded database unless

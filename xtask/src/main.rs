@@ -6,6 +6,7 @@
 
 mod build;
 mod cmd;
+mod layers;
 mod setup;
 mod test;
 mod toolchain;
@@ -20,7 +21,9 @@ usage: cargo xtask <task>
   setup            install what is missing (WASM std, wasm-bindgen, wasm-opt, Chromium, npm packages)
   build [--dev]    build the site into target/site (release unless --dev)
   run              set up, build (release) and serve on the embedded SQLite database
-  test             set up, check formatting, clippy both sides, Rust tests, Playwright tests
+  test             set up, check formatting and the app's layering, clippy both sides, Rust tests,
+                   Playwright tests
+  layers           check that the app's store names no feature and its modules form no loop
   dev              install cargo-leptos if missing, then `cargo leptos watch`
   bench            the benchmarks, in release mode, on SQLite and PostgreSQL; they print their numbers";
 
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
             setup::run().and_then(|()| build::site(Profile::Release)).and_then(|()| build::serve())
         }
         ["test"] => test::run(),
+        ["layers"] => layers::check(),
         ["dev"] => setup::run().and_then(|()| build::watch()),
         ["bench"] => bench(),
         ["help" | "--help" | "-h"] | [] => {

@@ -10,7 +10,7 @@ use std::{
 use crate::{
     build::{self, Profile},
     cmd::{self, cargo, cmd, timed},
-    setup, toolchain, Result,
+    layers, setup, toolchain, Result,
 };
 
 /// The server side of the workspace, with the test databases on.
@@ -20,6 +20,7 @@ const SERVER_SIDE: &str =
 pub fn run() -> Result {
     setup::run()?;
     timed("rustfmt", || cmd::run(cargo().args(["fmt", "--all", "--check"])))?;
+    layers::check()?;
     // The two sides are linted apart, so that `ssr` and `hydrate` never unify.
     timed("clippy (server side)", || {
         let args = format!("clippy {SERVER_SIDE} --all-targets -- -D warnings");
@@ -33,17 +34,19 @@ pub fn run() -> Result {
     timed("Rust tests", || {
         cmd::run(cargo().args(format!("test {SERVER_SIDE}").split_whitespace()))
     })?;
-    build::site(Profile::Release)?;
+    build::browser_files(Profile::Release)?;
     timed("Playwright tests", end_to_end)
 }
 
-/// Starts the release server on a fresh SQLite database and a free port, and runs the
-/// Playwright suite against it in Chromium.
+/// Starts the server on a fresh SQLite database and a free port, and runs the
+/// Playwright suite against it in Chromium. The server is the one the Rust tests have
+/// just built and run (debug, with the release browser bundle): building another in
+/// release mode would take longer than the whole suite.
 fn end_to_end() -> Result {
     let scratch = std::env::temp_dir().join(format!("apilogs-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let addr = free_port()?;
-    let server = cmd(build::server_binary(Profile::Release))
+    let server = cmd(build::server_binary(Profile::Dev))
         // The expiry test lets two weeks pass on the server's clock.
         .args(["serve", "--demo", "--test-clock"])
         .env("DATABASE_URL", scratch.join("e2e.db"))

@@ -4,11 +4,15 @@
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
+mod store;
 mod types;
 
 use leptos::prelude::*;
 
 pub use pages::{SignIn, UserMenu};
+#[cfg(feature = "ssr")]
+pub use store::{normalize_email, Credentials, NewUser};
 pub use types::{Role, User};
 
 use crate::error::AppError;

@@ -1,7 +1,7 @@
 //! Server side of authentication: password hashing, sessions in the database behind an
 //! HttpOnly cookie, sign-in with throttling, and the guard.
 
-use std::net::IpAddr;
+use std::{future::Future, net::IpAddr};
 
 use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -12,10 +12,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{Role, User};
+use super::{normalize_email, Role, User};
 use crate::{
     error::AppError,
-    state::app_state,
+    state::{app_state, AppState},
     store::{Store, StoreError},
 };
 
@@ -141,7 +141,7 @@ pub async fn sign_in(
     client: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> Result<(User, Session), SignInError> {
-    let email_key = format!("email:{}", crate::store::normalize_email(email));
+    let email_key = format!("email:{}", normalize_email(email));
     let mut keys = vec![(email_key, MAX_FAILURES_PER_EMAIL)];
     if let Some(address) = client {
         keys.push((format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS));
@@ -193,22 +193,29 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     Ok(session_user(&state.store, &token, state.clock.now()).await?)
 }
 
-/// `error`, with its status code set on the response.
-pub fn refuse(error: AppError) -> AppError {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+/// The guard for server functions: runs `body`, a server function's plain server-side
+/// function, with the app's state and the signed-in user if their role is one of
+/// `roles`; refuses anyone else (401 without a session, 403 with another role). An
+/// error's status code goes on the response.
+pub async fn guard<T, F>(
+    roles: &[Role],
+    body: impl FnOnce(AppState, User) -> F,
+) -> Result<T, AppError>
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    let result = async {
+        match current_user().await? {
+            Some(user) if roles.contains(&user.role) => body(app_state()?, user).await,
+            Some(_) => Err(AppError::Forbidden),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+    .await;
+    if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
         response.set_status(error.status());
     }
-    error
-}
-
-/// The guard for server functions: the signed-in user if their role is one of
-/// `roles`; otherwise 401 (no session) or 403 (another role).
-pub async fn require_role(roles: &[Role]) -> Result<User, AppError> {
-    match current_user().await? {
-        None => Err(refuse(AppError::Unauthenticated)),
-        Some(user) if roles.contains(&user.role) => Ok(user),
-        Some(_) => Err(refuse(AppError::Forbidden)),
-    }
+    result
 }
 
 /// The status a page request gets from the guard, or `None` when it may proceed.

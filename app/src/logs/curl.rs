@@ -1,7 +1,7 @@
 //! "Copy as cURL": a recorded call as a command that makes it again, the API key
 //! replaced by a placeholder.
 
-use super::{header_pairs, LogEntry};
+use super::{header_pairs, Call};
 
 /// What stands in for the customer's API key.
 pub const KEY_PLACEHOLDER: &str = "YOUR_API_KEY";
@@ -15,17 +15,17 @@ const OWN_HEADERS: [&str; 3] = ["host", "content-length", "connection"];
 
 /// The call as a shell command: `api_url` (the API's public base URL) with the call's
 /// endpoint and query, its method, headers and request body, every piece quoted.
-pub fn curl_command(entry: &LogEntry, api_url: &str) -> String {
-    let mut url = format!("{}{}", api_url.trim_end_matches('/'), entry.endpoint);
-    if !entry.query.is_empty() {
+pub fn curl_command(call: &Call, api_url: &str) -> String {
+    let mut url = format!("{}{}", api_url.trim_end_matches('/'), call.endpoint);
+    if !call.query.is_empty() {
         url.push('?');
-        url.push_str(&without_keys(&entry.query));
+        url.push_str(&without_keys(&call.query));
     }
-    let mut parts = vec![match entry.method.as_str() {
+    let mut parts = vec![match call.method.as_str() {
         "GET" => format!("curl {}", quote(&url)),
         method => format!("curl -X {method} {}", quote(&url)),
     }];
-    for (name, value) in header_pairs(&entry.request_headers).unwrap_or_default() {
+    for (name, value) in header_pairs(&call.request_headers).unwrap_or_default() {
         let lower = name.to_ascii_lowercase();
         if OWN_HEADERS.contains(&lower.as_str()) {
             continue;
@@ -34,7 +34,7 @@ pub fn curl_command(entry: &LogEntry, api_url: &str) -> String {
             if KEY_HEADERS.contains(&lower.as_str()) { key_placeholder(&value) } else { value };
         parts.push(format!("-H {}", quote(&format!("{name}: {value}"))));
     }
-    if let Some(body) = entry.request_body.as_deref().filter(|body| !body.is_empty()) {
+    if let Some(body) = call.request_body.as_deref().filter(|body| !body.is_empty()) {
         parts.push(format!("--data-raw {}", quote(body)));
     }
     parts.join(" \\\n  ")
@@ -73,33 +73,19 @@ fn quote(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn entry() -> LogEntry {
-        LogEntry {
-            id: 1,
-            account_id: 1,
-            api_key_prefix: Some("ak_live_".into()),
-            occurred_at: chrono::Utc::now(),
-            request_id: "req_1".into(),
-            method: "POST".into(),
+    fn call() -> Call {
+        Call {
             endpoint: "/v1/pdf/merge".into(),
             query: "async=false&api_key=ak_live_secret".into(),
-            status: 200,
-            duration_ms: 10,
-            credits: 2,
             request_headers: r#"{"Content-Type":"application/json","X-API-Key":"ak_live_secret","Authorization":"Bearer ak_live_secret","Host":"api.example.com"}"#.into(),
             request_body: Some(r#"{"name":"it's.pdf"}"#.into()),
-            response_body: None,
-            request_body_full_size: None,
-            response_body_full_size: None,
-            error_message: None,
-            client_ip: None,
-            user_agent: None,
+            ..Call::sample(chrono::Utc::now(), 1)
         }
     }
 
     #[test]
     fn the_command_makes_the_call_again_without_the_key() {
-        let command = curl_command(&entry(), "https://api.example.com/");
+        let command = curl_command(&call(), "https://api.example.com/");
         assert_eq!(
             command,
             "curl -X POST 'https://api.example.com/v1/pdf/merge?async=false&api_key=YOUR_API_KEY' \\\n  \
@@ -113,12 +99,12 @@ mod tests {
 
     #[test]
     fn a_get_without_headers_is_one_line() {
-        let call = LogEntry {
+        let call = Call {
             method: "GET".into(),
             query: String::new(),
             request_headers: "{}".into(),
             request_body: None,
-            ..entry()
+            ..call()
         };
         assert_eq!(
             curl_command(&call, "http://127.0.0.1:3000"),

@@ -4,10 +4,10 @@ use leptos_router::components::A;
 use super::{
     body::{Body, Headers},
     log_entry_detail,
-    table::{status_class, LogsError},
-    CallDetail,
+    table::status_class,
+    CallDetail, LogEntry,
 };
-use crate::time::LocalTime;
+use crate::{error::ErrorView, time::LocalTime};
 
 /// One call in full: what was asked, what was answered, and how it went.
 #[component]
@@ -28,7 +28,7 @@ pub fn LogDetail(
             {move || Suspend::new(async move {
                 match entry.await {
                     Ok(detail) => view! { <EntryView detail /> }.into_any(),
-                    Err(error) => view! { <LogsError error /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -37,7 +37,7 @@ pub fn LogDetail(
 
 #[component]
 fn EntryView(detail: CallDetail) -> impl IntoView {
-    let CallDetail { entry, curl } = detail;
+    let CallDetail { entry: LogEntry { api_key_prefix, call: entry, .. }, curl } = detail;
     let target = if entry.query.is_empty() {
         entry.endpoint.clone()
     } else {
@@ -66,7 +66,7 @@ fn EntryView(detail: CallDetail) -> impl IntoView {
             <dt>"Request ID"</dt>
             <dd class="request-id">{entry.request_id}</dd>
             <dt>"API key"</dt>
-            <dd>{entry.api_key_prefix.map(|p| format!("{p}…")).unwrap_or_else(|| "—".into())}</dd>
+            <dd>{api_key_prefix.map(|p| format!("{p}…")).unwrap_or_else(|| "—".into())}</dd>
             <dt>"Client IP"</dt>
             <dd>{optional(entry.client_ip)}</dd>
             <dt>"User agent"</dt>

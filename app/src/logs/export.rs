@@ -1,8 +1,10 @@
 //! Export of a filtered view of the logs, as CSV or NDJSON, one call at a time.
 
+use std::borrow::Cow;
+
 use chrono::SecondsFormat;
 
-use super::LogEntry;
+use super::{Call, Field, LogEntry};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -35,15 +37,19 @@ impl ExportFormat {
         }
     }
 
-    /// What the file starts with: CSV's header row.
-    pub fn header(self) -> &'static str {
+    /// What the file starts with: CSV's header row, the NDJSON lines' keys.
+    pub fn header(self) -> String {
         match self {
             ExportFormat::Csv => {
-                "id,time,method,endpoint,query,status,duration_ms,credits,request_id,\
-                 api_key_prefix,client_ip,user_agent,error_message,request_headers,\
-                 request_body,response_body,request_body_full_size,response_body_full_size\r\n"
+                let mut names = ENTRY_FIELDS.iter().chain(&Call::NAMES);
+                let mut header = names.next().map(|name| name.to_string()).unwrap_or_default();
+                for name in names {
+                    header.push(',');
+                    header.push_str(name);
+                }
+                header + "\r\n"
             }
-            ExportFormat::Ndjson => "",
+            ExportFormat::Ndjson => String::new(),
         }
     }
 
@@ -51,35 +57,18 @@ impl ExportFormat {
     pub fn write(self, entry: &LogEntry, out: &mut Vec<u8>) {
         match self {
             ExportFormat::Csv => {
-                let time = entry.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true);
-                let size = |full: Option<i64>| full.map_or(String::new(), |n| n.to_string());
-                let (request_full, response_full) =
-                    (size(entry.request_body_full_size), size(entry.response_body_full_size));
-                let fields: [&str; 18] = [
-                    &entry.id.to_string(),
-                    &time,
-                    &entry.method,
-                    &entry.endpoint,
-                    &entry.query,
-                    &entry.status.to_string(),
-                    &entry.duration_ms.to_string(),
-                    &entry.credits.to_string(),
-                    &entry.request_id,
-                    entry.api_key_prefix.as_deref().unwrap_or(""),
-                    entry.client_ip.as_deref().unwrap_or(""),
-                    entry.user_agent.as_deref().unwrap_or(""),
-                    entry.error_message.as_deref().unwrap_or(""),
-                    &entry.request_headers,
-                    entry.request_body.as_deref().unwrap_or(""),
-                    entry.response_body.as_deref().unwrap_or(""),
-                    &request_full,
-                    &response_full,
+                let LogEntry { id, account_id, api_key_prefix, call } = entry;
+                let place = [
+                    Field::OptionalBigInt(Some(*id)),
+                    Field::OptionalBigInt(Some(*account_id)),
+                    Field::OptionalText(api_key_prefix.as_deref()),
                 ];
-                for (i, field) in fields.into_iter().enumerate() {
+                let fields = place.into_iter().chain(call.fields().map(|(_, field)| field));
+                for (i, field) in fields.enumerate() {
                     if i > 0 {
                         out.push(b',');
                     }
-                    csv_field(field, out);
+                    csv_field(&field_text(field), out);
                 }
                 out.extend_from_slice(b"\r\n");
             }
@@ -89,6 +78,21 @@ impl ExportFormat {
                 out.push(b'\n');
             }
         }
+    }
+}
+
+/// The columns before a call's own: where the entry is, and its key.
+const ENTRY_FIELDS: [&str; 3] = ["id", "account_id", "api_key_prefix"];
+
+/// A field as CSV writes it: times in RFC 3339 UTC to the microsecond, nothing for
+/// an absent value.
+fn field_text(field: Field<'_>) -> Cow<'_, str> {
+    match field {
+        Field::Time(at) => at.to_rfc3339_opts(SecondsFormat::Micros, true).into(),
+        Field::Text(text) | Field::OptionalText(Some(text)) => text.into(),
+        Field::Int(n) => n.to_string().into(),
+        Field::OptionalBigInt(Some(n)) => n.to_string().into(),
+        Field::OptionalText(None) | Field::OptionalBigInt(None) => "".into(),
     }
 }
 
@@ -112,22 +116,17 @@ mod tests {
             id: 7,
             account_id: 3,
             api_key_prefix: None,
-            occurred_at: "2026-11-26T09:00:00.000123Z".parse().unwrap(),
-            request_id: "req_7".into(),
-            method: "POST".into(),
-            endpoint: "/v1/pdf/merge".into(),
-            query: String::new(),
-            status: 400,
-            duration_ms: 12,
-            credits: 0,
-            request_headers: r#"{"content-type":"application/json"}"#.into(),
-            request_body: Some("{\"name\":\"a, \\\"b\\\"\"}\nline two".into()),
-            response_body: None,
-            request_body_full_size: None,
-            response_body_full_size: None,
-            error_message: Some("Bad file".into()),
-            client_ip: Some("203.0.113.9".into()),
-            user_agent: None,
+            call: Call {
+                status: 400,
+                duration_ms: 12,
+                credits: 0,
+                request_headers: r#"{"content-type":"application/json"}"#.into(),
+                request_body: Some("{\"name\":\"a, \\\"b\\\"\"}\nline two".into()),
+                response_body: None,
+                error_message: Some("Bad file".into()),
+                user_agent: None,
+                ..Call::sample("2026-11-26T09:00:00.000123Z".parse().unwrap(), 7)
+            },
         }
     }
 
@@ -137,11 +136,22 @@ mod tests {
         ExportFormat::Csv.write(&entry(), &mut out);
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "7,2026-11-26T09:00:00.000123Z,POST,/v1/pdf/merge,,400,12,0,req_7,,203.0.113.9,,\
-             Bad file,\"{\"\"content-type\"\":\"\"application/json\"\"}\",\
-             \"{\"\"name\"\":\"\"a, \\\"\"b\\\"\"\"\"}\nline two\",,,\r\n"
+            "7,3,,2026-11-26T09:00:00.000123Z,req_7,POST,/v1/pdf/convert/to/text,,400,12,0,\
+             \"{\"\"content-type\"\":\"\"application/json\"\"}\",\
+             \"{\"\"name\"\":\"\"a, \\\"\"b\\\"\"\"\"}\nline two\",,,,Bad file,203.0.113.9,\r\n"
         );
-        assert_eq!(ExportFormat::Csv.header().split(',').count(), 18);
+    }
+
+    #[test]
+    fn csv_columns_are_the_ndjson_keys() {
+        let mut line = Vec::new();
+        ExportFormat::Ndjson.write(&entry(), &mut line);
+        let json: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&line).unwrap();
+        let keys: Vec<&str> = json.keys().map(String::as_str).collect();
+        let header = ExportFormat::Csv.header();
+        assert_eq!(header.trim_end().split(',').collect::<Vec<_>>(), keys);
+        assert!(header.ends_with("\r\n"));
     }
 
     #[test]

@@ -1,14 +1,15 @@
 use chrono::TimeDelta;
 use leptos::prelude::*;
 use leptos_router::{
-    components::{Form, Redirect, A},
-    hooks::{use_location, use_query_map},
+    components::{Form, A},
+    hooks::use_query_map,
 };
 
 use super::{logs_page, ExportFormat, LogFilter, LogPage, LogRow, StatusClass};
 use crate::{
-    error::AppError,
+    error::ErrorView,
     time::{viewer_offset, LocalTime},
+    url::encode_component,
 };
 
 /// The table of an account's calls, newest first, 50 to a page. The page position
@@ -51,7 +52,7 @@ pub fn LogsTable(
                             view! { <PageOfCalls page filter base=base.get_value() /> }.into_any()
                         }
                         (Err(error), _) | (_, Err(error)) => {
-                            view! { <LogsError error /> }.into_any()
+                            view! { <ErrorView error /> }.into_any()
                         }
                     }
                 })}
@@ -280,38 +281,4 @@ fn Row(row: LogRow, base: String) -> impl IntoView {
             <td class="request-id">{row.request_id}</td>
         </tr>
     }
-}
-
-/// What a log page shows when it may not show the logs.
-#[component]
-pub fn LogsError(error: AppError) -> impl IntoView {
-    match error {
-        // The session ended while the page was open: sign in again, then come back.
-        AppError::Unauthenticated => {
-            let location = use_location();
-            let here =
-                format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-            let path = format!("/signin?notice=session&next={}", encode_component(&here));
-            view! { <Redirect path /> }.into_any()
-        }
-        AppError::AccessNotGranted => view! {
-            <div class="access-denied" role="alert">
-                <h2>"No access to this account's API Logs"</h2>
-                <p>{AppError::AccessNotGranted.to_string()}</p>
-            </div>
-        }
-        .into_any(),
-        error => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-    }
-}
-
-/// Percent-encodes `value` for a URL's query.
-fn encode_component(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use super::usage_last_30_days;
 
 pub const DAYS: i64 = 30;
 
@@ -42,23 +42,6 @@ impl Usage {
         let credits = days.iter().map(|d| d.credits).sum();
         Usage { days, calls, credits }
     }
-}
-
-/// The usage of an account over the last 30 days, under the same rule as its logs.
-#[server(endpoint = "logs/usage")]
-pub async fn usage_last_30_days(account: Option<i64>) -> Result<Usage, AppError> {
-    use crate::support_access::ssr::logs_reader;
-
-    let reader = logs_reader(account).await?;
-    let today = reader.state.clock.now().date_naive();
-    let first = today - TimeDelta::days(DAYS - 1);
-    let since = first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let rows = reader.state.store.daily_usage(reader.account_id, since).await?;
-    let found: Vec<(NaiveDate, i64, i64)> = rows
-        .into_iter()
-        .filter_map(|row| Some((row.day.parse().ok()?, row.calls, row.credits)))
-        .collect();
-    Ok(Usage::from_days(today, &found))
 }
 
 const WIDTH: i64 = 600;

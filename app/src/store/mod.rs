@@ -1,18 +1,18 @@
 //! The database behind apilogs: SQLite (the embedded default) or PostgreSQL, chosen by
 //! the database URL. Callers see one `Store` whatever the back-end.
 //!
+//! This module holds only what every feature shares: the back-ends, their errors,
+//! connecting and migrating, and the dialect helpers. Each feature writes its own
+//! queries beside it, as `impl Store` blocks in its `store.rs` (`auth/store.rs`,
+//! `logs/store.rs`, …); nothing here knows of any feature.
+//!
 //! Each query is written once: SQLite understands PostgreSQL's `$1` placeholders, and
 //! [`with_pool!`] compiles the same body against each back-end's pool. Where the two
 //! dialects differ, the method says so with its own `match`.
 
-mod accounts;
-mod api_keys;
-mod grants;
-mod log_entries;
-mod sessions;
+mod dialect;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod users;
 
 use std::{str::FromStr, time::Duration};
 
@@ -22,12 +22,8 @@ use sqlx::{
     PgPool, SqlitePool,
 };
 
-use accounts::like_pattern;
-pub use accounts::{Account, ListedAccount};
-pub use api_keys::{api_key_hash, ApiKey, NewApiKey};
-pub use grants::{GrantChange, NewAccessEvent, RevokeChange};
-pub use log_entries::{DailyUsage, NewLogEntry, SEARCH_WINDOW};
-pub use users::{normalize_email, Credentials, NewUser};
+pub use dialect::like_pattern;
+pub(crate) use dialect::AccountLock;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -47,7 +43,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// Maps a unique-constraint violation to [`StoreError::Conflict`] with `message`.
-    fn conflict_or(error: sqlx::Error, message: impl FnOnce() -> String) -> Self {
+    pub fn conflict_or(error: sqlx::Error, message: impl FnOnce() -> String) -> Self {
         match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(message())

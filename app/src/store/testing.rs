@@ -8,35 +8,9 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
 use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
 
-use super::{NewLogEntry, Store};
-
-/// A plain successful call of `account_id` at `occurred_at`, with request id `req_<i>`;
-/// tests set what they look at with struct update syntax.
-pub fn sample_call(account_id: i64, occurred_at: DateTime<Utc>, i: i64) -> NewLogEntry {
-    NewLogEntry {
-        account_id,
-        api_key_id: None,
-        occurred_at,
-        request_id: format!("req_{i}"),
-        method: "POST".into(),
-        endpoint: "/v1/pdf/convert/to/text".into(),
-        query: String::new(),
-        status: 200,
-        duration_ms: 420,
-        credits: 3,
-        request_headers: "{}".into(),
-        request_body: Some("{}".into()),
-        response_body: Some("{}".into()),
-        request_body_full_size: None,
-        response_body_full_size: None,
-        error_message: None,
-        client_ip: Some("203.0.113.9".into()),
-        user_agent: Some("curl/8.5.0".into()),
-    }
-}
+use super::Store;
 
 pub struct TestDb {
     pub store: Store,

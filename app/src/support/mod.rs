@@ -1,6 +1,11 @@
 //! The support agent's side: a console of accounts with each one's access status,
 //! and an account's API Logs, read-only, while its customer's grant is in force.
 
+#[cfg(feature = "ssr")]
+pub mod ssr;
+#[cfg(feature = "ssr")]
+mod store;
+
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,12 +15,21 @@ use leptos_router::{
 };
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::auth::{ssr::guard, Role};
 use crate::{
-    error::AppError,
-    logs::{LogDetail, LogsError, LogsTable, UsageChart},
+    error::{AppError, ErrorView},
+    logs::{LogDetail, LogsTable, UsageChart},
     support_access::{countdown_text, Grant},
     time::LocalTime,
 };
+
+#[cfg(feature = "ssr")]
+pub use store::ListedAccount;
+
+/// Who may use the console.
+#[cfg(feature = "ssr")]
+const STAFF: &[Role] = &[Role::Support, Role::Admin];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportAccount {
@@ -33,60 +47,24 @@ pub struct SupportAccounts {
     pub now: DateTime<Utc>,
 }
 
+/// One account and its access, for the header of its logs page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountAccess {
+    pub account: SupportAccount,
+    /// The server's clock, for the time left.
+    pub now: DateTime<Utc>,
+}
+
 /// The accounts whose name or a user's email contains `search`, with their access.
 #[server(endpoint = "support/accounts")]
 pub async fn list_support_accounts(search: String) -> Result<SupportAccounts, AppError> {
-    let state = ssr::staff().await?;
-    let listed = state.store.accounts_for_support(&search, ssr::LISTED).await?;
-    let now = state.clock.now();
-    Ok(SupportAccounts { accounts: listed.into_iter().map(|a| ssr::shown(a, now)).collect(), now })
+    guard(STAFF, |state, _| ssr::accounts(state, search)).await
 }
 
 /// One account and its access, for the header of its logs page.
 #[server(endpoint = "support/account")]
-pub async fn support_account_status(id: i64) -> Result<SupportAccounts, AppError> {
-    let state = ssr::staff().await?;
-    let account = state.store.account(id).await?.ok_or(AppError::NotFound)?;
-    let now = state.clock.now();
-    let grant = state.store.latest_grant(id).await?;
-    let listed = crate::store::ListedAccount {
-        id,
-        name: account.name,
-        contact_email: None,
-        latest_grant: grant,
-    };
-    Ok(SupportAccounts { accounts: vec![ssr::shown(listed, now)], now })
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use chrono::{DateTime, Utc};
-
-    use super::SupportAccount;
-    /// Accounts listed at most on one console page.
-    pub const LISTED: i64 = 100;
-
-    use crate::{
-        auth::{ssr::require_role, Role},
-        error::AppError,
-        state::{app_state, AppState},
-        store::ListedAccount,
-        support_access::in_force,
-    };
-
-    pub async fn staff() -> Result<AppState, AppError> {
-        require_role(&[Role::Support, Role::Admin]).await?;
-        app_state()
-    }
-
-    pub fn shown(account: ListedAccount, now: DateTime<Utc>) -> SupportAccount {
-        SupportAccount {
-            id: account.id,
-            name: account.name,
-            contact_email: account.contact_email,
-            grant: account.latest_grant.filter(|grant| in_force(grant, now)),
-        }
-    }
+pub async fn support_account_status(id: i64) -> Result<AccountAccess, AppError> {
+    guard(STAFF, |state, _| ssr::account(state, id)).await
 }
 
 /// "no access", or "granted until <time> (<time left> left)".
@@ -157,7 +135,7 @@ pub fn SupportConsole() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <LogsError error /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -179,8 +157,7 @@ fn AccountHeader(id: i64) -> impl IntoView {
                 account
                     .await
                     .ok()
-                    .and_then(|mut found| found.accounts.pop().map(|a| (a, found.now)))
-                    .map(|(account, now)| {
+                    .map(|AccountAccess { account, now }| {
                         view! {
                             <h1>{format!("API Logs of {}", account.name)}</h1>
                             <p class="account-access">

@@ -2,7 +2,7 @@
 //! or the banner that says until when it is granted, with a live countdown and a link
 //! that revokes it. Without JavaScript both links lead to confirmation pages.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use leptos::{ev, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -12,7 +12,7 @@ use super::{
     GRANT_DURATION, GRANT_LINK_TEXT,
 };
 use crate::{
-    error::AppError,
+    error::{AppError, ErrorView},
     time::{local_text, LocalTime},
 };
 
@@ -46,38 +46,96 @@ fn every(millis: u32, tick: impl Fn() + 'static) {
     let _ = (millis, tick);
 }
 
+/// Where a page's support access comes from: the server, asked when the page opens and
+/// again on each refresh, or the answer of the grant or revoke just made, which is the
+/// new status and needs no second request.
+#[derive(Clone, Debug, PartialEq)]
+enum Source {
+    Ask(u64),
+    Answer(Result<AccessStatus, AppError>),
+}
+
+/// The customer's support access as a page shows it, and the actions that change it.
+#[derive(Clone, Copy)]
+struct Access {
+    status: Resource<Result<AccessStatus, AppError>>,
+    grant: ServerAction<GrantAccess>,
+    revoke: ServerAction<RevokeAccess>,
+    source: RwSignal<Source>,
+}
+
+impl Access {
+    fn new() -> Self {
+        let grant = ServerAction::<GrantAccess>::new();
+        let revoke = ServerAction::<RevokeAccess>::new();
+        let source = RwSignal::new(Source::Ask(0));
+        for answer in [grant.value(), revoke.value()] {
+            Effect::new(move |_| {
+                if let Some(answer) = answer.get() {
+                    source.set(Source::Answer(answer));
+                }
+            });
+        }
+        let status = Resource::new(
+            move || source.get(),
+            |source| async move {
+                match source {
+                    Source::Ask(_) => support_access_status().await,
+                    Source::Answer(answer) => answer,
+                }
+            },
+        );
+        Access { status, grant, revoke, source }
+    }
+
+    /// Asks the server again: the grant may have ended meanwhile.
+    fn ask_again(self) {
+        self.source.update(|source| {
+            *source = match source {
+                Source::Ask(asked) => Source::Ask(*asked + 1),
+                Source::Answer(_) => Source::Ask(0),
+            }
+        });
+    }
+}
+
+/// The server's clock in the browser: the server's time when it answered, carried
+/// forward by the browser's clock, whatever time the browser's own clock says.
+#[derive(Clone, Copy)]
+struct ServerClock {
+    skew: TimeDelta,
+}
+
+impl ServerClock {
+    /// `now` is the server's time in its answer, which has just arrived.
+    fn from_answer(now: DateTime<Utc>) -> Self {
+        ServerClock { skew: now - Utc::now() }
+    }
+
+    fn now(self) -> DateTime<Utc> {
+        Utc::now() + self.skew
+    }
+}
+
 #[component]
 pub fn GrantBanner() -> impl IntoView {
-    let grant = ServerAction::<GrantAccess>::new();
-    let revoke = ServerAction::<RevokeAccess>::new();
-    let refresh = RwSignal::new(0_u64);
-    let status = Resource::new(
-        move || (grant.version().get(), revoke.version().get(), refresh.get()),
-        |_| support_access_status(),
-    );
+    let access = Access::new();
     // A grant can also end elsewhere: revoked from another tab, or past its expiry by
     // the server's clock. Ask again every ten seconds.
-    Effect::new(move |_| every(10_000, move || refresh.update(|n| *n += 1)));
+    Effect::new(move |_| every(10_000, move || access.ask_again()));
 
     view! {
         <section class="support-access" aria-label="Customer Support access">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match status.await {
+                    match access.status.await {
                         Ok(AccessStatus { grant: Some(granted), now }) => {
-                            view! { <Granted granted now revoke refresh /> }.into_any()
+                            view! { <Granted granted now access /> }.into_any()
                         }
-                        Ok(AccessStatus { grant: None, .. }) => {
-                            view! { <GrantLink grant /> }.into_any()
+                        Ok(AccessStatus { grant: None, now }) => {
+                            view! { <GrantLink now grant=access.grant /> }.into_any()
                         }
-                        Err(AppError::Unauthenticated) => {
-                            view! { <Redirect path="/signin?notice=session&next=%2Flogs" /> }
-                                .into_any()
-                        }
-                        Err(error) => {
-                            view! { <p class="form-error" role="alert">{error.to_string()}</p> }
-                                .into_any()
-                        }
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -86,10 +144,15 @@ pub fn GrantBanner() -> impl IntoView {
 }
 
 #[component]
-fn GrantLink(grant: ServerAction<GrantAccess>) -> impl IntoView {
+fn GrantLink(
+    /// The server's clock when the status was read.
+    now: DateTime<Utc>,
+    grant: ServerAction<GrantAccess>,
+) -> impl IntoView {
+    let clock = ServerClock::from_answer(now);
     let on_click = move |event: ev::MouseEvent| {
         event.prevent_default();
-        if confirmed(&grant_question(Utc::now() + GRANT_DURATION)) {
+        if confirmed(&grant_question(clock.now() + GRANT_DURATION)) {
             grant.dispatch(GrantAccess {});
         }
     };
@@ -107,28 +170,27 @@ fn Granted(
     granted: Grant,
     /// The server's clock when the status was read.
     now: DateTime<Utc>,
-    revoke: ServerAction<RevokeAccess>,
-    refresh: RwSignal<u64>,
+    access: Access,
 ) -> impl IntoView {
     let expires_at = granted.expires_at;
-    // The server's time, carried forward by the browser's clock, so the countdown
-    // reaches zero when the server ends the grant, whatever the browser's clock says.
+    // The countdown runs on the server's clock, so it reaches zero when the server ends
+    // the grant.
     let server_now = RwSignal::new(now);
     Effect::new(move |_| {
-        let skew = now - Utc::now();
-        every(1_000, move || server_now.set(Utc::now() + skew));
+        let clock = ServerClock::from_answer(now);
+        every(1_000, move || server_now.set(clock.now()));
     });
     // At zero, ask the server: it answers that no grant is in force, and the link returns.
     let ended = Memo::new(move |_| server_now.get() >= expires_at);
     Effect::new(move |_| {
         if ended.get() {
-            refresh.update(|n| *n += 1);
+            access.ask_again();
         }
     });
     let on_revoke = move |event: ev::MouseEvent| {
         event.prevent_default();
         if confirmed(REVOKE_QUESTION) {
-            revoke.dispatch(RevokeAccess {});
+            access.revoke.dispatch(RevokeAccess {});
         }
     };
 
@@ -163,12 +225,7 @@ pub fn RevokeConfirmPage() -> impl IntoView {
 /// Asks to grant (or revoke); once the grant is in force (or not), back to the logs.
 #[component]
 fn ConfirmChange(grant: bool) -> impl IntoView {
-    let grant_action = ServerAction::<GrantAccess>::new();
-    let revoke_action = ServerAction::<RevokeAccess>::new();
-    let status = Resource::new(
-        move || (grant_action.version().get(), revoke_action.version().get()),
-        |_| support_access_status(),
-    );
+    let access = Access::new();
     let title =
         if grant { "Grant access to Customer Support" } else { "Revoke Customer Support's access" };
     let buttons = || {
@@ -184,7 +241,7 @@ fn ConfirmChange(grant: bool) -> impl IntoView {
         <Title text=title />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match status.await {
+                match access.status.await {
                     Ok(status) if status.grant.is_some() == grant => {
                         view! { <Redirect path="/logs" /> }.into_any()
                     }
@@ -192,13 +249,13 @@ fn ConfirmChange(grant: bool) -> impl IntoView {
                         let (question, form) = if grant {
                             (
                                 grant_question(now + GRANT_DURATION),
-                                view! { <ActionForm action=grant_action>{buttons()}</ActionForm> }
+                                view! { <ActionForm action=access.grant>{buttons()}</ActionForm> }
                                     .into_any(),
                             )
                         } else {
                             (
                                 REVOKE_QUESTION.to_owned(),
-                                view! { <ActionForm action=revoke_action>{buttons()}</ActionForm> }
+                                view! { <ActionForm action=access.revoke>{buttons()}</ActionForm> }
                                     .into_any(),
                             )
                         };
@@ -211,10 +268,7 @@ fn ConfirmChange(grant: bool) -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(error) => {
-                        view! { <p class="form-error" role="alert">{error.to_string()}</p> }
-                            .into_any()
-                    }
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
         </Suspense>

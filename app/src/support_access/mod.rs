@@ -5,13 +5,19 @@
 mod banner;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
+mod store;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use banner::{GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT};
+#[cfg(feature = "ssr")]
+pub use store::{GrantChange, NewAccessEvent, RevokeChange};
 
+#[cfg(feature = "ssr")]
+use crate::auth::{ssr::guard, Role};
 use crate::error::AppError;
 
 /// How long a grant lasts: exactly 14 days (1,209,600 s).
@@ -118,20 +124,20 @@ pub struct AccessStatus {
 /// The signed-in customer's support access.
 #[server(endpoint = "support_access/status")]
 pub async fn support_access_status() -> Result<AccessStatus, AppError> {
-    ssr::status_for_customer().await
+    guard(&[Role::Customer], ssr::status).await
 }
 
 /// Grants Customer Support access to the signed-in customer's logs for two weeks.
 /// While a grant is in force this changes nothing and returns that grant.
 #[server(endpoint = "support_access/grant")]
 pub async fn grant_access() -> Result<AccessStatus, AppError> {
-    ssr::grant().await
+    guard(&[Role::Customer], ssr::grant).await
 }
 
 /// Ends the signed-in customer's grant now. Without a grant in force it does nothing.
 #[server(endpoint = "support_access/revoke")]
 pub async fn revoke_access() -> Result<AccessStatus, AppError> {
-    ssr::revoke().await
+    guard(&[Role::Customer], ssr::revoke).await
 }
 
 /// Days, hours, minutes and seconds left, e.g. `13d 23h 59m 58s`; zero when past.

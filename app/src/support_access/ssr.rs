@@ -1,15 +1,11 @@
 //! The server side of support access: who may read which account's logs, and the
-//! customer's grant and revoke.
+//! customer's status, grant and revoke behind the server functions.
 
-use super::{in_force, AccessAction, AccessStatus, GRANT_DURATION};
+use super::{in_force, AccessAction, AccessStatus, GrantChange, NewAccessEvent, GRANT_DURATION};
 use crate::{
-    auth::{
-        ssr::{refuse, require_role},
-        Role, User,
-    },
+    auth::{Role, User},
     error::AppError,
-    state::{app_state, AppState},
-    store::NewAccessEvent,
+    state::AppState,
 };
 
 /// A caller cleared to read one account's logs.
@@ -38,13 +34,6 @@ impl LogsReader {
     }
 }
 
-/// The guard of all log data, for server functions: the request's signed-in user,
-/// through [`reader_for`].
-pub async fn logs_reader(requested: Option<i64>) -> Result<LogsReader, AppError> {
-    let user = require_role(&[Role::Customer, Role::Support, Role::Admin]).await?;
-    reader_for(app_state()?, user, requested).await
-}
-
 /// The one rule for log data. A customer reads their own account (naming another is
 /// refused); support and admin read the account they name, only while [`in_force`]
 /// says a grant allows it, checked at this request's instant.
@@ -55,51 +44,53 @@ pub async fn reader_for(
 ) -> Result<LogsReader, AppError> {
     match user.role {
         Role::Customer => {
-            let own = user.account_id.ok_or_else(|| refuse(AppError::Forbidden))?;
+            let own = user.account_id.ok_or(AppError::Forbidden)?;
             if requested.is_some_and(|account| account != own) {
-                return Err(refuse(AppError::Forbidden));
+                return Err(AppError::Forbidden);
             }
             Ok(LogsReader { state, account_id: own, agent: None })
         }
         Role::Support | Role::Admin => {
-            let account_id = requested
-                .ok_or_else(|| refuse(AppError::Invalid("Which account's logs?".into())))?;
+            let account_id =
+                requested.ok_or_else(|| AppError::Invalid("Which account's logs?".into()))?;
             let grant = state.store.latest_grant(account_id).await?;
             if !grant.is_some_and(|grant| in_force(&grant, state.clock.now())) {
-                return Err(refuse(AppError::AccessNotGranted));
+                return Err(AppError::AccessNotGranted);
             }
             Ok(LogsReader { state, account_id, agent: Some(user) })
         }
     }
 }
 
-/// The signed-in customer and their account.
-async fn customer() -> Result<(User, i64, AppState), AppError> {
-    let user = require_role(&[Role::Customer]).await?;
-    let account_id = user.account_id.ok_or_else(|| refuse(AppError::Forbidden))?;
-    Ok((user, account_id, app_state()?))
+/// The customer's account: customers have exactly one.
+fn account_of(customer: &User) -> Result<i64, AppError> {
+    customer.account_id.ok_or(AppError::Forbidden)
 }
 
-async fn status_of(state: &AppState, account_id: i64) -> Result<AccessStatus, AppError> {
+/// The customer's support access now.
+pub async fn status(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
+    let account_id = account_of(&customer)?;
     let now = state.clock.now();
     let grant = state.store.latest_grant(account_id).await?;
     Ok(AccessStatus { grant: grant.filter(|grant| in_force(grant, now)), now })
 }
 
-pub async fn status_for_customer() -> Result<AccessStatus, AppError> {
-    let (_, account_id, state) = customer().await?;
-    status_of(&state, account_id).await
-}
-
-pub async fn grant() -> Result<AccessStatus, AppError> {
-    let (user, account_id, state) = customer().await?;
+/// Grants Customer Support access to the customer's account for [`GRANT_DURATION`]
+/// from now, unless a grant is in force already; the status is the grant in force.
+pub async fn grant(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
+    let account_id = account_of(&customer)?;
     let now = state.clock.now();
-    state.store.grant_access(account_id, user.id, now, now + GRANT_DURATION).await?;
-    status_of(&state, account_id).await
+    let change =
+        state.store.grant_access(account_id, customer.id, now, now + GRANT_DURATION).await?;
+    let (GrantChange::Granted(grant) | GrantChange::AlreadyInForce(grant)) = change;
+    Ok(AccessStatus { grant: Some(grant), now })
 }
 
-pub async fn revoke() -> Result<AccessStatus, AppError> {
-    let (user, account_id, state) = customer().await?;
-    state.store.revoke_access(account_id, user.id, state.clock.now()).await?;
-    status_of(&state, account_id).await
+/// Ends the grant in force on the customer's account, if any: no grant is in force
+/// after it.
+pub async fn revoke(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
+    let account_id = account_of(&customer)?;
+    let now = state.clock.now();
+    state.store.revoke_access(account_id, customer.id, now).await?;
+    Ok(AccessStatus { grant: None, now })
 }

@@ -13,7 +13,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::store::{NewLogEntry, Store};
+use app::{
+    logs::{Call, NewLogEntry},
+    store::Store,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
@@ -106,26 +109,23 @@ fn row(record: &serde_json::Value) -> NewLogEntry {
     let mut headers = record["request_headers"].clone();
     headers["x-api-key"] = json!("[REDACTED]");
     let text = |v: &serde_json::Value| v.as_str().map_or_else(String::new, str::to_owned);
-    NewLogEntry {
-        account_id: record["account_id"].as_i64().unwrap_or_default(),
-        api_key_id: None,
-        occurred_at: DateTime::from_str(&text(&record["occurred_at"])).unwrap_or_default(),
+    let occurred_at = DateTime::from_str(&text(&record["occurred_at"])).unwrap_or_default();
+    let call = Call {
         request_id: text(&record["request_id"]),
         method: text(&record["method"]),
         endpoint: text(&record["endpoint"]),
-        query: String::new(),
         status: record["status"].as_i64().unwrap_or_default() as i32,
         duration_ms: record["duration_ms"].as_i64().unwrap_or_default() as i32,
         credits: record["credits"].as_i64().unwrap_or_default() as i32,
         request_headers: headers.to_string(),
         request_body: Some(record["request_body"].to_string()),
         response_body: Some(record["response_body"].to_string()),
-        request_body_full_size: None,
-        response_body_full_size: None,
         error_message: None,
         client_ip: Some(text(&record["client_ip"])),
         user_agent: Some(text(&record["user_agent"])),
-    }
+        ..Call::sample(occurred_at, 0)
+    };
+    NewLogEntry::new(record["account_id"].as_i64().unwrap_or_default(), call)
 }
 
 /// Calls per second inserting `rows` batch by batch, `CONCURRENCY` at once.

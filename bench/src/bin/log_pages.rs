@@ -11,8 +11,11 @@
 use std::time::{Duration, Instant};
 
 use app::{
-    logs::{Cursor, LogFilter, LogRow, PageFrom, StatusClass, PAGE_SIZE},
-    store::{testing::TestDb, NewLogEntry, Store, SEARCH_WINDOW},
+    logs::{
+        Call, Cursor, LogFilter, LogRow, NewLogEntry, PageFrom, StatusClass, PAGE_SIZE,
+        SEARCH_WINDOW,
+    },
+    store::{testing::TestDb, Store},
 };
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -157,15 +160,12 @@ fn call(account_id: i64, i: i64, now: DateTime<Utc>) -> NewLogEntry {
         8..=11 => 500,
         _ => 200,
     };
-    NewLogEntry {
-        account_id,
-        api_key_id: None,
-        occurred_at: now - TimeDelta::seconds(5 * (i / 4)),
+    let occurred_at = now - TimeDelta::seconds(5 * (i / 4));
+    let call = Call {
         request_id: format!("req_{account_id}_{i:08}"),
         method: if i % 5 == 0 { "GET".into() } else { "POST".into() },
         endpoint: ["/v1/pdf/merge", "/v1/pdf/split", "/v1/pdf/convert/to/text"][i as usize % 3]
             .into(),
-        query: String::new(),
         status,
         duration_ms: 40 + (i % 700) as i32,
         credits: if status == 200 { 1 + (i % 24) as i32 } else { 0 },
@@ -179,12 +179,12 @@ fn call(account_id: i64, i: i64, now: DateTime<Utc>) -> NewLogEntry {
             status != 200,
             1 + i % 24
         )),
-        request_body_full_size: None,
-        response_body_full_size: None,
         error_message: (status != 200).then(|| "The file could not be converted".into()),
         client_ip: Some("203.0.113.7".into()),
         user_agent: Some("bench/1.0".into()),
-    }
+        ..Call::sample(occurred_at, i)
+    };
+    NewLogEntry::new(account_id, call)
 }
 
 async fn with_pool(store: &Store, sql: &str) {

@@ -91,7 +91,7 @@ async fn export(
     let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
     tokio::spawn(async move {
         let store = reader.state.store.clone();
-        let mut buffer = format.header().as_bytes().to_vec();
+        let mut buffer = format.header().into_bytes();
         let read = store
             .each_log_entry(reader.account_id, &filter, |entry| {
                 format.write(&entry, &mut buffer);

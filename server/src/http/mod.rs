@@ -87,7 +87,7 @@ pub async fn serve(
         app = app.merge(test_clock::router(clock));
     }
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("apilogs is listening on http://{} ({backend} database)", listener.local_addr()?);
+    say!("apilogs is listening on http://{} ({backend} database)", listener.local_addr()?);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -5,7 +5,10 @@ pub mod redact;
 
 use std::{collections::HashMap, net::IpAddr};
 
-use app::store::{NewLogEntry, Store, StoreError};
+use app::{
+    logs::{Call, NewLogEntry},
+    store::{Store, StoreError},
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -163,22 +166,24 @@ fn prepare(
     Ok(NewLogEntry {
         account_id,
         api_key_id: record.api_key_id,
-        occurred_at: record.occurred_at,
-        request_id: request_id.to_owned(),
-        method,
-        endpoint: record.endpoint,
-        query,
-        status: i32::from(record.status),
-        duration_ms: to_i32("duration_ms", record.duration_ms)?,
-        credits: to_i32("credits", record.credits)?,
-        request_headers: Value::Object(headers).to_string(),
-        request_body,
-        response_body,
-        request_body_full_size,
-        response_body_full_size,
-        error_message: record.error_message,
-        client_ip: record.client_ip.map(|ip| ip.to_string()),
-        user_agent: record.user_agent,
+        call: Call {
+            occurred_at: record.occurred_at,
+            request_id: request_id.to_owned(),
+            method,
+            endpoint: record.endpoint,
+            query,
+            status: i32::from(record.status),
+            duration_ms: to_i32("duration_ms", record.duration_ms)?,
+            credits: to_i32("credits", record.credits)?,
+            request_headers: Value::Object(headers).to_string(),
+            request_body,
+            response_body,
+            request_body_full_size,
+            response_body_full_size,
+            error_message: record.error_message,
+            client_ip: record.client_ip.map(|ip| ip.to_string()),
+            user_agent: record.user_agent,
+        },
     })
 }
 

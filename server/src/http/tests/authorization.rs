@@ -4,9 +4,8 @@
 use app::{
     auth::Role,
     clock::Clock,
-    logs::{LogFilter, PageFrom},
-    store::{testing::sample_call, NewLogEntry, RevokeChange},
-    support_access::{AccessAction, GRANT_DURATION},
+    logs::{Call, LogFilter, NewLogEntry, PageFrom},
+    support_access::{AccessAction, RevokeChange, GRANT_DURATION},
 };
 use axum::http::StatusCode;
 use chrono::TimeDelta;
@@ -52,11 +51,16 @@ impl World {
         app.user("ada@admin.example", Role::Admin).await;
         let (account, other_account) = (account.unwrap(), other_account.unwrap());
         let now = app.clock.now();
-        let call = |at| NewLogEntry {
-            request_id: "req_1".into(),
-            request_body: Some("{\"secret\":\"input\"}".into()),
-            response_body: Some("{\"secret\":\"output\"}".into()),
-            ..sample_call(account, at, 1)
+        let call = |at| {
+            NewLogEntry::new(
+                account,
+                Call {
+                    request_id: "req_1".into(),
+                    request_body: Some("{\"secret\":\"input\"}".into()),
+                    response_body: Some("{\"secret\":\"output\"}".into()),
+                    ..Call::sample(at, 1)
+                },
+            )
         };
         app.store.insert_log_entries(&[call(now)]).await.unwrap();
         let entry = app

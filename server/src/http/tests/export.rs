@@ -2,8 +2,7 @@
 
 use app::{
     auth::Role,
-    logs::LogEntry,
-    store::{testing::sample_call, NewLogEntry},
+    logs::{Call, LogEntry, NewLogEntry},
 };
 use axum::http::{header, StatusCode};
 use chrono::{TimeDelta, Utc};
@@ -15,15 +14,20 @@ use super::{body, TestApp};
 fn calls(account: i64, count: i64) -> Vec<NewLogEntry> {
     let now = Utc::now();
     (0..count)
-        .map(|i| NewLogEntry {
-            request_id: format!("req_{account}_{i}"),
-            status: if i % 10 == 0 { 500 } else { 200 },
-            request_headers: r#"{"content-type":"application/json"}"#.into(),
-            request_body: Some(format!(
-                r#"{{"name":"file {i}, \"draft\"","pad":"{}"}}"#,
-                "x".repeat(200)
-            )),
-            ..sample_call(account, now - TimeDelta::seconds(i), i)
+        .map(|i| {
+            NewLogEntry::new(
+                account,
+                Call {
+                    request_id: format!("req_{account}_{i}"),
+                    status: if i % 10 == 0 { 500 } else { 200 },
+                    request_headers: r#"{"content-type":"application/json"}"#.into(),
+                    request_body: Some(format!(
+                        r#"{{"name":"file {i}, \"draft\"","pad":"{}"}}"#,
+                        "x".repeat(200)
+                    )),
+                    ..Call::sample(now - TimeDelta::seconds(i), i)
+                },
+            )
         })
         .collect()
 }
@@ -47,24 +51,28 @@ async fn an_export_holds_exactly_the_filtered_calls_newest_first() {
     assert!(disposition.starts_with(&format!("attachment; filename=\"apilogs-{account}-")));
     let text = body(response).await;
     let exported: Vec<LogEntry> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let ids: Vec<&str> = exported.iter().map(|e| e.request_id.as_str()).collect();
-    let expected: Vec<&str> = mine.iter().map(|c| c.request_id.as_str()).collect();
+    let ids: Vec<&str> = exported.iter().map(|e| e.call.request_id.as_str()).collect();
+    let expected: Vec<&str> = mine.iter().map(|c| c.call.request_id.as_str()).collect();
     assert_eq!(ids, expected, "every call of the account, newest first, once");
-    assert_eq!(exported[7].request_body, mine[7].request_body);
+    assert_eq!(exported[7].call.request_body, mine[7].call.request_body);
 
     let response = app.get("/logs/export.csv?status=5xx", Some(&cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     let text = body(response).await;
     let mut lines = text.split("\r\n");
-    assert!(lines.next().unwrap().starts_with("id,time,method,endpoint,"));
+    assert!(lines.next().unwrap().starts_with("id,account_id,api_key_prefix,occurred_at,"));
     let rows: Vec<&str> = lines.filter(|line| !line.is_empty()).collect();
-    let errors: Vec<&NewLogEntry> = mine.iter().filter(|c| c.status == 500).collect();
+    let errors: Vec<&NewLogEntry> = mine.iter().filter(|c| c.call.status == 500).collect();
     assert_eq!(rows.len(), errors.len());
     for (row, call) in rows.iter().zip(errors) {
-        assert!(row.contains(&format!(",500,420,3,{},", call.request_id)), "{row}");
+        let request_id = &call.call.request_id;
+        assert!(
+            row.contains(&format!(",{request_id},POST,/v1/pdf/convert/to/text,,500,420,3,")),
+            "{row}"
+        );
         // The body's comma and quotes survive, quoted and doubled.
-        let name = call.request_body.as_deref().unwrap().split("\"pad\"").next().unwrap();
+        let name = call.call.request_body.as_deref().unwrap().split("\"pad\"").next().unwrap();
         assert!(row.contains(&name.replace('"', "\"\"")), "{row}");
     }
 }

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use app::{
+    accounts::{api_key_hash, NewApiKey},
     auth::Role,
     logs::{LogFilter, PageFrom},
-    store::{api_key_hash, NewApiKey},
 };
 use axum::{
     body::Body,
@@ -98,15 +98,15 @@ async fn a_batch_is_stored_whole_with_secrets_redacted_and_long_bodies_cut() {
     assert_eq!(page.rows.len(), 3);
     let id = page.rows.iter().find(|r| r.request_id == "req_secret").unwrap().id;
     let entry = app.store.log_entry(account, id).await.unwrap().unwrap();
-    assert_eq!(entry.method, "POST");
-    let headers: Value = serde_json::from_str(&entry.request_headers).unwrap();
+    assert_eq!(entry.call.method, "POST");
+    let headers: Value = serde_json::from_str(&entry.call.request_headers).unwrap();
     assert_eq!(headers, json!({"Authorization": REDACTED, "X-API-Key": REDACTED, "Accept": "*/*"}));
-    let body: Value = serde_json::from_str(entry.request_body.as_deref().unwrap()).unwrap();
+    let body: Value = serde_json::from_str(entry.call.request_body.as_deref().unwrap()).unwrap();
     assert_eq!(body, json!({"user": {"password": REDACTED, "cards": [{"number": REDACTED}]}}));
-    assert_eq!(entry.query, format!("pages=1-2&api_key={REDACTED}"));
-    assert_eq!(entry.response_body.as_deref().map(str::len), Some(64 * 1024));
-    assert_eq!(entry.response_body_full_size, Some(70_000));
-    assert_eq!(entry.request_body_full_size, None);
+    assert_eq!(entry.call.query, format!("pages=1-2&api_key={REDACTED}"));
+    assert_eq!(entry.call.response_body.as_deref().map(str::len), Some(64 * 1024));
+    assert_eq!(entry.call.response_body_full_size, Some(70_000));
+    assert_eq!(entry.call.request_body_full_size, None);
     let stored = serde_json::to_string(&entry).unwrap();
     for secret in ["sk_live_1", "ak_live_2", "ak_live_3", "hunter2", "4111"] {
         assert!(!stored.contains(secret), "{secret} was stored");
@@ -440,11 +440,11 @@ async fn a_call_to_the_demo_api_is_recorded_with_its_key_redacted() {
     assert_eq!(page.rows.len(), 1, "one call recorded, after {waited:?}");
     let entry = app.store.log_entry(account, page.rows[0].id).await.unwrap().unwrap();
     assert_eq!(
-        (entry.request_id.as_str(), entry.status, entry.credits),
+        (entry.call.request_id.as_str(), entry.call.status, entry.call.credits),
         (request_id.as_str(), 200, 2)
     );
-    assert_eq!(entry.client_ip.as_deref(), Some("192.0.2.1"));
-    let headers: Value = serde_json::from_str(&entry.request_headers).unwrap();
+    assert_eq!(entry.call.client_ip.as_deref(), Some("192.0.2.1"));
+    let headers: Value = serde_json::from_str(&entry.call.request_headers).unwrap();
     assert_eq!(headers["x-api-key"], REDACTED);
     assert!(headers.get("x-request-id").is_none(), "the headers as the client sent them");
     assert!(!serde_json::to_string(&entry).unwrap().contains(key));

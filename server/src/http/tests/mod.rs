@@ -8,10 +8,10 @@ mod ingest;
 use std::{net::SocketAddr, sync::Arc};
 
 use app::{
-    auth::{ssr::hash_password, Role},
+    auth::{ssr::hash_password, NewUser, Role},
     clock::ManualClock,
     state::AppState,
-    store::{testing::TestDb, NewUser, Store},
+    store::{testing::TestDb, Store},
 };
 use axum::{
     body::Body,

@@ -1,12 +1,10 @@
-//! Support-access grants and the audit trail of access events.
+//! The SQL of support access: grants and the audit trail of access events.
 
 use chrono::{DateTime, Utc};
-use sqlx::{
-    query::Query, Database, Encode, PgPool, Postgres, Sqlite, SqlitePool, Transaction, Type,
-};
+use sqlx::{query::Query, Database, Encode, Type};
 
-use super::{with_pool, Store, StoreError};
-use crate::support_access::{in_force, AccessAction, AccessEvent, Grant};
+use super::{in_force, AccessAction, AccessEvent, Grant};
+use crate::store::{with_pool, AccountLock, Store, StoreError};
 
 const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expires_at, \
      revoked_at, revoked_by FROM support_grants WHERE account_id = $1 ORDER BY id DESC LIMIT 1";
@@ -62,39 +60,6 @@ where
         .bind(event.grant_id)
 }
 
-/// A transaction that holds the account's grants still until it ends, so that two
-/// grants (or a grant and a revoke) at once are applied one after the other.
-trait AccountLock {
-    type Db: sqlx::Database;
-    async fn lock_account(
-        &self,
-        account_id: i64,
-    ) -> Result<Transaction<'static, Self::Db>, sqlx::Error>;
-}
-
-impl AccountLock for SqlitePool {
-    type Db = Sqlite;
-    async fn lock_account(&self, _: i64) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        // SQLite has one writer: taking the write lock up front serialises us.
-        self.begin_with("BEGIN IMMEDIATE").await
-    }
-}
-
-impl AccountLock for PgPool {
-    type Db = Postgres;
-    async fn lock_account(
-        &self,
-        account_id: i64,
-    ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
-    }
-}
-
 impl Store {
     /// The account's most recent grant, in force or not. Grants never overlap, so
     /// this one alone says whether support may read the account now.
@@ -117,8 +82,6 @@ impl Store {
             let mut tx = pool.lock_account(account_id).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
-            // Every branch ends the transaction itself: a dropped PostgreSQL transaction
-            // would hold the account's lock until its connection is used again.
             let change = match latest {
                 Some(grant) if in_force(&grant, now) => GrantChange::AlreadyInForce(grant),
                 _ => {

@@ -1,40 +1,57 @@
+//! The SQL of the logs: storing calls, pages of them, body search, the export's
+//! stream, usage per day, and retention.
+
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
-use sqlx::{Database, Encode, QueryBuilder, Type};
+use sqlx::{query_builder::Separated, Database, Encode, QueryBuilder, Type};
 
-use super::like_pattern;
-use super::{with_pool, Store, StoreError};
-use crate::logs::{Cursor, LogEntry, LogFilter, LogPage, LogRow, PageFrom};
+use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, PageFrom};
+use crate::store::{like_pattern, with_pool, Store, StoreError};
 
-/// One recorded API call, as it is written.
+/// A call about to be stored, as a call of `account_id`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewLogEntry {
     pub account_id: i64,
+    /// The API key the call was made with, if it is known.
     pub api_key_id: Option<i64>,
-    pub occurred_at: DateTime<Utc>,
-    pub request_id: String,
-    pub method: String,
-    pub endpoint: String,
-    pub query: String,
-    pub status: i32,
-    pub duration_ms: i32,
-    pub credits: i32,
-    /// A JSON object of header names to values.
-    pub request_headers: String,
-    pub request_body: Option<String>,
-    pub response_body: Option<String>,
-    /// A body's size before it was cut to the ingest limit; `None` when stored whole.
-    pub request_body_full_size: Option<i64>,
-    pub response_body_full_size: Option<i64>,
-    pub error_message: Option<String>,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
+    pub call: Call,
+}
+
+impl NewLogEntry {
+    /// A call of `account_id` made with no key the app knows.
+    pub fn new(account_id: i64, call: Call) -> Self {
+        NewLogEntry { account_id, api_key_id: None, call }
+    }
+}
+
+/// The columns a new entry fills: its place, then the call's fields.
+fn insert_columns() -> String {
+    ["account_id", "api_key_id"].iter().chain(&Call::NAMES).copied().collect::<Vec<_>>().join(", ")
+}
+
+/// Binds one field of a call, as its column's type.
+fn push_field<'a, DB>(row: &mut Separated<'_, 'a, DB, &'static str>, field: Field<'a>)
+where
+    DB: Database,
+    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    i32: Encode<'a, DB> + Type<DB>,
+    Option<i64>: Encode<'a, DB> + Type<DB>,
+{
+    match field {
+        Field::Time(at) => row.push_bind(at),
+        Field::Text(text) => row.push_bind(text),
+        Field::OptionalText(text) => row.push_bind(text),
+        Field::Int(n) => row.push_bind(n),
+        Field::OptionalBigInt(n) => row.push_bind(n),
+    };
 }
 
 /// Rows per INSERT: 18 columns × 500 stays well under both back-ends' limit on
-/// bound parameters.
+/// bound parameters (32,766 on SQLite, 65,535 on PostgreSQL).
 const INSERT_CHUNK: usize = 500;
 
 impl Store {
@@ -43,31 +60,13 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for chunk in entries.chunks(INSERT_CHUNK) {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO log_entries (account_id, api_key_id, occurred_at, request_id, \
-                     method, endpoint, query, status, duration_ms, credits, request_headers, \
-                     request_body, response_body, request_body_full_size, \
-                     response_body_full_size, error_message, client_ip, user_agent) ",
-                );
-                insert.push_values(chunk, |mut row, e| {
-                    row.push_bind(e.account_id)
-                        .push_bind(e.api_key_id)
-                        .push_bind(e.occurred_at)
-                        .push_bind(&e.request_id)
-                        .push_bind(&e.method)
-                        .push_bind(&e.endpoint)
-                        .push_bind(&e.query)
-                        .push_bind(e.status)
-                        .push_bind(e.duration_ms)
-                        .push_bind(e.credits)
-                        .push_bind(&e.request_headers)
-                        .push_bind(&e.request_body)
-                        .push_bind(&e.response_body)
-                        .push_bind(e.request_body_full_size)
-                        .push_bind(e.response_body_full_size)
-                        .push_bind(&e.error_message)
-                        .push_bind(&e.client_ip)
-                        .push_bind(&e.user_agent);
+                let mut insert =
+                    QueryBuilder::new(format!("INSERT INTO log_entries ({}) ", insert_columns()));
+                insert.push_values(chunk, |mut row, entry| {
+                    row.push_bind(entry.account_id).push_bind(entry.api_key_id);
+                    for (_, field) in entry.call.fields() {
+                        push_field(&mut row, field);
+                    }
                 });
                 insert.build().execute(&mut *tx).await?;
             }
@@ -116,10 +115,7 @@ const ROW_COLUMNS: &str =
 
 /// Everything about a call, as [`LogEntry`] holds it; `e` is `log_entries`, `k` the
 /// API key joined to it.
-const ENTRY_COLUMNS: &str = "e.id, e.account_id, k.prefix AS api_key_prefix, e.occurred_at, \
-     e.request_id, e.method, e.endpoint, e.query, e.status, e.duration_ms, e.credits, \
-     e.request_headers, e.request_body, e.response_body, e.request_body_full_size, \
-     e.response_body_full_size, e.error_message, e.client_ip, e.user_agent";
+const ENTRY_COLUMNS: &str = "e.*, k.prefix AS api_key_prefix";
 
 /// Appends the conditions of an account's calls that match `filter`, to a query whose
 /// `FROM` names `log_entries` as `e`.
@@ -191,14 +187,6 @@ where
 }
 
 impl Store {
-    /// Case-insensitive `LIKE` on both back-ends (SQLite's ignores case for ASCII).
-    fn like(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => " LIKE ",
-            Store::Postgres(_) => " ILIKE ",
-        }
-    }
-
     /// One page of an account's calls that match `filter`, newest first, by keyset on
     /// (time, id): stable however many calls share a timestamp, and as fast deep in the
     /// list as at its top.

@@ -1,0 +1,266 @@
+//! The filter's URL language: which calls a link shows, written in its query
+//! (`?status=errors&method=POST&from=…&tz=…`) and read back.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A class of status codes to filter on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusClass {
+    Success,
+    ClientError,
+    ServerError,
+    /// Every 4xx and 5xx.
+    Errors,
+}
+
+impl StatusClass {
+    pub const ALL: [StatusClass; 4] = [
+        StatusClass::Success,
+        StatusClass::ClientError,
+        StatusClass::ServerError,
+        StatusClass::Errors,
+    ];
+
+    /// Its name in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusClass::Success => "2xx",
+            StatusClass::ClientError => "4xx",
+            StatusClass::ServerError => "5xx",
+            StatusClass::Errors => "errors",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusClass::Success => "2xx success",
+            StatusClass::ClientError => "4xx client errors",
+            StatusClass::ServerError => "5xx server errors",
+            StatusClass::Errors => "All errors",
+        }
+    }
+
+    /// The lowest and highest status in the class.
+    pub fn range(self) -> (i32, i32) {
+        match self {
+            StatusClass::Success => (200, 299),
+            StatusClass::ClientError => (400, 499),
+            StatusClass::ServerError => (500, 599),
+            StatusClass::Errors => (400, 599),
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        StatusClass::ALL.into_iter().find(|class| class.as_str() == name)
+    }
+}
+
+/// Which calls the table shows. Every part is optional; they all must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogFilter {
+    pub status: Option<StatusClass>,
+    /// Exact HTTP method, e.g. `POST`.
+    pub method: Option<String>,
+    /// Exact endpoint path, e.g. `/v1/pdf/merge`.
+    pub endpoint: Option<String>,
+    pub request_id: Option<String>,
+    /// Text anywhere in the request or response body (any case).
+    pub search: Option<String>,
+    /// Calls at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Calls before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// The UTC offset, in seconds east, in which the URL writes `since` and `until`.
+    pub utc_offset: i32,
+}
+
+/// The URL query parameters of a filter, in a fixed order. `from` and `to` are local
+/// times (to the minute, both included) at the UTC offset `tz`, as a browser's
+/// `datetime-local` input gives them; without `tz` they are UTC.
+pub const FILTER_PARAMS: [&str; 8] =
+    ["status", "method", "endpoint", "request_id", "q", "from", "to", "tz"];
+
+const MINUTE: TimeDelta = TimeDelta::minutes(1);
+
+impl LogFilter {
+    /// The filter a URL's query names. Empty values are ignored; a value that names
+    /// nothing (an unknown status class, a malformed time) is an error, not silently
+    /// dropped, so a shared link never shows more than it says.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Result<Self, AppError> {
+        let text = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let status = match text("status") {
+            None => None,
+            Some(name) => Some(StatusClass::parse(&name).ok_or_else(|| {
+                AppError::Invalid(format!("{name:?} is not a status class (2xx, 4xx, 5xx, errors)"))
+            })?),
+        };
+        let offset = match text("tz") {
+            None => FixedOffset::east_opt(0).expect("UTC"),
+            Some(tz) => parse_offset(&tz)?,
+        };
+        let from = text("from").map(|v| parse_local(&v, false)).transpose()?;
+        let to = text("to").map(|v| parse_local(&v, true)).transpose()?;
+        let instant = |local: NaiveDateTime| (local - offset).and_utc();
+        let since = from.map(instant);
+        // `to` names a minute, all of it included.
+        let until = to.map(|to| instant(to) + MINUTE);
+        if let (Some(since), Some(until)) = (since, until) {
+            if since >= until {
+                return Err(AppError::Invalid("The time range ends before it starts.".into()));
+            }
+        }
+        Ok(LogFilter {
+            status,
+            method: text("method").map(|m| m.to_uppercase()),
+            endpoint: text("endpoint"),
+            request_id: text("request_id"),
+            search: text("q"),
+            since,
+            until,
+            utc_offset: offset.local_minus_utc(),
+        })
+    }
+
+    /// `(name, value)` for each part that is set, as in [`FILTER_PARAMS`].
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let ranged = self.since.is_some() || self.until.is_some();
+        let values = [
+            self.status.map(|s| s.as_str().to_owned()),
+            self.method.clone(),
+            self.endpoint.clone(),
+            self.request_id.clone(),
+            self.search.clone(),
+            self.since.map(|at| self.local_input(at)),
+            self.until.map(|at| self.local_input(at - MINUTE)),
+            ranged.then(|| self.offset().to_string()),
+        ];
+        FILTER_PARAMS.into_iter().zip(values).filter_map(|(k, v)| Some((k, v?))).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        LogFilter { utc_offset: 0, ..self.clone() } == LogFilter::default()
+    }
+
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.utc_offset).unwrap_or(FixedOffset::east_opt(0).expect("UTC"))
+    }
+
+    /// The same filter, its times written at another UTC offset.
+    pub fn at_offset(&self, offset: FixedOffset) -> Self {
+        LogFilter { utc_offset: offset.local_minus_utc(), ..self.clone() }
+    }
+
+    /// `at` as a `datetime-local` input writes it, at the filter's offset.
+    pub fn local_input(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.offset()).format("%Y-%m-%dT%H:%M").to_string()
+    }
+}
+
+/// A local time from a URL, to the minute: `2026-11-20T10:30` (seconds are dropped)
+/// or a date, which means its first minute, or its last when it ends a range.
+fn parse_local(value: &str, end: bool) -> Result<NaiveDateTime, AppError> {
+    let minute = |t: NaiveDateTime| t.with_second(0).expect("second 0 exists");
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
+        .map(minute)
+        .or_else(|| {
+            let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
+            let start = day.and_hms_opt(0, 0, 0)?;
+            Some(if end { start + TimeDelta::days(1) - MINUTE } else { start })
+        })
+        .ok_or_else(|| AppError::Invalid(format!("{value:?} is not a date and time")))
+}
+
+/// A UTC offset such as `-05:00` or `+05:30`. A URL's `+` reads as a space, which
+/// [`LogFilter::from_query`] trims: an offset without its sign is east of UTC.
+fn parse_offset(value: &str) -> Result<FixedOffset, AppError> {
+    let signed = if value.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("+{value}")
+    } else {
+        value.to_owned()
+    };
+    signed
+        .parse()
+        .map_err(|_| AppError::Invalid(format!("{value:?} is not a UTC offset such as -05:00")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn a_filter_round_trips_through_the_url() {
+        let pairs = [("status", "errors"), ("method", "post"), ("q", "  invoice "), ("x", "y")];
+        let filter = LogFilter::from_query(query(&pairs)).unwrap();
+        assert_eq!(
+            filter,
+            LogFilter {
+                status: Some(StatusClass::Errors),
+                method: Some("POST".into()),
+                search: Some("invoice".into()),
+                ..LogFilter::default()
+            }
+        );
+        let back = filter.to_query();
+        assert_eq!(
+            back,
+            vec![("status", "errors".into()), ("method", "POST".into()), ("q", "invoice".into())]
+        );
+        assert!(LogFilter::from_query(query(&[("status", ""), ("q", " ")])).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_time_range_is_local_to_its_offset_and_includes_its_last_minute() {
+        let pairs = [("from", "2026-11-20T09:30"), ("to", "2026-11-20T10:00"), ("tz", "-05:00")];
+        let filter = LogFilter::from_query(query(&pairs)).unwrap();
+        let utc = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(filter.since, Some(utc("2026-11-20T14:30:00Z")));
+        assert_eq!(filter.until, Some(utc("2026-11-20T15:01:00Z")));
+        assert_eq!(filter.to_query(), pairs.map(|(k, v)| (k, v.to_owned())).to_vec());
+        // Written at another offset, the same instants.
+        let berlin = filter.at_offset(FixedOffset::east_opt(3600).unwrap());
+        let back = LogFilter::from_query(query(
+            &berlin.to_query().iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+        ))
+        .unwrap();
+        assert_eq!((back.since, back.until), (filter.since, filter.until));
+        assert_eq!(back.local_input(back.since.unwrap()), "2026-11-20T15:30");
+    }
+
+    #[test]
+    fn dates_and_urls_plus_signs_are_understood() {
+        let pairs = [("from", "2026-11-20"), ("to", "2026-11-20"), ("tz", " 05:30")];
+        let filter = LogFilter::from_query(query(&pairs)).unwrap();
+        let utc = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(filter.since, Some(utc("2026-11-19T18:30:00Z")));
+        assert_eq!(filter.until, Some(utc("2026-11-20T18:30:00Z")));
+        let utc_only = LogFilter::from_query(query(&[("from", "2026-11-20T10:00:59")])).unwrap();
+        assert_eq!(utc_only.since, Some(utc("2026-11-20T10:00:00Z")));
+        assert_eq!(
+            utc_only.to_query(),
+            vec![("from", "2026-11-20T10:00".into()), ("tz", "+00:00".into())]
+        );
+    }
+
+    #[test]
+    fn a_filter_that_names_nothing_is_an_error() {
+        for pairs in [
+            vec![("status", "3xx")],
+            vec![("from", "yesterday")],
+            vec![("to", "2026-13-01T00:00")],
+            vec![("from", "2026-11-20T10:00"), ("tz", "EST")],
+            vec![("from", "2026-11-20T10:00"), ("to", "2026-11-20T09:00")],
+        ] {
+            let error = LogFilter::from_query(query(&pairs)).unwrap_err();
+            assert!(matches!(error, AppError::Invalid(_)), "{pairs:?}: {error:?}");
+        }
+    }
+}

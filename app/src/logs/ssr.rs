@@ -1,0 +1,73 @@
+//! The server side of the logs' server functions: plain functions of the app's state
+//! and a caller the guard has let through, so that tests call them without HTTP.
+
+use chrono::{NaiveDate, TimeDelta};
+
+use super::{
+    curl, usage::DAYS, AccountOverview, CallDetail, LogFilter, LogPage, PageFrom, Usage, PAGE_SIZE,
+};
+use crate::{
+    auth::User,
+    error::AppError,
+    state::AppState,
+    support_access::{ssr::reader_for, AccessAction},
+};
+
+/// The customer's own account and how many calls it has recorded.
+pub async fn summary(state: AppState, user: User) -> Result<AccountOverview, AppError> {
+    let reader = reader_for(state, user, None).await?;
+    let store = &reader.state.store;
+    let account = store.account(reader.account_id).await?.ok_or(AppError::NotFound)?;
+    let calls = store.log_entry_count(reader.account_id).await?;
+    Ok(AccountOverview { account_name: account.name, calls })
+}
+
+/// A page of the account's calls that match `filter`, from the cursor in `before` or
+/// `after` (the newest without either). A support agent's read is an access event.
+pub async fn page(
+    state: AppState,
+    user: User,
+    account: Option<i64>,
+    filter: LogFilter,
+    before: Option<String>,
+    after: Option<String>,
+) -> Result<LogPage, AppError> {
+    let from = match (before, after) {
+        (Some(cursor), _) => PageFrom::Older(cursor.parse()?),
+        (None, Some(cursor)) => PageFrom::Newer(cursor.parse()?),
+        (None, None) => PageFrom::Newest,
+    };
+    let reader = reader_for(state, user, account).await?;
+    let page = reader.state.store.log_page(reader.account_id, &filter, from, PAGE_SIZE).await?;
+    reader.record(AccessAction::ViewLogs, None).await?;
+    Ok(page)
+}
+
+/// One call of the account, with its cURL command.
+pub async fn entry(
+    state: AppState,
+    user: User,
+    account: Option<i64>,
+    id: i64,
+) -> Result<CallDetail, AppError> {
+    let reader = reader_for(state, user, account).await?;
+    let entry = reader.state.store.log_entry(reader.account_id, id).await?;
+    let entry = entry.ok_or(AppError::NotFound)?;
+    reader.record(AccessAction::ViewEntry, Some(entry.id)).await?;
+    let curl = curl::curl_command(&entry.call, &reader.state.api_url);
+    Ok(CallDetail { entry, curl })
+}
+
+/// The account's calls and credits per UTC day over the last [`DAYS`] days.
+pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<Usage, AppError> {
+    let reader = reader_for(state, user, account).await?;
+    let today = reader.state.clock.now().date_naive();
+    let first = today - TimeDelta::days(DAYS - 1);
+    let since = first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let rows = reader.state.store.daily_usage(reader.account_id, since).await?;
+    let found: Vec<(NaiveDate, i64, i64)> = rows
+        .into_iter()
+        .filter_map(|row| Some((row.day.parse().ok()?, row.calls, row.credits)))
+        .collect();
+    Ok(Usage::from_days(today, &found))
+}

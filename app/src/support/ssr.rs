@@ -1,0 +1,36 @@
+//! The server side of the console's server functions, for staff the guard has let
+//! through.
+
+use chrono::{DateTime, Utc};
+
+use super::{AccountAccess, ListedAccount, SupportAccount, SupportAccounts};
+use crate::{error::AppError, state::AppState, support_access::in_force};
+
+/// Accounts listed at most on one console page.
+const LISTED: i64 = 100;
+
+/// The accounts whose name or a user's email contains `search`, by name.
+pub async fn accounts(state: AppState, search: String) -> Result<SupportAccounts, AppError> {
+    let listed = state.store.accounts_for_support(&search, LISTED).await?;
+    let now = state.clock.now();
+    Ok(SupportAccounts { accounts: listed.into_iter().map(|a| shown(a, now)).collect(), now })
+}
+
+/// One account and its access.
+pub async fn account(state: AppState, id: i64) -> Result<AccountAccess, AppError> {
+    let account = state.store.account(id).await?.ok_or(AppError::NotFound)?;
+    let latest_grant = state.store.latest_grant(id).await?;
+    let listed = ListedAccount { id, name: account.name, contact_email: None, latest_grant };
+    let now = state.clock.now();
+    Ok(AccountAccess { account: shown(listed, now), now })
+}
+
+/// The account as the console shows it: its grant only while in force.
+fn shown(account: ListedAccount, now: DateTime<Utc>) -> SupportAccount {
+    SupportAccount {
+        id: account.id,
+        name: account.name,
+        contact_email: account.contact_email,
+        grant: account.latest_grant.filter(|grant| in_force(grant, now)),
+    }
+}
