@@ -29,13 +29,12 @@ macro_rules! call_fields {
 }
 
 call_fields! {
-    /// What is recorded about one API call.
+    /// What is recorded about one API call, in the order an export lists it: what was
+    /// called and how it went, who called, then what was sent and answered.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
     #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
     pub struct Call {
         pub occurred_at: DateTime<Utc>,
-        /// The API's own id for the call, as its customer sees it.
-        pub request_id: String,
         pub method: String,
         /// The path called, without the query.
         pub endpoint: String,
@@ -44,6 +43,11 @@ call_fields! {
         pub status: i32,
         pub duration_ms: i32,
         pub credits: i32,
+        /// The API's own id for the call, as its customer sees it.
+        pub request_id: String,
+        pub client_ip: Option<String>,
+        pub user_agent: Option<String>,
+        pub error_message: Option<String>,
         /// A JSON object of header names to values.
         pub request_headers: String,
         pub request_body: Option<String>,
@@ -51,9 +55,6 @@ call_fields! {
         /// A body's size before it was cut to the ingest limit; `None` when stored whole.
         pub request_body_full_size: Option<i64>,
         pub response_body_full_size: Option<i64>,
-        pub error_message: Option<String>,
-        pub client_ip: Option<String>,
-        pub user_agent: Option<String>,
     }
 }
 
@@ -159,9 +160,11 @@ mod tests {
         assert_eq!(keys, Call::NAMES);
         let fields = call.fields();
         assert_eq!(fields.map(|(name, _)| name), Call::NAMES);
-        assert_eq!(fields[1], ("request_id", Field::Text("req_7")));
-        assert_eq!(fields[5], ("status", Field::Int(404)));
-        assert_eq!(fields[12], ("response_body_full_size", Field::OptionalBigInt(None)));
+        let field = |name: &str| fields.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert_eq!(field("request_id"), Field::Text("req_7"));
+        assert_eq!(field("status"), Field::Int(404));
+        assert_eq!(field("error_message"), Field::OptionalText(None));
+        assert_eq!(field("response_body_full_size"), Field::OptionalBigInt(None));
     }
 
     #[test]

@@ -83,14 +83,14 @@ pub async fn grant(state: AppState, customer: User) -> Result<AccessStatus, AppE
     let change =
         state.store.grant_access(account_id, customer.id, now, now + GRANT_DURATION).await?;
     let (GrantChange::Granted(grant) | GrantChange::AlreadyInForce(grant)) = change;
-    Ok(AccessStatus { grant: Some(grant), now })
+    // The clock read again: the status is as of now, after the change.
+    Ok(AccessStatus { grant: Some(grant), now: state.clock.now() })
 }
 
 /// Ends the grant in force on the customer's account, if any: no grant is in force
 /// after it.
 pub async fn revoke(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
     let account_id = account_of(&customer)?;
-    let now = state.clock.now();
-    state.store.revoke_access(account_id, customer.id, now).await?;
-    Ok(AccessStatus { grant: None, now })
+    state.store.revoke_access(account_id, customer.id, state.clock.now()).await?;
+    Ok(AccessStatus { grant: None, now: state.clock.now() })
 }

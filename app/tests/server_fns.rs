@@ -1,0 +1,184 @@
+//! The plain functions behind the server functions, called as the guard calls them (the
+//! app's state and the caller), without HTTP, on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+
+use app::{
+    auth::{NewUser, Role, User},
+    clock::ManualClock,
+    error::AppError,
+    logs::{self, Call, LogFilter, NewLogEntry},
+    state::AppState,
+    store::Store,
+    store_conformance_tests, support,
+    support_access::{self, AccessAction, GRANT_DURATION},
+};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use leptos::prelude::LeptosOptions;
+
+store_conformance_tests!(
+    grant_and_revoke_answer_with_the_status_they_made,
+    support_reads_only_while_a_grant_is_in_force_and_is_recorded,
+    a_customer_reads_only_their_own_account,
+    the_console_answers_one_account,
+);
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap()
+}
+
+struct World {
+    state: AppState,
+    clock: ManualClock,
+    alice: User,
+    acme: i64,
+    bob: User,
+    globex: i64,
+    sam: User,
+}
+
+async fn user(store: &Store, email: &str, role: Role, account_id: Option<i64>) -> User {
+    let new = NewUser { email, password_hash: "not used", role, account_id };
+    store.create_user(new, t0()).await.unwrap()
+}
+
+/// Two customers with five calls each, and a support agent.
+async fn world(store: &Store) -> World {
+    let acme = store.create_account("Acme", t0()).await.unwrap().id;
+    let globex = store.create_account("Globex", t0()).await.unwrap().id;
+    for account in [acme, globex] {
+        let calls: Vec<NewLogEntry> = (0..5)
+            .map(|i| NewLogEntry::new(account, Call::sample(t0() - TimeDelta::minutes(i), i)))
+            .collect();
+        store.insert_log_entries(&calls).await.unwrap();
+    }
+    let clock = ManualClock::at(t0());
+    let state = AppState {
+        leptos_options: LeptosOptions::builder().output_name("apilogs").build(),
+        store: store.clone(),
+        clock: Arc::new(clock.clone()),
+        secure_cookies: false,
+        api_url: "https://api.example.com".into(),
+    };
+    World {
+        alice: user(store, "alice@acme.example", Role::Customer, Some(acme)).await,
+        bob: user(store, "bob@globex.example", Role::Customer, Some(globex)).await,
+        sam: user(store, "sam@support.example", Role::Support, None).await,
+        state,
+        clock,
+        acme,
+        globex,
+    }
+}
+
+async fn grant_and_revoke_answer_with_the_status_they_made(store: &Store) {
+    let w = world(store).await;
+    let status = support_access::ssr::status(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!((status.grant, status.now), (None, t0()));
+
+    let granted = support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    let grant = granted.grant.clone().expect("a grant in force");
+    assert_eq!((grant.granted_at, grant.expires_at), (t0(), t0() + GRANT_DURATION));
+    assert_eq!(granted.now, t0());
+    // What the grant answered is what the page reads next.
+    let read = support_access::ssr::status(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!(read, granted);
+
+    // Granting again an hour later keeps the grant in force, and says so.
+    w.clock.advance(TimeDelta::hours(1));
+    let again = support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!(again.grant, Some(grant));
+    assert_eq!(again.now, t0() + TimeDelta::hours(1));
+
+    let revoked = support_access::ssr::revoke(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!(revoked.grant, None);
+    let read = support_access::ssr::status(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!(read, revoked);
+    // Bob's account was never touched.
+    let bobs = support_access::ssr::status(w.state.clone(), w.bob.clone()).await.unwrap();
+    assert_eq!(bobs.grant, None);
+}
+
+async fn support_reads_only_while_a_grant_is_in_force_and_is_recorded(store: &Store) {
+    let w = world(store).await;
+    let page = |user: User| {
+        logs::ssr::page(w.state.clone(), user, Some(w.acme), LogFilter::default(), None, None)
+    };
+    assert_eq!(page(w.sam.clone()).await.unwrap_err(), AppError::AccessNotGranted);
+
+    support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    let shown = page(w.sam.clone()).await.unwrap();
+    assert_eq!(shown.rows.len(), 5);
+    let detail = logs::ssr::entry(w.state.clone(), w.sam.clone(), Some(w.acme), shown.rows[0].id)
+        .await
+        .unwrap();
+    assert_eq!(detail.entry.call.request_id, "req_0");
+    assert!(detail.curl.starts_with("curl -X POST 'https://api.example.com/v1/pdf/"));
+    // Another account's call is not found through this account.
+    let globex_page =
+        logs::ssr::page(w.state.clone(), w.bob.clone(), None, LogFilter::default(), None, None)
+            .await
+            .unwrap();
+    let elsewhere =
+        logs::ssr::entry(w.state.clone(), w.sam.clone(), Some(w.acme), globex_page.rows[0].id);
+    assert_eq!(elsewhere.await.unwrap_err(), AppError::NotFound);
+
+    let events = store.access_events(w.acme, 10).await.unwrap();
+    let actions: Vec<AccessAction> = events.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [AccessAction::ViewEntry, AccessAction::ViewLogs, AccessAction::Grant]);
+    assert_eq!(events[0].log_entry_id, Some(shown.rows[0].id));
+    assert!(events[..2].iter().all(|e| e.actor_id == Some(w.sam.id)));
+
+    // The second the grant ends, so does the reading.
+    w.clock.advance(GRANT_DURATION);
+    assert_eq!(page(w.sam.clone()).await.unwrap_err(), AppError::AccessNotGranted);
+    let usage = logs::ssr::usage(w.state.clone(), w.sam.clone(), Some(w.acme)).await;
+    assert_eq!(usage.unwrap_err(), AppError::AccessNotGranted);
+}
+
+async fn a_customer_reads_only_their_own_account(store: &Store) {
+    let w = world(store).await;
+    let own = logs::ssr::summary(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!((own.account_name.as_str(), own.calls), ("Acme", 5));
+    let named = logs::ssr::page(
+        w.state.clone(),
+        w.alice.clone(),
+        Some(w.acme),
+        LogFilter::default(),
+        None,
+        None,
+    );
+    assert_eq!(named.await.unwrap().rows.len(), 5);
+    let other = logs::ssr::page(
+        w.state.clone(),
+        w.alice.clone(),
+        Some(w.globex),
+        LogFilter::default(),
+        None,
+        None,
+    );
+    assert_eq!(other.await.unwrap_err(), AppError::Forbidden);
+    let bad_cursor = logs::ssr::page(
+        w.state.clone(),
+        w.alice.clone(),
+        None,
+        LogFilter::default(),
+        Some("soon".into()),
+        None,
+    );
+    assert!(matches!(bad_cursor.await.unwrap_err(), AppError::Invalid(_)));
+    // A customer's own reading is not an access event.
+    assert!(store.access_events(w.acme, 10).await.unwrap().is_empty());
+}
+
+async fn the_console_answers_one_account(store: &Store) {
+    let w = world(store).await;
+    support_access::ssr::grant(w.state.clone(), w.bob.clone()).await.unwrap();
+    let globex = support::ssr::account(w.state.clone(), w.globex).await.unwrap();
+    assert_eq!(globex.account.name, "Globex");
+    assert_eq!(globex.account.grant.map(|g| g.expires_at), Some(t0() + GRANT_DURATION));
+    let acme = support::ssr::account(w.state.clone(), w.acme).await.unwrap();
+    assert_eq!((acme.account.name.as_str(), acme.account.grant), ("Acme", None));
+    let missing = support::ssr::account(w.state.clone(), 9_999).await;
+    assert_eq!(missing.unwrap_err(), AppError::NotFound);
+}
