@@ -29,6 +29,12 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// The database stopped a query that ran past its time budget.
+    #[error(
+        "This took the database too long to answer. Narrow it down, with a time range or \
+         other filters, and try again."
+    )]
+    TooSlow,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// Transport failures (network, encoding), reported by the server fn machinery.
@@ -45,6 +51,7 @@ impl AppError {
             AppError::Forbidden | AppError::AccessNotGranted => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::TooSlow => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -68,7 +75,10 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<crate::store::StoreError> for AppError {
     fn from(error: crate::store::StoreError) -> Self {
-        AppError::internal(error)
+        match error {
+            crate::store::StoreError::TooSlow => AppError::TooSlow,
+            error => AppError::internal(error),
+        }
     }
 }
 

@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod clock;
+#[cfg(feature = "ssr")]
+pub mod csp;
 pub mod error;
 pub mod layout;
 pub mod logs;

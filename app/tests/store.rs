@@ -23,6 +23,7 @@ store_conformance_tests!(
     signing_out_ends_only_that_session,
     sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes,
     sign_in_is_refused_after_repeated_failures_for_a_while,
+    a_burst_of_sign_ins_gets_exactly_the_allowed_tries,
     log_entries_are_written_all_or_nothing,
     pages_visit_every_call_once_even_with_equal_times,
     a_call_is_found_only_in_its_own_account,
@@ -172,9 +173,15 @@ async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
     let reopens = t0() + FAILURE_WINDOW;
     assert_eq!(refused.err(), Some(SignInError::Throttled { retry_after: reopens - now }));
     // Another email from another address is not affected.
-    let other =
-        auth::sign_in(store, "bob@acme.example", "x", Some("192.0.2.8".parse().unwrap()), now);
+    let elsewhere = Some("192.0.2.8".parse().unwrap());
+    let other = auth::sign_in(store, "bob@acme.example", "x", elsewhere, now);
     assert_eq!(other.await.err(), Some(SignInError::Invalid));
+    // Nor is Alice herself at another address: failures from one cannot lock her out.
+    let (user, _) = auth::sign_in(store, "alice@acme.example", "long password 1", elsewhere, now)
+        .await
+        .map_err(|e| format!("{e:?}"))
+        .unwrap();
+    assert_eq!(user.email, "alice@acme.example");
 
     let later = reopens + second;
     let (user, _) = auth::sign_in(store, "alice@acme.example", "long password 1", ip, later)
@@ -182,6 +189,26 @@ async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
         .map_err(|e| format!("{e:?}"))
         .unwrap();
     assert_eq!(user.email, "alice@acme.example");
+}
+
+async fn a_burst_of_sign_ins_gets_exactly_the_allowed_tries(store: &Store) {
+    customer(store, "alice@acme.example", "long password 1").await;
+    let ip = Some("192.0.2.7".parse().unwrap());
+    let burst = (0..3 * MAX_FAILURES_PER_EMAIL).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let guess = format!("guess {i}");
+            auth::sign_in(&store, "alice@acme.example", &guess, ip, t0()).await.err()
+        })
+    });
+    let mut answers = Vec::new();
+    for attempt in burst.collect::<Vec<_>>() {
+        answers.push(attempt.await.unwrap());
+    }
+    let checked = answers.iter().filter(|a| **a == Some(SignInError::Invalid)).count();
+    let refused =
+        answers.iter().filter(|a| matches!(a, Some(SignInError::Throttled { .. }))).count();
+    assert_eq!((checked, refused), (MAX_FAILURES_PER_EMAIL, 2 * MAX_FAILURES_PER_EMAIL));
 }
 
 async fn log_entries_are_written_all_or_nothing(store: &Store) {
@@ -512,7 +539,7 @@ async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store
     store.insert_log_entries(&calls).await.unwrap();
     let filter = LogFilter { search: Some("needle".into()), ..LogFilter::default() };
     let (window, size) = (10, 2);
-    let page = |from| store.log_page_searching(account_id, &filter, from, size, window);
+    let page = |from| store.page_searching::<LogRow>(account_id, &filter, from, size, window);
     let ids = |rows: &[LogRow]| rows.iter().map(|r| r.request_id.clone()).collect::<Vec<_>>();
 
     // The first window is calls 0 to 9: one match, and the search says where it stopped.

@@ -54,7 +54,8 @@ pub struct ServeArgs {
     pub api_url: Option<String>,
 
     /// FOR END-TO-END TESTS ONLY: let `POST /test/clock` move the server's clock
-    /// forward. Off unless given here; never on in production.
+    /// forward. Only builds with the `test-clock` feature have it.
+    #[cfg(feature = "test-clock")]
     #[arg(long, env = "APILOGS_TEST_CLOCK", global = true)]
     pub test_clock: bool,
 

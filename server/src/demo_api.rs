@@ -4,12 +4,12 @@
 
 use app::{accounts::api_key_hash, store::Store};
 use axum::{
-    extract::{Query, State},
-    http::{HeaderMap, StatusCode},
-    middleware,
+    extract::{Query, Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
-    Json, Router,
+    Extension, Json, Router,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -20,19 +20,18 @@ use crate::{
     recorder::{self, CallOwner, Recorder},
 };
 
-#[derive(Clone)]
-struct DemoApi {
-    store: Store,
-}
+/// The longest request body the API takes: a conversion job is a few hundred bytes, but
+/// the demo shows how a long one is stored cut.
+const MAX_BODY: usize = 1024 * 1024;
 
-pub fn routes<S>(store: Store, recorder: Recorder) -> Router<S> {
-    let mut router = Router::new();
+pub fn routes<S: Clone + Send + Sync + 'static>(store: Store, recorder: Recorder) -> Router<S> {
+    let mut router = Router::<()>::new();
     for (method, path, credits_per_page, _) in ENDPOINTS {
         router = match (method, path) {
             ("POST", path) => router.route(
                 path,
-                post(move |state: State<DemoApi>, headers: HeaderMap, body: String| {
-                    convert(state, headers, body, credits_per_page)
+                post(move |caller: Extension<Caller>, body: String| {
+                    convert(caller, body, credits_per_page)
                 }),
             ),
             ("GET", "/v1/pdf/info") => router.route(path, get(info)),
@@ -40,26 +39,36 @@ pub fn routes<S>(store: Store, recorder: Recorder) -> Router<S> {
             _ => router,
         };
     }
+    // The key is checked first: a caller without one is answered before any of its
+    // body is read, and is not recorded (there is no account to show the call to).
     router
-        .layer(middleware::from_fn_with_state(recorder, recorder::record))
-        .with_state(DemoApi { store })
+        .layer(middleware::from_fn_with_state(recorder.with_body_limit(MAX_BODY), recorder::record))
+        .layer(middleware::from_fn_with_state(store, authenticate))
+        .with_state(())
 }
 
-/// The key's id, or the 401 the API answers without a valid key.
-async fn caller(store: &Store, headers: &HeaderMap) -> Result<i64, Response> {
+/// The id of the API key a call was made with.
+#[derive(Clone, Copy)]
+struct Caller(i64);
+
+/// Lets a call with a valid key through, with its [`Caller`]; answers 401 otherwise.
+async fn authenticate(State(store): State<Store>, mut request: Request, next: Next) -> Response {
     let refuse = |message: &str| {
         let body = json!({"error": true, "status": 401, "message": message});
         (StatusCode::UNAUTHORIZED, Json(body)).into_response()
     };
-    let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) else {
-        return Err(refuse("Send your API key in the x-api-key header"));
+    let Some(key) = request.headers().get("x-api-key").and_then(|v| v.to_str().ok()) else {
+        return refuse("Send your API key in the x-api-key header");
     };
     match store.api_key_by_hash(&api_key_hash(key.trim())).await {
-        Ok(Some(key)) => Ok(key.id),
-        Ok(None) => Err(refuse("API key is invalid or has been revoked")),
+        Ok(Some(key)) => {
+            request.extensions_mut().insert(Caller(key.id));
+            next.run(request).await
+        }
+        Ok(None) => refuse("API key is invalid or has been revoked"),
         Err(error) => {
             tracing::error!(%error, "demo API: could not check a key");
-            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
 }
@@ -102,15 +111,10 @@ fn pages_asked(range: &str, in_file: u32) -> Option<u32> {
 }
 
 async fn convert(
-    State(api): State<DemoApi>,
-    headers: HeaderMap,
+    Extension(Caller(key)): Extension<Caller>,
     body: String,
     credits_per_page: i32,
 ) -> Response {
-    let key = match caller(&api.store, &headers).await {
-        Ok(key) => key,
-        Err(refusal) => return refusal,
-    };
     let Ok(job) = serde_json::from_str::<Job>(&body) else {
         return bad_request(key, "The body must be JSON: {\"url\": \"https://…/file.pdf\"}");
     };
@@ -151,14 +155,9 @@ struct InfoQuery {
 }
 
 async fn info(
-    State(api): State<DemoApi>,
-    headers: HeaderMap,
+    Extension(Caller(key)): Extension<Caller>,
     Query(query): Query<InfoQuery>,
 ) -> Response {
-    let key = match caller(&api.store, &headers).await {
-        Ok(key) => key,
-        Err(refusal) => return refusal,
-    };
     let Some(url) = query.url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
     else {
         return bad_request(key, "url is required: the http(s) address of the file");
@@ -167,11 +166,7 @@ async fn info(
     answer(StatusCode::OK, body, key, 0)
 }
 
-async fn credits(State(api): State<DemoApi>, headers: HeaderMap) -> Response {
-    let key = match caller(&api.store, &headers).await {
-        Ok(key) => key,
-        Err(refusal) => return refusal,
-    };
+async fn credits(Extension(Caller(key)): Extension<Caller>) -> Response {
     answer(
         StatusCode::OK,
         json!({"error": false, "status": 200, "remainingCredits": 50_000}),

@@ -21,7 +21,7 @@ mod users;
 use std::{process::ExitCode, sync::Arc};
 
 use app::{
-    clock::{Clock, OffsetClock, SystemClock},
+    clock::{Clock, SystemClock},
     state::AppState,
     store::Store,
 };
@@ -54,16 +54,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
             leptos_options.site_addr = cli.serve.addr;
-            let test_clock = cli.serve.test_clock.then(|| Arc::new(OffsetClock::default()));
-            let clock: Arc<dyn Clock> = match &test_clock {
-                Some(test_clock) => {
-                    eprintln!(
-                        "WARNING: --test-clock is on: POST /test/clock moves this server's clock"
-                    );
-                    test_clock.clone()
-                }
-                None => clock,
-            };
+            let clock: Arc<dyn Clock> = clock;
+            // Only in builds for end-to-end tests: `make run`'s has no test clock at all.
+            #[cfg(feature = "test-clock")]
+            let (clock, test_routes) = http::test_clock::from_flag(cli.serve.test_clock, clock);
+            #[cfg(not(feature = "test-clock"))]
+            let test_routes = axum::Router::new();
             let retention = chrono::TimeDelta::days(i64::from(cli.serve.ingest.retention_days));
             jobs::spawn(store.clone(), clock.clone(), retention);
             let ingest = cli.serve.ingest.settings();
@@ -76,7 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 secure_cookies: cli.serve.secure_cookies,
                 api_url,
             };
-            http::serve(state, ingest, &tokens, cli.serve.addr, test_clock).await
+            http::serve(state, ingest, &tokens, cli.serve.addr, test_routes).await
         }
         Command::Migrate => {
             say!("The {} database is up to date.", store.backend());

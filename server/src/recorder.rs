@@ -4,8 +4,12 @@
 //! database: a call is answered first and shows in the logs within a second.
 
 use std::{
+    collections::HashMap,
     net::SocketAddr,
-    sync::Arc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, Instant},
 };
 
@@ -34,6 +38,11 @@ pub struct CallOwner {
 
 /// Calls waiting for the writer; beyond this the API drops records rather than wait.
 const QUEUE: usize = 10_000;
+/// The most calls of one API key that may wait at once: one busy client cannot take
+/// the queue from the others.
+const SHARE: usize = QUEUE / 10;
+/// How long a client may take to send a request's body.
+pub const BODY_READ: Duration = Duration::from_secs(10);
 /// The writer stores what has come after this long, or this many calls.
 const FLUSH_AFTER: Duration = Duration::from_millis(200);
 const FLUSH_AT: usize = 500;
@@ -44,6 +53,43 @@ pub struct Recorder {
     clock: Arc<dyn Clock>,
     /// Request bodies over this size are refused (413) before the API sees them.
     max_request_bytes: usize,
+    queued: Arc<Queued>,
+}
+
+/// What waits for the writer, by API key, and what could not wait.
+#[derive(Default)]
+struct Queued {
+    by_key: Mutex<HashMap<i64, usize>>,
+    dropped: AtomicU64,
+}
+
+impl Queued {
+    /// Takes a place in the queue for a call of `key`, unless the key has its share.
+    fn take(&self, key: i64) -> bool {
+        let mut by_key = self.by_key.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let waiting = by_key.entry(key).or_default();
+        if *waiting >= SHARE {
+            return false;
+        }
+        *waiting += 1;
+        true
+    }
+
+    fn give_back(&self, key: i64) {
+        let mut by_key = self.by_key.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(waiting) = by_key.get_mut(&key) {
+            *waiting -= 1;
+            if *waiting == 0 {
+                by_key.remove(&key);
+            }
+        }
+    }
+
+    /// Counts a call that was not recorded, and says so in the log.
+    fn drop_one(&self, key: i64, why: &str) {
+        let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::warn!(api_key = key, dropped, "recorder: {why}; a call was not recorded");
+    }
 }
 
 impl Recorder {
@@ -56,8 +102,15 @@ impl Recorder {
     ) -> (Recorder, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE);
         let max_request_bytes = settings.max_request_bytes;
-        let writer = tokio::spawn(write(store, clock.clone(), settings, receiver));
-        (Recorder { sender, clock, max_request_bytes }, writer)
+        let queued = Arc::new(Queued::default());
+        let writer = tokio::spawn(write(store, clock.clone(), settings, receiver, queued.clone()));
+        (Recorder { sender, clock, max_request_bytes, queued }, writer)
+    }
+
+    /// The same recorder for an API whose requests are at most `bytes` long.
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.max_request_bytes = bytes;
+        self
     }
 }
 
@@ -66,8 +119,14 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
     let started = Instant::now();
     let occurred_at = recorder.clock.now();
     let (mut parts, body) = request.into_parts();
-    let Ok(request_body) = axum::body::to_bytes(body, recorder.max_request_bytes).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    let read =
+        tokio::time::timeout(BODY_READ, axum::body::to_bytes(body, recorder.max_request_bytes));
+    let request_body = match read.await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
+        }
+        Err(_) => return (StatusCode::REQUEST_TIMEOUT, "request body too slow").into_response(),
     };
     let request_id = parts
         .headers
@@ -124,8 +183,12 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
             client_ip,
             user_agent,
         };
-        if recorder.sender.try_send(record).is_err() {
-            tracing::warn!("recorder: the queue is full; a call was not recorded");
+        let key = owner.api_key_id;
+        if !recorder.queued.take(key) {
+            recorder.queued.drop_one(key, "this key has its share of the queue");
+        } else if recorder.sender.try_send(record).is_err() {
+            recorder.queued.give_back(key);
+            recorder.queued.drop_one(key, "the queue is full");
         }
     }
     Response::from_parts(parts, Body::from(response_body))
@@ -137,6 +200,7 @@ async fn write(
     clock: Arc<dyn Clock>,
     settings: Arc<IngestSettings>,
     mut receiver: mpsc::Receiver<CallRecord>,
+    queued: Arc<Queued>,
 ) {
     let mut batch = Vec::with_capacity(FLUSH_AT);
     while let Some(first) = receiver.recv().await {
@@ -147,6 +211,9 @@ async fn write(
                 Ok(Some(record)) => batch.push(record),
                 Ok(None) | Err(_) => break,
             }
+        }
+        for record in &batch {
+            queued.give_back(record.api_key_id.unwrap_or_default());
         }
         store_batch(&store, clock.now(), &settings, std::mem::take(&mut batch)).await;
     }

@@ -59,10 +59,13 @@ pub fn server_binary(profile: Profile) -> PathBuf {
 
 /// The server and the browser's files.
 pub fn site(profile: Profile) -> Result {
-    timed("server build", || {
-        cmd::run(cargo().args(["build", "--package", "server", "--profile", profile.server().0]))
-    })?;
+    timed("server build", || cmd::run(cargo().args(server_build(profile))))?;
     browser_files(profile)
+}
+
+/// The server as `make run` builds it: default features only, so no test clock.
+fn server_build(profile: Profile) -> [&'static str; 5] {
+    ["build", "--package", "server", "--profile", profile.server().0]
 }
 
 /// What the server sends the browser: the bundle, the styles and the public files.
@@ -260,4 +263,20 @@ pub fn watch() -> Result {
     cmd::run(
         cargo().args(["leptos", "watch"]).env("PATH", format!("{}:{path}", node_bin.display())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_that_make_run_builds_has_no_test_features() {
+        for profile in [Profile::Dev, Profile::Release] {
+            let args = server_build(profile);
+            assert!(!args.iter().any(|arg| arg.contains("feature")), "{args:?}");
+        }
+        let manifest = fs::read_to_string(root().join("server/Cargo.toml")).unwrap();
+        let features = manifest.split("[features]").nth(1).unwrap().split("\n[").next().unwrap();
+        assert!(!features.contains("default"), "no default features: {features}");
+    }
 }

@@ -13,9 +13,9 @@ use crate::{
     layers, setup, toolchain, Result,
 };
 
-/// The server side of the workspace, with the test databases on.
-const SERVER_SIDE: &str =
-    "--package app --package server --package bench --package xtask --features app/testing";
+/// The server side of the workspace, with the test databases and the test clock on.
+const SERVER_SIDE: &str = "--package app --package server --package bench --package xtask \
+                           --features app/testing,server/test-clock";
 
 pub fn run() -> Result {
     setup::run()?;

@@ -11,8 +11,9 @@ use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
-use super::{normalize_email, Role, User};
+use super::{normalize_email, Role, SignInAttempt, User};
 use crate::{
     error::AppError,
     state::{app_state, AppState},
@@ -24,12 +25,18 @@ pub const SESSION_COOKIE: &str = "apilogs_session";
 /// it end.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
 
-/// Sign-in failures within this window count towards a refusal.
+/// Sign-in attempts within this window count towards a refusal.
 pub const FAILURE_WINDOW: TimeDelta = TimeDelta::minutes(15);
-/// Failures for one email within the window before it is refused.
+/// Failed attempts on one user from one address within the window before that address
+/// is refused for that user. Failures from elsewhere never lock a user out here.
 pub const MAX_FAILURES_PER_EMAIL: usize = 5;
-/// Failures from one client address within the window before it is refused.
+/// Failed attempts from one client address, on any users, within the window.
 pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
+
+/// Password checks that run at once. argon2 is slow on purpose (tens of milliseconds
+/// and 19 MiB each): a burst of sign-ins waits its turn here, on blocking threads, while
+/// the async workers go on serving every other request.
+static PASSWORD_CHECKS: Semaphore = Semaphore::const_new(2);
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(AppError::internal)?;
@@ -39,9 +46,19 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(AppError::internal)
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+/// Whether `password` matches the PHC string `hash`, checked off the async workers.
+async fn verify_password(password: &str, hash: String) -> bool {
+    let Ok(_turn) = PASSWORD_CHECKS.acquire().await else {
+        return false;
+    };
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash that matches no password, checked when the email is unknown so that an
@@ -132,8 +149,10 @@ impl From<StoreError> for SignInError {
     }
 }
 
-/// Checks a sign-in and starts a session. Refuses, without checking the password, an
-/// email or address with too many recent failures.
+/// Checks a sign-in and starts a session. The attempt is counted before the password
+/// is checked, so a burst at once gets no more tries than one after the other; a user
+/// is throttled per client address, so failures from one address cannot lock them out
+/// at another.
 pub async fn sign_in(
     store: &Store,
     email: &str,
@@ -141,34 +160,32 @@ pub async fn sign_in(
     client: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> Result<(User, Session), SignInError> {
-    let email_key = format!("email:{}", normalize_email(email));
-    let mut keys = vec![(email_key, MAX_FAILURES_PER_EMAIL)];
-    if let Some(address) = client {
-        keys.push((format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS));
-    }
-    for (key, limit) in &keys {
-        let failures = store.sign_in_failures_since(key, now - FAILURE_WINDOW).await?;
-        if failures.len() >= *limit {
-            // Open again once the oldest failure that still counts leaves the window.
-            let reopens = failures[failures.len() - limit] + FAILURE_WINDOW;
-            return Err(SignInError::Throttled { retry_after: reopens - now });
+    let email = normalize_email(email);
+    let mut keys = match client {
+        Some(address) => vec![
+            (format!("email:{email} ip:{address}"), MAX_FAILURES_PER_EMAIL),
+            (format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS),
+        ],
+        None => vec![(format!("email:{email}"), MAX_FAILURES_PER_EMAIL)],
+    };
+    let ids = match store.count_sign_in_attempt(&keys, now - FAILURE_WINDOW, now).await? {
+        SignInAttempt::Counted(ids) => ids,
+        // Open again once the oldest attempt that still counts leaves the window.
+        SignInAttempt::Refused { oldest } => {
+            return Err(SignInError::Throttled { retry_after: oldest + FAILURE_WINDOW - now })
         }
-    }
-
-    let credentials = store.credentials_by_email(email).await?;
+    };
+    let credentials = store.credentials_by_email(&email).await?;
     let hash = credentials.as_ref().map_or(decoy_hash(), |c| c.password_hash.as_str());
-    let verified = verify_password(password, hash);
+    let verified = verify_password(password, hash.to_owned()).await;
     match credentials {
         Some(credentials) if verified => {
-            store.clear_sign_in_failures(&keys[0].0).await?;
+            let (user_key, _) = keys.swap_remove(0);
+            store.forget_sign_in_failures(&ids, &user_key).await?;
             let session = start_session(store, credentials.user.id, now).await?;
             Ok((credentials.user, session))
         }
-        _ => {
-            let keys: Vec<String> = keys.into_iter().map(|(key, _)| key).collect();
-            store.record_sign_in_failure(&keys, now).await?;
-            Err(SignInError::Invalid)
-        }
+        _ => Err(SignInError::Invalid),
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Role, User};
-use crate::store::{with_pool, Store, StoreError};
+use crate::store::{with_pool, Locking, Store, StoreError};
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -21,6 +21,15 @@ pub struct Credentials {
     #[sqlx(flatten)]
     pub user: User,
     pub password_hash: String,
+}
+
+/// What counting a sign-in attempt found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignInAttempt {
+    /// Recorded under each key, as these rows: forgotten if the password is right.
+    Counted(Vec<i64>),
+    /// A key has had its fill of attempts; the oldest of them was made at `oldest`.
+    Refused { oldest: DateTime<Utc> },
 }
 
 /// Emails are compared and stored lower-case, without surrounding space.
@@ -88,50 +97,78 @@ impl Store {
         }))
     }
 
-    /// Records a failed sign-in under each of `keys` (the email, the client address).
-    pub async fn record_sign_in_failure(
+    /// Counts a sign-in attempt under each of `keys`, with the attempts each allows
+    /// since `since`. When a key has had its fill, nothing is recorded and the answer
+    /// says when the oldest of those attempts was made (the key reopens a window after
+    /// it). Otherwise the attempt is recorded under every key, before the password is
+    /// checked, so that attempts made at once are counted one after the other.
+    pub async fn count_sign_in_attempt(
         &self,
-        keys: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for key in keys {
-                sqlx::query("INSERT INTO sign_in_failures (key, failed_at) VALUES ($1, $2)")
-                    .bind(key)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// The failures recorded under `key` since `since`, oldest first.
-    pub async fn sign_in_failures_since(
-        &self,
-        key: &str,
+        keys: &[(String, usize)],
         since: DateTime<Utc>,
-    ) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        now: DateTime<Utc>,
+    ) -> Result<SignInAttempt, StoreError> {
+        let names: Vec<String> = keys.iter().map(|(key, _)| format!("sign-in:{key}")).collect();
         Ok(with_pool!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT failed_at FROM sign_in_failures \
-                 WHERE key = $1 AND failed_at > $2 ORDER BY failed_at",
-            )
-            .bind(key)
-            .bind(since)
-            .fetch_all(pool)
-            .await?
+            let mut tx = pool.begin_locked(&names).await?;
+            let mut refused = None;
+            for (key, limit) in keys {
+                let counted: Vec<DateTime<Utc>> = sqlx::query_scalar(
+                    "SELECT failed_at FROM sign_in_failures \
+                     WHERE key = $1 AND failed_at > $2 ORDER BY failed_at",
+                )
+                .bind(key)
+                .bind(since)
+                .fetch_all(&mut *tx)
+                .await?;
+                if counted.len() >= *limit {
+                    refused = Some(counted[counted.len() - limit]);
+                    break;
+                }
+            }
+            let attempt = match refused {
+                Some(oldest) => SignInAttempt::Refused { oldest },
+                None => {
+                    let mut ids = Vec::with_capacity(keys.len());
+                    for (key, _) in keys {
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO sign_in_failures (key, failed_at) VALUES ($1, $2) \
+                             RETURNING id",
+                        )
+                        .bind(key)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        ids.push(id);
+                    }
+                    SignInAttempt::Counted(ids)
+                }
+            };
+            tx.commit().await?;
+            attempt
         }))
     }
 
-    pub async fn clear_sign_in_failures(&self, key: &str) -> Result<(), StoreError> {
+    /// After a right password: the attempt (the rows `ids`) counts against no one,
+    /// and neither do the earlier failures under `user_key` (this user, from here).
+    pub async fn forget_sign_in_failures(
+        &self,
+        ids: &[i64],
+        user_key: &str,
+    ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for id in ids {
+                sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
-                .bind(key)
-                .execute(pool)
+                .bind(user_key)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The filter's URL language: which calls a link shows, written in its query
 //! (`?status=errors&method=POST&from=…&tz=…`) and read back.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -85,6 +85,16 @@ pub const FILTER_PARAMS: [&str; 8] =
 
 const MINUTE: TimeDelta = TimeDelta::minutes(1);
 
+/// The longest text a filter may search for, in characters: a longer pattern costs the
+/// database more per body than anyone needs to find a call.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// The longest endpoint, request id and method a filter may name, as ingest stores them.
+const MAX_ENDPOINT_BYTES: usize = 2_048;
+const MAX_REQUEST_ID_BYTES: usize = 200;
+const MAX_METHOD_BYTES: usize = 16;
+/// The years a time range may name.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
 impl LogFilter {
     /// The filter a URL's query names. Empty values are ignored; a value that names
     /// nothing (an unknown status class, a malformed time) is an error, not silently
@@ -103,6 +113,7 @@ impl LogFilter {
         };
         let from = text("from").map(|v| parse_local(&v, false)).transpose()?;
         let to = text("to").map(|v| parse_local(&v, true)).transpose()?;
+        // In range (`parse_local`), a time moved by an offset or a minute stays in range.
         let instant = |local: NaiveDateTime| (local - offset).and_utc();
         let since = from.map(instant);
         // `to` names a minute, all of it included.
@@ -112,7 +123,7 @@ impl LogFilter {
                 return Err(AppError::Invalid("The time range ends before it starts.".into()));
             }
         }
-        Ok(LogFilter {
+        let filter = LogFilter {
             status,
             method: text("method").map(|m| m.to_uppercase()),
             endpoint: text("endpoint"),
@@ -121,7 +132,39 @@ impl LogFilter {
             since,
             until,
             utc_offset: offset.local_minus_utc(),
-        })
+        };
+        filter.check()?;
+        Ok(filter)
+    }
+
+    /// Refuses a filter no URL of ours would make, however it arrived (a server
+    /// function takes one whole): text too long to be a real value, or times outside
+    /// [`YEARS`].
+    pub fn check(&self) -> Result<(), AppError> {
+        let too_long = |value: &Option<String>, max: usize, what: &str| match value {
+            Some(value) if value.len() > max => {
+                Err(AppError::Invalid(format!("The {what} is longer than {max} characters.")))
+            }
+            _ => Ok(()),
+        };
+        too_long(&self.method, MAX_METHOD_BYTES, "method")?;
+        too_long(&self.endpoint, MAX_ENDPOINT_BYTES, "endpoint")?;
+        too_long(&self.request_id, MAX_REQUEST_ID_BYTES, "request ID")?;
+        if self.search.as_ref().is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS) {
+            return Err(AppError::Invalid(format!(
+                "Search for at most {MAX_SEARCH_CHARS} characters."
+            )));
+        }
+        for at in [self.since, self.until].into_iter().flatten() {
+            if !YEARS.contains(&at.year()) {
+                return Err(AppError::Invalid(format!(
+                    "Times must fall in the years {} to {}.",
+                    YEARS.start(),
+                    YEARS.end()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// `(name, value)` for each part that is set, as in [`FILTER_PARAMS`].
@@ -163,16 +206,29 @@ impl LogFilter {
 /// or a date, which means its first minute, or its last when it ends a range.
 fn parse_local(value: &str, end: bool) -> Result<NaiveDateTime, AppError> {
     let minute = |t: NaiveDateTime| t.with_second(0).expect("second 0 exists");
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
         .map(minute)
         .or_else(|| {
             let day = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()?;
             let start = day.and_hms_opt(0, 0, 0)?;
-            Some(if end { start + TimeDelta::days(1) - MINUTE } else { start })
+            // Checked: the last day chrono knows has no day after it.
+            if end {
+                start.checked_add_signed(TimeDelta::days(1) - MINUTE)
+            } else {
+                Some(start)
+            }
         })
-        .ok_or_else(|| AppError::Invalid(format!("{value:?} is not a date and time")))
+        .ok_or_else(|| AppError::Invalid(format!("{value:?} is not a date and time")))?;
+    if !YEARS.contains(&local.year()) {
+        return Err(AppError::Invalid(format!(
+            "{value:?} is outside the years {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        )));
+    }
+    Ok(local)
 }
 
 /// A UTC offset such as `-05:00` or `+05:30`. A URL's `+` reads as a space, which
@@ -261,6 +317,65 @@ mod tests {
         ] {
             let error = LogFilter::from_query(query(&pairs)).unwrap_err();
             assert!(matches!(error, AppError::Invalid(_)), "{pairs:?}: {error:?}");
+        }
+    }
+
+    #[test]
+    fn dates_far_out_and_long_texts_are_refused_not_panicked_on() {
+        for pairs in [
+            vec![("to", "+262142-12-31")],
+            vec![("from", "+262142-12-31T23:59"), ("tz", "-23:59")],
+            vec![("from", "-262143-01-01"), ("tz", "+23:59")],
+            vec![("to", "9999-12-31T23:59"), ("tz", "-23:59")],
+            vec![("from", "1969-12-31")],
+        ] {
+            let error = LogFilter::from_query(query(&pairs)).unwrap_err();
+            assert!(matches!(error, AppError::Invalid(_)), "{pairs:?}: {error:?}");
+        }
+        let long = "a".repeat(MAX_SEARCH_CHARS + 1);
+        let error = LogFilter::from_query(query(&[("q", &long)])).unwrap_err();
+        assert_eq!(error, AppError::Invalid("Search for at most 200 characters.".into()));
+        let longest = "é".repeat(MAX_SEARCH_CHARS);
+        assert!(LogFilter::from_query(query(&[("q", &longest)])).is_ok());
+        let far = LogFilter {
+            until: NaiveDate::from_ymd_opt(20_000, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc()),
+            ..LogFilter::default()
+        };
+        assert!(far.check().is_err(), "a filter sent whole is checked too");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_query_string_panics(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "\\PC{0,40}",
+                    "[+-]?[0-9]{1,7}-[0-9]{1,2}-[0-9]{1,2}(T[0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2})?)?",
+                    "[+-]?[0-9]{1,2}:[0-9]{1,2}",
+                ],
+                FILTER_PARAMS.len(),
+            ),
+        ) {
+            let pairs: Vec<(&str, &str)> =
+                FILTER_PARAMS.iter().copied().zip(values.iter().map(String::as_str)).collect();
+            if let Ok(filter) = LogFilter::from_query(query(&pairs)) {
+                // What it names, it writes back, and that reads as the same filter.
+                let written = filter.to_query();
+                let written: Vec<(&str, &str)> =
+                    written.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let again = LogFilter::from_query(query(&written)).unwrap();
+                proptest::prop_assert_eq!((again.since, again.until), (filter.since, filter.until));
+                proptest::prop_assert_eq!(again.search, filter.search);
+            }
+        }
+
+        #[test]
+        fn no_cursor_panics(text in "\\PC{0,30}|-?[0-9]{1,20}_-?[0-9]{1,20}") {
+            if let Ok(cursor) = text.parse::<super::super::Cursor>() {
+                proptest::prop_assert_eq!(cursor.to_string().parse::<super::super::Cursor>().unwrap(), cursor);
+            }
         }
     }
 }

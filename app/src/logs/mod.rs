@@ -31,6 +31,8 @@ pub use export::ExportFormat;
 pub use filter::{LogFilter, StatusClass, FILTER_PARAMS};
 pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 #[cfg(feature = "ssr")]
+pub use store::PageRow;
+#[cfg(feature = "ssr")]
 pub use store::{DailyUsage, NewLogEntry, SEARCH_WINDOW};
 pub use table::LogsTable;
 pub use usage::{Usage, UsageChart, UsageDay};
@@ -108,9 +110,13 @@ pub enum PageFrom {
     Newer(Cursor),
 }
 
+/// A page of the table.
+pub type LogPage = Page<LogRow>;
+
+/// A page of calls, as rows of the table or as whole entries (an export reads these).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogPage {
-    pub rows: Vec<LogRow>,
+pub struct Page<R> {
+    pub rows: Vec<R>,
     /// Where the page of newer rows starts, if there are any.
     pub newer: Option<Cursor>,
     /// Where the page of older rows starts, if there are any.

@@ -32,6 +32,7 @@ pub async fn page(
     before: Option<String>,
     after: Option<String>,
 ) -> Result<LogPage, AppError> {
+    filter.check()?;
     let from = match (before, after) {
         (Some(cursor), _) => PageFrom::Older(cursor.parse()?),
         (None, Some(cursor)) => PageFrom::Newer(cursor.parse()?),
@@ -65,6 +66,7 @@ pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<
     let first = today - TimeDelta::days(DAYS - 1);
     let since = first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let rows = reader.state.store.daily_usage(reader.account_id, since).await?;
+    reader.record(AccessAction::ViewUsage, None).await?;
     let found: Vec<(NaiveDate, i64, i64)> = rows
         .into_iter()
         .filter_map(|row| Some((row.day.parse().ok()?, row.calls, row.credits)))

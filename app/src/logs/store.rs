@@ -1,13 +1,17 @@
 //! The SQL of the logs: storing calls, pages of them, body search, the export's
 //! stream, usage per day, and retention.
 
-use std::future::Future;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::TryStreamExt;
-use sqlx::{query_builder::Separated, Database, Encode, QueryBuilder, Type};
+use sqlx::{
+    postgres::PgRow, query_builder::Separated, sqlite::SqliteRow, Database, Encode, FromRow,
+    QueryBuilder, Type,
+};
 
-use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, PageFrom};
+use tokio::sync::Semaphore;
+
+use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom};
 use crate::store::{like_pattern, with_pool, Store, StoreError};
 
 /// A call about to be stored, as a call of `account_id`.
@@ -110,12 +114,47 @@ impl Store {
 /// Calls a body search looks through for one page.
 pub const SEARCH_WINDOW: i64 = 50_000;
 
-const ROW_COLUMNS: &str =
-    "id, occurred_at, method, endpoint, status, duration_ms, credits, request_id";
+/// Body searches that run at once in this process. Each may keep a core busy for up to
+/// the statement budget, so only a few run and the rest wait their turn, holding no
+/// connection: the pool and the other core stay free for everyone else.
+static SEARCHES: Semaphore = Semaphore::const_new(2);
+/// How long a search waits for its turn before it gives up.
+const SEARCH_QUEUE: Duration = Duration::from_secs(10);
+
+/// What a page can be made of: the table's rows, or whole entries.
+pub trait PageRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+    /// Its columns, of `log_entries e` and, through [`PageRow::JOIN`], more.
+    const COLUMNS: &'static str;
+    const JOIN: &'static str;
+    fn cursor(&self) -> Cursor;
+}
+
+impl PageRow for LogRow {
+    const COLUMNS: &'static str =
+        "e.id, e.occurred_at, e.method, e.endpoint, e.status, e.duration_ms, e.credits, \
+         e.request_id";
+    const JOIN: &'static str = "";
+
+    fn cursor(&self) -> Cursor {
+        LogRow::cursor(self)
+    }
+}
+
+impl PageRow for LogEntry {
+    const COLUMNS: &'static str = ENTRY_COLUMNS;
+    const JOIN: &'static str = ENTRY_JOIN;
+
+    fn cursor(&self) -> Cursor {
+        Cursor { at: self.call.occurred_at, id: self.id }
+    }
+}
 
 /// Everything about a call, as [`LogEntry`] holds it; `e` is `log_entries`, `k` the
-/// API key joined to it.
+/// API key joined to it by [`ENTRY_JOIN`].
 const ENTRY_COLUMNS: &str = "e.*, k.prefix AS api_key_prefix";
+const ENTRY_JOIN: &str = " LEFT JOIN api_keys k ON k.id = e.api_key_id";
 
 /// Appends the conditions of an account's calls that match `filter`, to a query whose
 /// `FROM` names `log_entries` as `e`.
@@ -202,25 +241,44 @@ impl Store {
         from: PageFrom,
         size: usize,
     ) -> Result<LogPage, StoreError> {
-        self.log_page_searching(account_id, filter, from, size, SEARCH_WINDOW).await
+        self.page_searching(account_id, filter, from, size, SEARCH_WINDOW).await
     }
 
-    /// [`Store::log_page`] with a body search that looks through `window` calls.
-    pub async fn log_page_searching(
+    /// [`Store::log_page`] of whole entries: what an export reads, page by page, so that
+    /// no connection waits on the client that downloads it.
+    pub async fn entry_page(
+        &self,
+        account_id: i64,
+        filter: &LogFilter,
+        from: PageFrom,
+        size: usize,
+    ) -> Result<Page<LogEntry>, StoreError> {
+        self.page_searching(account_id, filter, from, size, SEARCH_WINDOW).await
+    }
+
+    /// A page whose body search, if any, looks through `window` calls.
+    pub async fn page_searching<R: PageRow>(
         &self,
         account_id: i64,
         filter: &LogFilter,
         from: PageFrom,
         size: usize,
         window: i64,
-    ) -> Result<LogPage, StoreError> {
+    ) -> Result<Page<R>, StoreError> {
         let limit = size as i64 + 1; // one more than shown: is there another page?
         let unsearched = LogFilter { search: None, ..filter.clone() };
-        let mut rows: Vec<LogRow> = with_pool!(self, pool => {
-            let mut query = QueryBuilder::new(format!("SELECT {ROW_COLUMNS} FROM "));
+        let _turn = match filter.search {
+            None => None,
+            Some(_) => match tokio::time::timeout(SEARCH_QUEUE, SEARCHES.acquire()).await {
+                Ok(Ok(permit)) => Some(permit),
+                _ => return Err(StoreError::TooSlow),
+            },
+        };
+        let mut rows: Vec<R> = with_pool!(self, pool => {
+            let mut query = QueryBuilder::new(format!("SELECT {} FROM ", R::COLUMNS));
             let order = match &filter.search {
                 None => {
-                    query.push("log_entries e");
+                    query.push("log_entries e").push(R::JOIN);
                     push_conditions(&mut query, account_id, filter, self.like());
                     push_keyset(&mut query, from)
                 }
@@ -229,9 +287,9 @@ impl Store {
                     push_conditions(&mut query, account_id, &unsearched, self.like());
                     let order = push_keyset(&mut query, from);
                     query.push(format!(
-                        " ORDER BY e.occurred_at {order}, e.id {order} LIMIT {window}) e \
-                         WHERE TRUE"
+                        " ORDER BY e.occurred_at {order}, e.id {order} LIMIT {window}) e"
                     ));
+                    query.push(R::JOIN).push(" WHERE TRUE");
                     push_search(&mut query, text, self.like());
                     order
                 }
@@ -252,7 +310,7 @@ impl Store {
         if matches!(from, PageFrom::Newer(_)) {
             rows.reverse();
         }
-        let (first, last) = (rows.first().map(LogRow::cursor), rows.last().map(LogRow::cursor));
+        let (first, last) = (rows.first().map(R::cursor), rows.last().map(R::cursor));
         // An empty page still leads back the way it came.
         let (newer, older) = match from {
             PageFrom::Newest => (None, last.filter(|_| more).or(searched_to)),
@@ -263,7 +321,7 @@ impl Store {
                 (first.filter(|_| more).or(searched_to), last.or(Some(start)))
             }
         };
-        Ok(LogPage { rows, newer, older, searched_to: searched_to.map(|cursor| cursor.at) })
+        Ok(Page { rows, newer, older, searched_to: searched_to.map(|cursor| cursor.at) })
     }
 
     /// The last call of a full search window of `window` calls from `from`; `None` when fewer calls than
@@ -289,36 +347,6 @@ impl Store {
         Ok(end.map(|(at, id)| Cursor { at, id }))
     }
 
-    /// Every call of the account that matches `filter`, newest first, handed to `each`
-    /// one at a time as the database returns them: nothing is gathered in memory.
-    /// Stops early when `each` answers `false`.
-    pub async fn each_log_entry<F, Fut>(
-        &self,
-        account_id: i64,
-        filter: &LogFilter,
-        mut each: F,
-    ) -> Result<(), StoreError>
-    where
-        F: FnMut(LogEntry) -> Fut,
-        Fut: Future<Output = bool>,
-    {
-        with_pool!(self, pool => {
-            let mut query = QueryBuilder::new(format!(
-                "SELECT {ENTRY_COLUMNS} FROM log_entries e \
-                 LEFT JOIN api_keys k ON k.id = e.api_key_id"
-            ));
-            push_conditions(&mut query, account_id, filter, self.like());
-            query.push(" ORDER BY e.occurred_at DESC, e.id DESC");
-            let mut rows = query.build_query_as::<LogEntry>().fetch(pool);
-            while let Some(entry) = rows.try_next().await? {
-                if !each(entry).await {
-                    break;
-                }
-            }
-        });
-        Ok(())
-    }
-
     /// One call of the account, with everything recorded about it.
     pub async fn log_entry(
         &self,
@@ -327,8 +355,8 @@ impl Store {
     ) -> Result<Option<LogEntry>, StoreError> {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM log_entries e \
-                 LEFT JOIN api_keys k ON k.id = e.api_key_id WHERE e.account_id = $1 AND e.id = $2"
+                "SELECT {ENTRY_COLUMNS} FROM log_entries e{ENTRY_JOIN} \
+                 WHERE e.account_id = $1 AND e.id = $2"
             ))
             .bind(account_id)
             .bind(id)

@@ -22,37 +22,49 @@ impl Store {
     }
 }
 
-/// A transaction that holds an account's rows still until it ends, so that two changes
-/// to one account at once (two grants, a grant and a revoke) apply one after the other.
-/// Every branch must end the transaction itself: a dropped PostgreSQL transaction would
-/// hold the lock until its connection is used again.
-pub(crate) trait AccountLock {
+/// A transaction that holds the things it names still until it ends, so that two
+/// changes to one of them at once (two grants of an account, two sign-in attempts of a
+/// user) apply one after the other. Names are free text (`account:7`,
+/// `sign-in:alice@acme.example`). Every branch must end the transaction itself: a
+/// dropped PostgreSQL transaction would hold its locks until its connection is used
+/// again.
+pub(crate) trait Locking {
     type Db: sqlx::Database;
-    async fn lock_account(
+    async fn begin_locked(
         &self,
-        account_id: i64,
+        names: &[String],
     ) -> Result<Transaction<'static, Self::Db>, sqlx::Error>;
 }
 
-impl AccountLock for SqlitePool {
+impl Locking for SqlitePool {
     type Db = Sqlite;
-    async fn lock_account(&self, _: i64) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+    async fn begin_locked(
+        &self,
+        _: &[String],
+    ) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
         // SQLite has one writer: taking the write lock up front serialises us.
         self.begin_with("BEGIN IMMEDIATE").await
     }
 }
 
-impl AccountLock for PgPool {
+impl Locking for PgPool {
     type Db = Postgres;
-    async fn lock_account(
+    async fn begin_locked(
         &self,
-        account_id: i64,
+        names: &[String],
     ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let mut tx = self.begin().await?;
-        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
+        // Transaction-scoped advisory locks, taken in one order so that two
+        // transactions never wait on each other in a circle.
+        let mut names = names.to_vec();
+        names.sort();
+        names.dedup();
+        for name in names {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
         Ok(tx)
     }
 }

@@ -14,7 +14,10 @@ mod dialect;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    str::FromStr,
+    time::{Duration, Instant},
+};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -23,7 +26,15 @@ use sqlx::{
 };
 
 pub use dialect::like_pattern;
-pub(crate) use dialect::AccountLock;
+pub(crate) use dialect::Locking;
+
+/// How long one use of a connection may run: a crafted search, say, is stopped there
+/// rather than hold a connection and a core. Migrations, which may rightly take longer,
+/// are exempt.
+pub const STATEMENT_BUDGET: Duration = Duration::from_secs(5);
+
+/// SQLite virtual-machine steps between two looks at the clock: about a millisecond.
+const SQLITE_STEPS_PER_CHECK: i32 = 50_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,8 +48,26 @@ pub enum StoreError {
     /// A uniqueness rule refused the write, e.g. an email already in use.
     #[error("{0}")]
     Conflict(String),
+    /// The query ran past [`STATEMENT_BUDGET`] and was stopped.
+    #[error("the query took longer than {} s and was stopped", STATEMENT_BUDGET.as_secs())]
+    TooSlow,
     #[error(transparent)]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        // SQLite's SQLITE_INTERRUPT (9), PostgreSQL's query_canceled (57014).
+        let stopped = error
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "9" || code == "57014");
+        if stopped {
+            StoreError::TooSlow
+        } else {
+            StoreError::Query(error)
+        }
+    }
 }
 
 impl StoreError {
@@ -48,9 +77,38 @@ impl StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(message())
             }
-            _ => StoreError::Query(error),
+            _ => StoreError::from(error),
         }
     }
+}
+
+/// `url` with its password (in the user info or a `password=` parameter) replaced:
+/// it may be printed.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split_once(':').map_or(user_info, |(user, _)| user);
+            format!("{user}:***@{host}")
+        }
+        _ => authority.to_owned(),
+    };
+    let path = match path.split_once('?') {
+        Some((path, query)) => {
+            let hide = |pair: &str| match pair.split_once('=') {
+                Some(("password", _)) => "password=***".to_owned(),
+                _ => pair.to_owned(),
+            };
+            let query: Vec<String> = query.split('&').map(hide).collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => path.to_owned(),
+    };
+    format!("{scheme}://{authority}{path}")
 }
 
 #[derive(Clone, Debug)]
@@ -76,7 +134,7 @@ impl Store {
     /// `sqlite://path`, `sqlite::memory:` or a bare file path. A SQLite file is created
     /// when missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let invalid = |source| StoreError::InvalidUrl { url: url.to_owned(), source };
+        let invalid = |source| StoreError::InvalidUrl { url: without_password(url), source };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(invalid)?;
             return Self::connect_postgres(options).await;
@@ -97,6 +155,18 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            // SQLite has no statement timeout: each use of a connection gets a deadline,
+            // which a progress handler enforces by interrupting the statement.
+            .before_acquire(|connection, _| {
+                Box::pin(async move {
+                    let deadline = Instant::now() + STATEMENT_BUDGET;
+                    let mut handle = connection.lock_handle().await?;
+                    handle.set_progress_handler(SQLITE_STEPS_PER_CHECK, move || {
+                        Instant::now() < deadline
+                    });
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
@@ -104,6 +174,8 @@ impl Store {
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self, StoreError> {
+        let budget = format!("{}ms", STATEMENT_BUDGET.as_millis());
+        let options = options.options([("statement_timeout", budget)]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
@@ -113,11 +185,23 @@ impl Store {
         Ok(Store::Postgres(pool))
     }
 
-    /// Brings the schema up to date. Safe to run at every start-up.
+    /// Brings the schema up to date. Safe to run at every start-up. Migrations run on
+    /// a connection freed of [`STATEMENT_BUDGET`]: on a large database they may rightly
+    /// take longer.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+            Store::Sqlite(pool) => {
+                let mut connection = pool.acquire().await?;
+                connection.lock_handle().await?.set_progress_handler(0, || true);
+                sqlx::migrate!("../migrations/sqlite").run(&mut *connection).await?;
+            }
+            Store::Postgres(pool) => {
+                let mut connection = pool.acquire().await?;
+                sqlx::query("SET statement_timeout = 0").execute(&mut *connection).await?;
+                let migrated = sqlx::migrate!("../migrations/postgres").run(&mut *connection).await;
+                sqlx::query("RESET statement_timeout").execute(&mut *connection).await?;
+                migrated?;
+            }
         }
         Ok(())
     }
@@ -138,6 +222,31 @@ impl Store {
         match self {
             Store::Sqlite(_) => "SQLite",
             Store::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn a_printed_database_url_shows_no_password() {
+        let cases = [
+            (
+                "postgres://app:s3cr%40t@db.example:5432/logs?sslmode=require",
+                "postgres://app:***@db.example:5432/logs?sslmode=require",
+            ),
+            ("postgres://app@db.example/logs", "postgres://app@db.example/logs"),
+            (
+                "postgres://db.example/logs?password=x&a=b",
+                "postgres://db.example/logs?password=***&a=b",
+            ),
+            ("sqlite://apilogs.db", "sqlite://apilogs.db"),
+            ("apilogs.db", "apilogs.db"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(without_password(url), shown, "{url}");
         }
     }
 }

@@ -61,16 +61,19 @@ pub enum AccessAction {
     ViewEntry,
     /// A support agent downloaded an export of the account's calls.
     Export,
+    /// A support agent looked at the account's usage chart.
+    ViewUsage,
 }
 
 impl AccessAction {
-    pub const ALL: [AccessAction; 6] = [
+    pub const ALL: [AccessAction; 7] = [
         AccessAction::Grant,
         AccessAction::Revoke,
         AccessAction::Expire,
         AccessAction::ViewLogs,
         AccessAction::ViewEntry,
         AccessAction::Export,
+        AccessAction::ViewUsage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +84,7 @@ impl AccessAction {
             AccessAction::ViewLogs => "view_logs",
             AccessAction::ViewEntry => "view_entry",
             AccessAction::Export => "export",
+            AccessAction::ViewUsage => "view_usage",
         }
     }
 }

@@ -32,6 +32,25 @@ impl LogsReader {
         };
         Ok(self.state.store.record_access_event(event, self.state.clock.now()).await?)
     }
+
+    /// Whether the reader may still read, for work that goes on over time (an export):
+    /// an agent, only while the grant is still in force.
+    pub async fn still_allowed(&self) -> Result<(), AppError> {
+        match self.agent {
+            None => Ok(()),
+            Some(_) => grant_in_force(&self.state, self.account_id).await,
+        }
+    }
+}
+
+/// [`in_force`] for the account's latest grant, at this instant.
+async fn grant_in_force(state: &AppState, account_id: i64) -> Result<(), AppError> {
+    let grant = state.store.latest_grant(account_id).await?;
+    if grant.is_some_and(|grant| in_force(&grant, state.clock.now())) {
+        Ok(())
+    } else {
+        Err(AppError::AccessNotGranted)
+    }
 }
 
 /// The one rule for log data. A customer reads their own account (naming another is
@@ -53,10 +72,7 @@ pub async fn reader_for(
         Role::Support | Role::Admin => {
             let account_id =
                 requested.ok_or_else(|| AppError::Invalid("Which account's logs?".into()))?;
-            let grant = state.store.latest_grant(account_id).await?;
-            if !grant.is_some_and(|grant| in_force(&grant, state.clock.now())) {
-                return Err(AppError::AccessNotGranted);
-            }
+            grant_in_force(&state, account_id).await?;
             Ok(LogsReader { state, account_id, agent: Some(user) })
         }
     }

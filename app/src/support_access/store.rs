@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{query::Query, Database, Encode, Type};
 
 use super::{in_force, AccessAction, AccessEvent, Grant};
-use crate::store::{with_pool, AccountLock, Store, StoreError};
+use crate::store::{with_pool, Locking, Store, StoreError};
 
 const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expires_at, \
      revoked_at, revoked_by FROM support_grants WHERE account_id = $1 ORDER BY id DESC LIMIT 1";
@@ -79,7 +79,7 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<GrantChange, StoreError> {
         Ok(with_pool!(self, pool => {
-            let mut tx = pool.lock_account(account_id).await?;
+            let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
             let change = match latest {
@@ -120,7 +120,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RevokeChange, StoreError> {
         Ok(with_pool!(self, pool => {
-            let mut tx = pool.lock_account(account_id).await?;
+            let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
             let change = match latest {

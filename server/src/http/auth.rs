@@ -35,16 +35,29 @@ fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// Only a path on this site: never `//host` or `https://…` (no open redirect).
-fn local_path(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+/// `next` as a path on this site, or `None` (no open redirect). It is read as a browser
+/// reads a `Location` (the URL standard: tabs and newlines dropped, `\\` as `/`), against
+/// this site's origin, and kept only when it stays there; what comes back is the path
+/// and query the parser wrote out, never one a browser could read as another host.
+fn local_path(next: &str) -> Option<String> {
+    const SITE: &str = "http://apilogs.invalid/";
+    if !next.starts_with('/') {
+        return None;
+    }
+    let site = url::Url::parse(SITE).ok()?;
+    let target = site.join(next).ok()?;
+    if target.origin() != site.origin() || !target.username().is_empty() {
+        return None;
+    }
+    let path = &target[url::Position::BeforePath..url::Position::AfterQuery];
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_owned())
 }
 
 /// Back to the form, with what went wrong and what the user had typed (not the password).
 fn back_to_form(error: &str, form: &SignInForm, extra: &str) -> Response {
     let mut location = format!("/signin?error={error}&email={}", encode(form.email.trim()));
     if let Some(next) = local_path(&form.next) {
-        location.push_str(&format!("&next={}", encode(next)));
+        location.push_str(&format!("&next={}", encode(&next)));
     }
     location.push_str(extra);
     Redirect::to(&location).into_response()
@@ -68,9 +81,9 @@ pub async fn sign_in(
                     tracing::warn!(%error, "could not end the previous session");
                 }
             }
-            let target = local_path(&form.next).unwrap_or(home_for(user.role));
+            let target = local_path(&form.next).unwrap_or_else(|| home_for(user.role).to_owned());
             let cookie = auth::session_cookie(&session, state.secure_cookies);
-            with_cookie(Redirect::to(target).into_response(), &cookie)
+            with_cookie(Redirect::to(&target).into_response(), &cookie)
         }
         Err(SignInError::Invalid) => back_to_form("invalid", &form, ""),
         Err(SignInError::Throttled { retry_after }) => {
@@ -149,4 +162,48 @@ fn forbidden_page(user: Option<&User>) -> Html<String> {
          </head><body><main class=\"app-main\"><h1>You do not have access to this page</h1>\
          <p>{who}<a href=\"/\">Back to the start page</a></p></main></body></html>"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        let kept = [
+            ("/logs", "/logs"),
+            ("/logs?status=errors&q=a%20b", "/logs?status=errors&q=a%20b"),
+            ("/support/accounts/3/logs/9", "/support/accounts/3/logs/9"),
+            ("/logs/../support", "/support"),
+            ("/logs#row-3", "/logs"),
+            // Odd, but paths on this site all the same.
+            ("/%2F/evil.example", "/%2F/evil.example"),
+            ("/ /evil.example", "/%20/evil.example"),
+            ("/@evil.example", "/@evil.example"),
+        ];
+        for (next, path) in kept {
+            assert_eq!(local_path(next).as_deref(), Some(path), "{next:?}");
+        }
+        let refused = [
+            "",
+            "logs",
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r\n/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "https://evil.example/logs",
+            "javascript:alert(1)",
+            "//user:pass@evil.example",
+            "/.//evil.example",
+            "//apilogs.invalid@evil.example/",
+            "\t//evil.example",
+            "/\t\t/evil.example",
+        ];
+        for next in refused {
+            assert_eq!(local_path(next), None, "{next:?}");
+        }
+    }
 }

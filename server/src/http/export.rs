@@ -1,21 +1,34 @@
-//! Export of a filtered view of an account's calls as a download, streamed from the
-//! database as it is read: `/logs/export.{csv,ndjson}` for the customer,
-//! `/support/accounts/{account}/logs/export.{csv,ndjson}` for support, behind the same
-//! rule as every other read of log data.
+//! Export of a filtered view of an account's calls as a download: `/logs/export.{csv,
+//! ndjson}` for the customer, `/support/accounts/{account}/logs/export.{csv,ndjson}`
+//! for support, behind the same rule as every other read of log data.
+//!
+//! No export can take the service from others. The calls are read a page at a time,
+//! each page its own short query, so no database connection waits on the client; a
+//! user runs at most [`PER_USER`] exports at once; a client that stops reading for
+//! [`IDLE_WRITE`] is dropped; and a support agent's export stops the moment the grant
+//! ends.
 
-use std::{collections::HashMap, io};
+use std::{
+    collections::HashMap,
+    io,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use app::{
     auth::ssr::GuardedUser,
     error::AppError,
-    logs::{ExportFormat, LogFilter},
+    logs::{ExportFormat, LogEntry, LogFilter, Page, PageFrom},
     state::AppState,
-    support_access::{ssr::reader_for, AccessAction},
+    support_access::{
+        ssr::{reader_for, LogsReader},
+        AccessAction,
+    },
 };
 use axum::{
     body::Body,
     extract::{Path, Query, State},
-    http::{header, HeaderValue},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Extension, Router,
@@ -25,6 +38,12 @@ use tokio::sync::mpsc;
 
 /// Bytes gathered before they are sent on: few large writes, little memory.
 const CHUNK: usize = 64 * 1024;
+/// Calls read by one query: with bodies of up to 2 × 64 KiB, at most 13 MiB in memory.
+const PAGE: usize = 100;
+/// Exports one user may run at once.
+pub const PER_USER: usize = 2;
+/// How long a client may leave the download unread before it is dropped.
+pub const IDLE_WRITE: Duration = Duration::from_secs(30);
 
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
@@ -33,32 +52,74 @@ pub fn routes() -> Router<AppState> {
         router = router
             .route(
                 &format!("/logs/export.{ext}"),
-                get(move |state: State<AppState>, user: Guarded, query: Filters| {
-                    export(state, user, None, query, format)
-                }),
+                get(
+                    move |state: State<AppState>,
+                          running: Running,
+                          user: Guarded,
+                          query: Filters| {
+                        export(state, running, user, None, query, format)
+                    },
+                ),
             )
             .route(
                 &format!("/support/accounts/{{account}}/logs/export.{ext}"),
                 get(
                     move |state: State<AppState>,
+                          running: Running,
                           user: Guarded,
                           Path(account): Path<i64>,
                           query: Filters| {
-                        export(state, user, Some(account), query, format)
+                        export(state, running, user, Some(account), query, format)
                     },
                 ),
             );
     }
-    router
+    router.layer(Extension(Arc::new(Exports::default())))
 }
 
 /// The user the page guard in front of these paths checked and left in the request.
 type Guarded = Option<Extension<GuardedUser>>;
 /// The view's filter, as the URL's query holds it.
 type Filters = Query<HashMap<String, String>>;
+type Running = Extension<Arc<Exports>>;
+
+/// The exports running, by user.
+#[derive(Default)]
+pub struct Exports(Mutex<HashMap<i64, usize>>);
+
+/// One running export; its user's count goes down when it is dropped.
+struct Slot {
+    exports: Arc<Exports>,
+    user: i64,
+}
+
+impl Exports {
+    fn start(self: &Arc<Self>, user: i64) -> Option<Slot> {
+        let mut running = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = running.entry(user).or_default();
+        if *count >= PER_USER {
+            return None;
+        }
+        *count += 1;
+        Some(Slot { exports: self.clone(), user })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut running = self.exports.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = running.get_mut(&self.user) {
+            *count -= 1;
+            if *count == 0 {
+                running.remove(&self.user);
+            }
+        }
+    }
+}
 
 async fn export(
     State(state): State<AppState>,
+    Extension(exports): Running,
     user: Guarded,
     account: Option<i64>,
     Query(query): Filters,
@@ -71,9 +132,22 @@ async fn export(
         Ok(filter) => filter,
         Err(error) => return refusal(error),
     };
+    let user_id = user.id;
     let reader = match reader_for(state, user, account).await {
         Ok(reader) => reader,
         Err(error) => return refusal(error),
+    };
+    let Some(slot) = exports.start(user_id) else {
+        let message =
+            format!("You have {PER_USER} exports running already. Let one finish, then try again.");
+        return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+    };
+    // The first page before the answer: a search too slow for its time budget is a
+    // 503 the client can read, not a download broken off.
+    let store = &reader.state.store;
+    let first = match store.entry_page(reader.account_id, &filter, PageFrom::Newest, PAGE).await {
+        Ok(page) => page,
+        Err(error) => return refusal(error.into()),
     };
     if let Err(error) = reader.record(AccessAction::Export, None).await {
         return refusal(error);
@@ -87,35 +161,16 @@ async fn export(
     );
 
     // A task reads the calls and sends them on in chunks; the channel's bound holds
-    // the database back while the client is slow, and a client that goes away ends it.
-    let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
+    // the reading back while the client is slow, and a client that goes away ends it.
+    let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(2);
     tokio::spawn(async move {
-        let store = reader.state.store.clone();
-        let mut buffer = format.header().into_bytes();
-        let read = store
-            .each_log_entry(reader.account_id, &filter, |entry| {
-                format.write(&entry, &mut buffer);
-                let full =
-                    (buffer.len() >= CHUNK).then(|| Bytes::from(std::mem::take(&mut buffer)));
-                let sender = &sender;
-                async move {
-                    match full {
-                        Some(chunk) => sender.send(Ok(chunk)).await.is_ok(),
-                        None => true,
-                    }
-                }
-            })
-            .await;
-        let last = match read {
-            Ok(()) => Ok(Bytes::from(buffer)),
+        let _slot = slot;
+        if let Err(why) = stream(&reader, &filter, format, first, &sender).await {
             // Ending the body with an error breaks the download off: the client sees a
             // failed transfer, never a file cut short that looks whole.
-            Err(error) => {
-                tracing::error!(%error, "export failed while reading the logs");
-                Err(io::Error::other("the export failed"))
-            }
-        };
-        let _ = sender.send(last).await;
+            tracing::warn!(account = reader.account_id, why, "an export ended early");
+            let _ = sender.try_send(Err(io::Error::other(why)));
+        }
     });
     let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx)));
 
@@ -125,8 +180,46 @@ async fn export(
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
+}
+
+/// Sends the export on from its `first` page, reading the rest page by page; why it
+/// stopped, if before the end.
+async fn stream(
+    reader: &LogsReader,
+    filter: &LogFilter,
+    format: ExportFormat,
+    first: Page<LogEntry>,
+    sender: &mpsc::Sender<io::Result<Bytes>>,
+) -> Result<(), String> {
+    let store = &reader.state.store;
+    let send = |chunk: Vec<u8>| async move {
+        match tokio::time::timeout(IDLE_WRITE, sender.send(Ok(Bytes::from(chunk)))).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err("the client went away".to_owned()),
+            Err(_) => Err(format!("the client read nothing for {} s", IDLE_WRITE.as_secs())),
+        }
+    };
+    let mut buffer = format.header().into_bytes();
+    let mut page = first;
+    loop {
+        for entry in &page.rows {
+            format.write(entry, &mut buffer);
+            if buffer.len() >= CHUNK {
+                send(std::mem::take(&mut buffer)).await?;
+            }
+        }
+        let Some(cursor) = page.older else {
+            break;
+        };
+        // Checked again at every page: a revoke or an expiry stops an agent's export.
+        reader.still_allowed().await.map_err(|error| error.to_string())?;
+        page = store
+            .entry_page(reader.account_id, filter, PageFrom::Older(cursor), PAGE)
+            .await
+            .map_err(|error| format!("reading the logs failed: {error}"))?;
+    }
+    send(buffer).await
 }
 
 /// The error as plain text with its status.

@@ -5,7 +5,10 @@
 mod auth;
 mod export;
 pub mod ingest;
-mod test_clock;
+mod listener;
+mod protect;
+#[cfg(feature = "test-clock")]
+pub mod test_clock;
 
 use std::{
     net::SocketAddr,
@@ -13,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-use app::{clock::OffsetClock, shell, state::AppState, store::Store, App};
+use app::{csp, shell, state::AppState, store::Store, App};
 use axum::{
     extract::State,
     http::StatusCode,
@@ -22,10 +25,13 @@ use axum::{
     Router,
 };
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use tower_http::trace::TraceLayer;
+use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::{demo_api, ingest::IngestSettings, recorder::Recorder};
 use ingest::IngestState;
+
+/// The most a request may take to be answered (a download may take longer to send).
+const REQUEST_TIME: Duration = Duration::from_secs(30);
 
 /// The app's routes, listed once: listing renders the app in a special mode that must
 /// not overlap with requests being served.
@@ -46,10 +52,23 @@ pub fn router(state: AppState, ingest: IngestState, recorder: Recorder) -> Route
         .merge(export::routes())
         .merge(ingest::routes(ingest))
         .merge(demo_api::routes(state.store.clone(), recorder))
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, csp::use_request_nonce, move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            csp::use_request_nonce,
+            shell,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::guard_pages))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(protect::same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.clone(), protect::security_headers))
+        // The handler's time, not a download's: an export streams after it returns.
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIME))
+        .layer(CatchPanicLayer::new())
+        // Paths only: a query can hold a customer's search text.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+            tracing::debug_span!("request", method = %request.method(), path = request.uri().path())
+        }))
         .with_state(state)
 }
 
@@ -73,7 +92,7 @@ pub async fn serve(
     ingest: IngestSettings,
     ingest_tokens: &[String],
     addr: SocketAddr,
-    test_clock: Option<Arc<OffsetClock>>,
+    test_routes: Router,
 ) -> anyhow::Result<()> {
     let backend = state.store.backend();
     let store = state.store.clone();
@@ -82,15 +101,10 @@ pub async fn serve(
         Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
     let ingest_state =
         IngestState::new(store.clone(), state.clock.clone(), ingest.clone(), ingest_tokens);
-    let mut app = router(state, ingest_state, recorder);
-    if let Some(clock) = test_clock {
-        app = app.merge(test_clock::router(clock));
-    }
+    let app = router(state, ingest_state, recorder).merge(test_routes);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     say!("apilogs is listening on http://{} ({backend} database)", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    listener::serve(listener, app, shutdown_signal()).await?;
     // The app (and its recorders) are gone: the writer stores what it was sent, then ends.
     if tokio::time::timeout(Duration::from_secs(10), recorder_writer).await.is_err() {
         tracing::warn!("the recorder did not finish storing calls within 10 s");

@@ -110,6 +110,15 @@ impl IngestError {
 /// The most a record's clock may run ahead of the server's.
 const FUTURE_SLACK: TimeDelta = TimeDelta::minutes(5);
 
+/// The longest a record's free-text fields may be, in bytes (bodies are cut instead).
+const MAX_QUERY: usize = 8 * 1024;
+const MAX_ERROR_MESSAGE: usize = 4 * 1024;
+const MAX_USER_AGENT: usize = 1024;
+/// Headers a record may carry, and the longest name and value.
+const MAX_HEADERS: usize = 100;
+const MAX_HEADER_NAME: usize = 256;
+const MAX_HEADER_VALUE: usize = 8 * 1024;
+
 /// A record checked and made safe to store, as a call of `account_id`.
 fn prepare(
     index: usize,
@@ -141,6 +150,31 @@ fn prepare(
     }
     if record.occurred_at > now + FUTURE_SLACK {
         return Err(invalid("occurred_at", "is in the future".into()));
+    }
+    let texts = [
+        ("query", Some(&record.query), MAX_QUERY),
+        ("error_message", record.error_message.as_ref(), MAX_ERROR_MESSAGE),
+        ("user_agent", record.user_agent.as_ref(), MAX_USER_AGENT),
+    ];
+    for (field, text, max) in texts {
+        if text.is_some_and(|text| text.len() > max) {
+            return Err(invalid(field, format!("is longer than {max} bytes")));
+        }
+    }
+    if record.request_headers.len() > MAX_HEADERS {
+        return Err(invalid("request_headers", format!("has more than {MAX_HEADERS} headers")));
+    }
+    for (name, value) in &record.request_headers {
+        let value_len = value.as_str().map_or_else(|| value.to_string().len(), str::len);
+        if name.len() > MAX_HEADER_NAME || value_len > MAX_HEADER_VALUE {
+            return Err(invalid(
+                "request_headers",
+                format!(
+                    "header names may have {MAX_HEADER_NAME} bytes and values \
+                     {MAX_HEADER_VALUE}"
+                ),
+            ));
+        }
     }
     let redactor = &settings.redactor;
     let mut headers = record.request_headers;

@@ -1,13 +1,21 @@
 //! Exports: the filtered view's calls, every one of them, in order, in either format.
 
+use std::time::{Duration, Instant};
+
 use app::{
     auth::Role,
+    clock::Clock,
     logs::{Call, LogEntry, NewLogEntry},
+    support_access::GRANT_DURATION,
 };
-use axum::http::{header, StatusCode};
+use axum::{
+    body::Body,
+    http::{header, Response, StatusCode},
+};
 use chrono::{TimeDelta, Utc};
 
 use super::{body, TestApp};
+use crate::http::export::PER_USER;
 
 /// `count` calls of `account`, one a second back from now, every tenth a 500; bodies
 /// with the characters CSV must quote.
@@ -85,4 +93,92 @@ async fn a_bad_filter_is_refused_and_names_the_problem() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
         assert!(body(response).await.contains(says), "{query}");
     }
+}
+
+/// How long a request took, and its status.
+async fn timed(
+    request: impl std::future::Future<Output = Response<Body>>,
+) -> (StatusCode, Duration) {
+    let started = Instant::now();
+    let response = request.await;
+    (response.status(), started.elapsed())
+}
+
+/// Far below the pool's 5 s acquire timeout, which is how long a request would wait
+/// (and then fail) if the exports held the connections.
+const PROMPT: Duration = Duration::from_secs(3);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unread_exports_take_nothing_from_other_users() {
+    let app = TestApp::new().await;
+    let (_, acme) = app.user("alice@acme.example", Role::Customer).await;
+    let (_, globex) = app.user("bob@globex.example", Role::Customer).await;
+    app.store.insert_log_entries(&calls(acme.unwrap(), 3_000)).await.unwrap();
+    app.store.insert_log_entries(&calls(globex.unwrap(), 60)).await.unwrap();
+    let alice = app.sign_in("alice@acme.example").await;
+
+    // Twelve downloads, none of them read.
+    let mut held = Vec::new();
+    for _ in 0..12 {
+        let response = app.get("/logs/export.ndjson", Some(&alice)).await;
+        match response.status() {
+            StatusCode::OK => held.push(response),
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(body(response).await.contains("exports running already"));
+            }
+            status => panic!("{status}"),
+        }
+    }
+    assert_eq!(held.len(), PER_USER);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let (health, health_took) = timed(app.get("/healthz", None)).await;
+    let form = "email=bob%40globex.example&password=long%20password%201";
+    let (sign_in, sign_in_took) = timed(app.post_form("/signin", form, None)).await;
+    let bob = app.sign_in("bob@globex.example").await;
+    let (page, page_took) = timed(app.get("/logs", Some(&bob))).await;
+    println!(
+        "with {} exports unread: /healthz {health_took:?}, sign-in {sign_in_took:?}, /logs \
+         {page_took:?}",
+        held.len()
+    );
+    assert_eq!((health, sign_in, page), (StatusCode::OK, StatusCode::SEE_OTHER, StatusCode::OK));
+    for took in [health_took, sign_in_took, page_took] {
+        assert!(took < PROMPT, "{took:?}");
+    }
+
+    // A client that goes away frees its place at once.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let response = app.get("/logs/export.csv?status=5xx", Some(&alice)).await;
+        if response.status() == StatusCode::OK {
+            assert_eq!(body(response).await.lines().count(), 1 + 300);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the exports' places were not given back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_support_export_stops_when_the_grant_ends() {
+    let app = TestApp::new().await;
+    let (alice_id, acme) = app.user("alice@acme.example", Role::Customer).await;
+    let acme = acme.unwrap();
+    app.user("sam@support.example", Role::Support).await;
+    app.store.insert_log_entries(&calls(acme, 3_000)).await.unwrap();
+    let now = app.clock.now();
+    app.store.grant_access(acme, alice_id, now, now + GRANT_DURATION).await.unwrap();
+    let sam = app.sign_in("sam@support.example").await;
+
+    let whole = app.get(&format!("/support/accounts/{acme}/logs/export.csv"), Some(&sam)).await;
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(body(whole).await.lines().count(), 1 + 3_000, "the whole account while granted");
+
+    let cut = app.get(&format!("/support/accounts/{acme}/logs/export.csv"), Some(&sam)).await;
+    assert_eq!(cut.status(), StatusCode::OK);
+    app.store.revoke_access(acme, alice_id, app.clock.now()).await.unwrap();
+    let read = axum::body::to_bytes(cut.into_body(), usize::MAX).await;
+    assert!(read.is_err(), "the download is broken off, not ended as if whole");
 }

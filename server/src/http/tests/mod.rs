@@ -4,6 +4,8 @@
 mod authorization;
 mod export;
 mod ingest;
+mod protect;
+mod search;
 
 use std::{net::SocketAddr, sync::Arc};
 
