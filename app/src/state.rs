@@ -15,6 +15,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Mark cookies `Secure` (when served over TLS).
     pub secure_cookies: bool,
+    /// A session unused for this long ends.
+    pub session_idle: chrono::TimeDelta,
     /// The public base URL of the API whose calls are logged (for "Copy as cURL").
     pub api_url: String,
 }

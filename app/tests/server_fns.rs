@@ -58,6 +58,7 @@ async fn world(store: &Store) -> World {
         store: store.clone(),
         clock: Arc::new(clock.clone()),
         secure_cookies: false,
+        session_idle: app::auth::ssr::SESSION_IDLE,
         api_url: "https://api.example.com".into(),
     };
     World {

@@ -20,6 +20,7 @@ store_conformance_tests!(
     customers_need_an_account_and_staff_none,
     times_round_trip_exactly,
     sessions_end_at_their_expiry,
+    sessions_end_when_left_unused,
     signing_out_ends_only_that_session,
     sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes,
     sign_in_is_refused_after_repeated_failures_for_a_while,
@@ -120,16 +121,33 @@ async fn sessions_end_at_their_expiry(store: &Store) {
     let (_, user_id) = customer(store, "alice@acme.example", "long password 1").await;
     let session = auth::start_session(store, user_id, t0()).await.unwrap();
     assert_eq!(session.expires_at, t0() + auth::SESSION_LIFETIME);
-    let at = |time| auth::session_user(store, &session.token, time);
-
-    assert_eq!(at(t0()).await.unwrap().map(|u| u.id), Some(user_id));
+    // Used every few hours, it lasts until its expiry, and not a microsecond more.
+    let at = |time| auth::session_user(store, &session.token, time, auth::SESSION_IDLE);
+    let mut time = t0();
+    while time < session.expires_at {
+        assert_eq!(at(time).await.unwrap().map(|u| u.id), Some(user_id), "{time}");
+        time += TimeDelta::hours(6);
+    }
     let last = session.expires_at - TimeDelta::microseconds(1);
     assert_eq!(at(last).await.unwrap().map(|u| u.id), Some(user_id));
     assert_eq!(at(session.expires_at).await.unwrap(), None);
-    assert_eq!(auth::session_user(store, "not-a-token", t0()).await.unwrap(), None);
+    let unknown = auth::session_user(store, "not-a-token", t0(), auth::SESSION_IDLE);
+    assert_eq!(unknown.await.unwrap(), None);
 
     assert_eq!(store.delete_expired_sessions(last).await.unwrap(), 0);
     assert_eq!(store.delete_expired_sessions(session.expires_at).await.unwrap(), 1);
+}
+
+async fn sessions_end_when_left_unused(store: &Store) {
+    let (_, user_id) = customer(store, "alice@acme.example", "long password 1").await;
+    let session = auth::start_session(store, user_id, t0()).await.unwrap();
+    let at = |time| auth::session_user(store, &session.token, time, auth::SESSION_IDLE);
+    let used = t0() + auth::SESSION_IDLE - TimeDelta::seconds(1);
+    assert!(at(used).await.unwrap().is_some(), "used just before it went idle");
+    // Idle counts from that last use, not from the sign-in.
+    let last_minute = used + auth::SESSION_IDLE - TimeDelta::seconds(1);
+    assert!(at(last_minute).await.unwrap().is_some());
+    assert_eq!(at(last_minute + auth::SESSION_IDLE).await.unwrap(), None, "left unused too long");
 }
 
 async fn signing_out_ends_only_that_session(store: &Store) {
@@ -138,8 +156,14 @@ async fn signing_out_ends_only_that_session(store: &Store) {
     let phone = auth::start_session(store, user_id, t0()).await.unwrap();
     assert_ne!(laptop.token, phone.token);
     auth::end_session(store, &laptop.token).await.unwrap();
-    assert_eq!(auth::session_user(store, &laptop.token, t0()).await.unwrap(), None);
-    assert!(auth::session_user(store, &phone.token, t0()).await.unwrap().is_some());
+    assert_eq!(
+        auth::session_user(store, &laptop.token, t0(), auth::SESSION_IDLE).await.unwrap(),
+        None
+    );
+    assert!(auth::session_user(store, &phone.token, t0(), auth::SESSION_IDLE)
+        .await
+        .unwrap()
+        .is_some());
 }
 
 async fn sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes(store: &Store) {
@@ -155,7 +179,10 @@ async fn sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes(stor
         .map_err(|e| format!("{e:?}"))
         .unwrap();
     assert_eq!(user.id, user_id);
-    assert_eq!(auth::session_user(store, &session.token, t0()).await.unwrap(), Some(user));
+    assert_eq!(
+        auth::session_user(store, &session.token, t0(), auth::SESSION_IDLE).await.unwrap(),
+        Some(user)
+    );
 }
 
 async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {

@@ -48,6 +48,17 @@ pub struct ServeArgs {
     #[arg(long, env = "APILOGS_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
 
+    /// The reverse proxies (addresses or networks such as 10.0.0.0/8, comma-separated)
+    /// whose `X-Forwarded-For` names the client. None: the address that connected is
+    /// the client's.
+    #[arg(long, env = "APILOGS_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxy: Vec<crate::http::client::Network>,
+
+    /// Hours a session may go unused before it ends (it ends 30 days after sign-in in
+    /// any case).
+    #[arg(long, env = "APILOGS_SESSION_IDLE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=720), global = true)]
+    pub session_idle_hours: u16,
+
     /// The public base URL of the API whose calls are logged, as "Copy as cURL" writes
     /// it. Default: this server's own address, where its demo API answers.
     #[arg(long, env = "APILOGS_API_URL", global = true)]

@@ -62,17 +62,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let test_routes = axum::Router::new();
             let retention = chrono::TimeDelta::days(i64::from(cli.serve.ingest.retention_days));
             jobs::spawn(store.clone(), clock.clone(), retention);
-            let ingest = cli.serve.ingest.settings();
-            let tokens = cli.serve.ingest.ingest_token.clone();
+            let serving = http::Serving {
+                addr: cli.serve.addr,
+                ingest: cli.serve.ingest.settings(),
+                ingest_tokens: cli.serve.ingest.ingest_token.clone(),
+                proxies: http::client::TrustedProxies(cli.serve.trusted_proxy.clone()),
+                test_routes,
+            };
             let api_url = cli.serve.api_url.unwrap_or_else(|| format!("http://{}", cli.serve.addr));
             let state = AppState {
                 leptos_options,
                 store,
                 clock,
                 secure_cookies: cli.serve.secure_cookies,
+                session_idle: chrono::TimeDelta::hours(cli.serve.session_idle_hours.into()),
                 api_url,
             };
-            http::serve(state, ingest, &tokens, cli.serve.addr, test_routes).await
+            http::serve(state, serving).await
         }
         Command::Migrate => {
             say!("The {} database is up to date.", store.backend());

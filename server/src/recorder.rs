@@ -24,7 +24,10 @@ use axum::{
 use serde_json::{Map, Value};
 use tokio::{sync::mpsc, task::JoinHandle};
 
-use crate::ingest::{prepare_batch, CallRecord, IngestSettings};
+use crate::{
+    http::client::ClientAddress,
+    ingest::{prepare_batch, CallRecord, IngestSettings},
+};
 
 /// Who made a call and what it cost, put by the API's handler in its response's
 /// extensions. A call without one (no valid API key, say) has no account to be shown
@@ -143,10 +146,13 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         parts.headers.insert("x-request-id", value);
     }
-    let client_ip = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &())
-        .await
-        .ok()
-        .map(|ConnectInfo(address)| address.ip());
+    let client_ip = match parts.extensions.get::<ClientAddress>() {
+        Some(ClientAddress(address)) => Some(*address),
+        None => ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &())
+            .await
+            .ok()
+            .map(|ConnectInfo(address)| address.ip()),
+    };
     let user_agent =
         parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (method, endpoint) = (parts.method.to_string(), parts.uri.path().to_owned());

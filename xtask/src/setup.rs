@@ -16,8 +16,29 @@ pub fn run() -> Result {
         wasm_std()?;
         apt(&["chromium"])?;
         wasm_bindgen()?;
-        npm_packages()
+        npm_packages()?;
+        schemathesis()
     })
+}
+
+/// Schemathesis, which `make test` points at the ingest API's OpenAPI document. From
+/// PyPI, at this version, in a virtual environment of its own under target/.
+const SCHEMATHESIS: &str = "4.32.5";
+pub const SCHEMATHESIS_ENV: &str = "target/schemathesis";
+
+fn schemathesis() -> Result {
+    let st = root().join(SCHEMATHESIS_ENV).join("bin/st");
+    let installed = cmd::output(cmd(&st).arg("--version"));
+    if installed.is_some_and(|out| out.trim().ends_with(SCHEMATHESIS)) {
+        return Ok(());
+    }
+    let python = ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|python| cmd::output(cmd(python).args(["-c", "import venv"])).is_some())
+        .map_or_else(|| apt(&["python3-venv"]).map(|()| "python3"), Ok)?;
+    cmd::run(cmd(python).args(["-m", "venv", SCHEMATHESIS_ENV]))?;
+    let pip = root().join(SCHEMATHESIS_ENV).join("bin/pip");
+    cmd::run(cmd(pip).args(["install", "--quiet", &format!("schemathesis=={SCHEMATHESIS}")]))
 }
 
 /// The standard library for wasm32: rustup's where it can be fetched, else Debian's

@@ -20,10 +20,20 @@ use crate::{
     store::{Store, StoreError},
 };
 
-pub const SESSION_COOKIE: &str = "apilogs_session";
+/// The session cookie's name; over HTTPS with the `__Host-` prefix, which browsers keep
+/// to this host, `Secure` and path `/`, so no sibling subdomain can set or shadow it.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-apilogs_session"
+    } else {
+        "apilogs_session"
+    }
+}
 /// Longer than a support grant, so a customer who grants access stays signed in to see
 /// it end.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
+/// A session unused for this long ends (the default of `--session-idle-hours`).
+pub const SESSION_IDLE: TimeDelta = TimeDelta::hours(12);
 
 /// Sign-in attempts within this window count towards a refusal.
 pub const FAILURE_WINDOW: TimeDelta = TimeDelta::minutes(15);
@@ -93,23 +103,37 @@ pub async fn end_session(store: &Store, token: &str) -> Result<(), StoreError> {
     store.delete_session(&hash_token(token)).await
 }
 
+/// The user of the session `token` opens, unless it ended by `now` (its expiry, or
+/// `idle` without use).
 pub async fn session_user(
     store: &Store,
     token: &str,
     now: DateTime<Utc>,
+    idle: TimeDelta,
 ) -> Result<Option<User>, StoreError> {
-    store.session_user(&hash_token(token), now).await
+    store.session_user(&hash_token(token), now, idle).await
+}
+
+/// The user whose open session the request's cookies name.
+pub async fn request_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<User>, StoreError> {
+    let Some(token) = session_token(headers, state.secure_cookies) else {
+        return Ok(None);
+    };
+    session_user(&state.store, &token, state.clock.now(), state.session_idle).await
 }
 
 /// The session token in a request's cookies.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_token(headers: &HeaderMap, secure: bool) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == session_cookie_name(secure))
         .map(|(_, value)| value.to_owned())
 }
 
@@ -117,7 +141,8 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 pub fn session_cookie(session: &Session, secure: bool) -> String {
     let max_age = (session.expires_at - Utc::now()).num_seconds().max(0);
     format!(
-        "{SESSION_COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        "{}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        session_cookie_name(secure),
         session.token,
         if secure { "; Secure" } else { "" }
     )
@@ -126,7 +151,8 @@ pub fn session_cookie(session: &Session, secure: bool) -> String {
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(secure: bool) -> String {
     format!(
-        "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        session_cookie_name(secure),
         if secure { "; Secure" } else { "" }
     )
 }
@@ -204,10 +230,7 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     if let Some(GuardedUser(user)) = parts.extensions.get::<GuardedUser>() {
         return Ok(user.clone());
     }
-    let Some(token) = session_token(&parts.headers) else {
-        return Ok(None);
-    };
-    Ok(session_user(&state.store, &token, state.clock.now()).await?)
+    Ok(request_user(&state, &parts.headers).await?)
 }
 
 /// The guard for server functions: runs `body`, a server function's plain server-side

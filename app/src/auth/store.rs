@@ -1,6 +1,6 @@
 //! The SQL of users, sessions and sign-in failures.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Role, User};
 use crate::store::{with_pool, Locking, Store, StoreError};
@@ -22,6 +22,9 @@ pub struct Credentials {
     pub user: User,
     pub password_hash: String,
 }
+
+/// How stale a session's last use may be before it is noted again.
+const SEEN_EVERY: TimeDelta = TimeDelta::minutes(1);
 
 /// What counting a sign-in attempt found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,22 +214,44 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a session that has not ended by `now`.
+    /// The user of a session that has not ended by `now`: neither past its expiry nor
+    /// unused for `idle`. Its use is noted, at most once a minute (one write a minute
+    /// per session, not one a request).
     pub async fn session_user(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
+        idle: TimeDelta,
     ) -> Result<Option<User>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: User,
+            last_seen: DateTime<Utc>,
+        }
         Ok(with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT users.id, users.email, users.role, users.account_id \
+            let row: Option<Row> = sqlx::query_as(
+                "SELECT users.id, users.email, users.role, users.account_id, \
+                 COALESCE(sessions.last_seen_at, sessions.created_at) AS last_seen \
                  FROM sessions JOIN users ON users.id = sessions.user_id \
-                 WHERE sessions.token_hash = $1 AND sessions.expires_at > $2",
+                 WHERE sessions.token_hash = $1 AND sessions.expires_at > $2 \
+                 AND COALESCE(sessions.last_seen_at, sessions.created_at) > $3",
             )
             .bind(token_hash)
             .bind(now)
+            .bind(now - idle)
             .fetch_optional(pool)
-            .await?
+            .await?;
+            if let Some(row) = &row {
+                if now - row.last_seen > SEEN_EVERY {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .bind(now)
+                        .execute(pool)
+                        .await?;
+                }
+            }
+            row.map(|row| row.user)
         }))
     }
 

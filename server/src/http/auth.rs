@@ -1,8 +1,6 @@
 //! Sign-in and sign-out (plain form posts, so they work without JavaScript), and the
 //! guard in front of every page.
 
-use std::net::SocketAddr;
-
 use app::{
     auth::{
         home_for, page_access,
@@ -12,13 +10,15 @@ use app::{
     state::AppState,
 };
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
-    Form,
+    Extension, Form,
 };
 use serde::Deserialize;
+
+use super::client::ClientAddress;
 
 #[derive(Deserialize)]
 pub struct SignInForm {
@@ -65,7 +65,7 @@ fn back_to_form(error: &str, form: &SignInForm, extra: &str) -> Response {
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
@@ -73,10 +73,10 @@ pub async fn sign_in(
         return back_to_form("missing", &form, "");
     }
     let now = state.clock.now();
-    match auth::sign_in(&state.store, &form.email, &form.password, Some(client.ip()), now).await {
+    match auth::sign_in(&state.store, &form.email, &form.password, Some(client), now).await {
         Ok((user, session)) => {
             // A new session at every sign-in; the one the browser had ends.
-            if let Some(old) = auth::session_token(&headers) {
+            if let Some(old) = auth::session_token(&headers, state.secure_cookies) {
                 if let Err(error) = auth::end_session(&state.store, &old).await {
                     tracing::warn!(%error, "could not end the previous session");
                 }
@@ -95,7 +95,7 @@ pub async fn sign_in(
 }
 
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = auth::session_token(&headers) {
+    if let Some(token) = auth::session_token(&headers, state.secure_cookies) {
         if let Err(error) = auth::end_session(&state.store, &token).await {
             tracing::error!(%error, "could not end a session");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -125,15 +125,12 @@ pub async fn guard_pages(
     if access == PageAccess::Public {
         return next.run(request).await;
     }
-    let user = match auth::session_token(request.headers()) {
-        None => None,
-        Some(token) => match auth::session_user(&state.store, &token, state.clock.now()).await {
-            Ok(user) => user,
-            Err(error) => {
-                tracing::error!(%error, "could not read a session");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-        },
+    let user = match auth::request_user(&state, request.headers()).await {
+        Ok(user) => user,
+        Err(error) => {
+            tracing::error!(%error, "could not read a session");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
     let mut response = match auth::page_refusal(access, user.as_ref()) {
         None => {

@@ -67,12 +67,55 @@ struct BearerToken;
 
 impl utoipa::Modify for BearerToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::{
+            schema::{
+                AllOfBuilder, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder,
+                Schema, SchemaFormat, Type,
+            },
+            security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+            Ref, RefOr,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "ingest_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // What serde's derive cannot say: a record names its account, its key, or both
+        // (as integers), and a JSON batch holds one record or more.
+        let schemas = &mut components.schemas;
+        if let Some(RefOr::T(Schema::Object(record))) = schemas.get_mut("CallRecord") {
+            let format =
+                |format| ObjectBuilder::new().schema_type(Type::String).format(Some(format));
+            let address = OneOfBuilder::new()
+                .item(format(SchemaFormat::KnownFormat(KnownFormat::Ipv4)))
+                .item(format(SchemaFormat::KnownFormat(KnownFormat::Ipv6)))
+                .item(ObjectBuilder::new().schema_type(Type::Null));
+            record.properties.insert("client_ip".into(), address.into());
+            if let Some(RefOr::T(Schema::Object(headers))) =
+                record.properties.get_mut("request_headers")
+            {
+                headers.max_properties = Some(100);
+            }
+        }
+        let post = openapi.paths.paths.get_mut("/api/v1/logs").and_then(|p| p.post.as_mut());
+        let Some(body) = post.and_then(|post| post.request_body.as_mut()) else {
+            return;
+        };
+        let names = |field: &str| {
+            ObjectBuilder::new()
+                .property(field, ObjectBuilder::new().schema_type(Type::Integer))
+                .required(field)
+        };
+        let record = || {
+            let owner = AnyOfBuilder::new().item(names("account_id")).item(names("api_key_id"));
+            AllOfBuilder::new().item(Ref::from_schema_name("CallRecord")).item(owner)
+        };
+        if let Some(json) = body.content.get_mut("application/json") {
+            json.schema = Some(ArrayBuilder::new().items(record()).min_items(Some(1)).into());
+        }
+        if let Some(ndjson) = body.content.get_mut("application/x-ndjson") {
+            ndjson.schema = Some(record().into());
+        }
     }
 }
 

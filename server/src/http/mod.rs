@@ -3,6 +3,7 @@
 //! check.
 
 mod auth;
+pub mod client;
 mod export;
 pub mod ingest;
 mod listener;
@@ -28,6 +29,7 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use crate::{demo_api, ingest::IngestSettings, recorder::Recorder};
+use client::TrustedProxies;
 use ingest::IngestState;
 
 /// The most a request may take to be answered (a download may take longer to send).
@@ -42,7 +44,12 @@ fn app_routes() -> Vec<AxumRouteListing> {
 
 /// Everything the server answers: the app's pages and server functions, sign-in, the
 /// exports, the ingest API and the demo API (whose calls `recorder` records).
-pub fn router(state: AppState, ingest: IngestState, recorder: Recorder) -> Router {
+pub fn router(
+    state: AppState,
+    ingest: IngestState,
+    recorder: Recorder,
+    proxies: TrustedProxies,
+) -> Router {
     let routes = app_routes();
     let options = state.leptos_options.clone();
     Router::<AppState>::new()
@@ -61,6 +68,7 @@ pub fn router(state: AppState, ingest: IngestState, recorder: Recorder) -> Route
         ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::guard_pages))
         .layer(middleware::from_fn(protect::same_origin_writes))
+        .layer(middleware::from_fn_with_state(Arc::new(proxies), client::client_address))
         .layer(middleware::from_fn_with_state(state.clone(), protect::security_headers))
         // The handler's time, not a download's: an export streams after it returns.
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIME))
@@ -87,21 +95,26 @@ async fn healthz(State(store): State<Store>) -> (StatusCode, &'static str) {
     }
 }
 
-pub async fn serve(
-    state: AppState,
-    ingest: IngestSettings,
-    ingest_tokens: &[String],
-    addr: SocketAddr,
-    test_routes: Router,
-) -> anyhow::Result<()> {
+/// How the server listens and takes calls in, beside the app's state.
+pub struct Serving {
+    pub addr: SocketAddr,
+    pub ingest: IngestSettings,
+    pub ingest_tokens: Vec<String>,
+    pub proxies: TrustedProxies,
+    /// Routes only end-to-end tests have (the test clock), or none.
+    pub test_routes: Router,
+}
+
+pub async fn serve(state: AppState, serving: Serving) -> anyhow::Result<()> {
+    let Serving { addr, ingest, ingest_tokens, proxies, test_routes } = serving;
     let backend = state.store.backend();
     let store = state.store.clone();
     let ingest = Arc::new(ingest);
     let (recorder, recorder_writer) =
         Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
     let ingest_state =
-        IngestState::new(store.clone(), state.clock.clone(), ingest.clone(), ingest_tokens);
-    let app = router(state, ingest_state, recorder).merge(test_routes);
+        IngestState::new(store.clone(), state.clock.clone(), ingest.clone(), &ingest_tokens);
+    let app = router(state, ingest_state, recorder, proxies).merge(test_routes);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     say!("apilogs is listening on http://{} ({backend} database)", listener.local_addr()?);
     listener::serve(listener, app, shutdown_signal()).await?;

@@ -48,3 +48,35 @@ async fn advance(State(clock): State<Arc<OffsetClock>>, Form(form): Form<Advance
     clock.advance(by);
     clock.now().to_rfc3339_opts(SecondsFormat::Micros, true).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use app::clock::SystemClock;
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn advance(routes: &Router, seconds: i64) -> StatusCode {
+        let request = Request::post("/test/clock")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(format!("advance_seconds={seconds}")))
+            .unwrap();
+        routes.clone().oneshot(request).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn the_clock_moves_only_when_switched_on_and_at_most_sixty_days_a_call() {
+        let (_, off) = from_flag(false, Arc::new(SystemClock));
+        assert_eq!(advance(&off, 60).await, StatusCode::NOT_FOUND);
+
+        let (clock, on) = from_flag(true, Arc::new(SystemClock));
+        let before = clock.now();
+        let most = MAX_ADVANCE.num_seconds();
+        assert_eq!(advance(&on, most + 1).await, StatusCode::BAD_REQUEST);
+        assert!(clock.now() - before < TimeDelta::days(1), "a refused advance moves nothing");
+        assert_eq!(advance(&on, most).await, StatusCode::OK);
+        assert!(clock.now() - before >= MAX_ADVANCE);
+        assert_eq!(advance(&on, -1).await, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

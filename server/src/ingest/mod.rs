@@ -48,27 +48,31 @@ pub struct CallRecord {
     pub account_id: Option<i64>,
     /// The API key the call was made with; its account is the call's.
     pub api_key_id: Option<i64>,
-    /// When the call arrived, RFC 3339.
+    /// When the call arrived, RFC 3339; at most 5 minutes ahead of the server's clock.
     #[schema(value_type = String, format = DateTime, example = "2026-11-26T09:00:00.123Z")]
     pub occurred_at: DateTime<Utc>,
     /// The API's own id for the call, as its customer sees it.
-    #[schema(example = "req_5f2c1d")]
+    #[schema(example = "req_5f2c1d", min_length = 1, max_length = 200, pattern = r"\S")]
     pub request_id: String,
-    #[schema(example = "POST")]
+    #[schema(example = "POST", pattern = r"^\s*[A-Za-z]{1,16}\s*$")]
     pub method: String,
     /// The path called, without the query.
-    #[schema(example = "/v1/pdf/merge")]
+    #[schema(example = "/v1/pdf/merge", pattern = "^/", max_length = 2048)]
     pub endpoint: String,
     /// The query string, without `?`.
     #[serde(default)]
+    #[schema(max_length = 8192)]
     pub query: String,
     #[schema(minimum = 100, maximum = 599, example = 200)]
     pub status: u16,
+    #[schema(maximum = 2147483647)]
     pub duration_ms: u32,
     /// Credits the call used.
     #[serde(default)]
+    #[schema(maximum = 2147483647)]
     pub credits: u32,
-    /// Header names to values. Secrets are redacted before storage.
+    /// Header names (of at most 256 bytes) to values (of at most 8 KiB). Secrets are
+    /// redacted before storage.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub request_headers: Map<String, Value>,
@@ -78,9 +82,12 @@ pub struct CallRecord {
     /// A string as it was sent, or any JSON value.
     #[schema(value_type = Object)]
     pub response_body: Option<Value>,
+    #[schema(max_length = 4096)]
     pub error_message: Option<String>,
+    /// An IPv4 or IPv6 address.
     #[schema(value_type = Option<String>, example = "203.0.113.7")]
     pub client_ip: Option<IpAddr>,
+    #[schema(max_length = 1024)]
     pub user_agent: Option<String>,
 }
 

@@ -458,6 +458,13 @@ async fn the_openapi_document_describes_the_ingest_api() {
         assert!(required.contains(&field), "{field} is required: {required:?}");
     }
     assert!(record["properties"]["request_body"].is_object());
+    // An empty batch is refused (400): the document says a batch has a record or more.
+    let batch = &post["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(batch["minItems"], 1, "{batch}");
+    let record = &batch["items"]["allOf"];
+    assert_eq!(record[0]["$ref"], "#/components/schemas/CallRecord");
+    assert_eq!(record[1]["anyOf"][0]["required"][0], "account_id", "{record}");
+    assert_eq!(record[1]["anyOf"][1]["required"][0], "api_key_id", "{record}");
 }
 
 #[tokio::test]

@@ -25,11 +25,13 @@ use chrono::Utc;
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
-use super::{ingest::IngestState, router};
+use super::{client::TrustedProxies, ingest::IngestState, router};
 use crate::{ingest::IngestSettings, recorder::Recorder};
 
 const PASSWORD: &str = "long password 1";
 const INGEST_TOKEN: &str = "test-ingest-token";
+/// The address every test request comes from: a trusted reverse proxy.
+const PROXY: &str = "192.0.2.1";
 
 struct TestApp {
     router: Router,
@@ -48,6 +50,8 @@ impl TestApp {
             store: store.clone(),
             clock: Arc::new(clock.clone()),
             secure_cookies: false,
+            // Tests let weeks pass at once on the clock; the idle timeout has its own.
+            session_idle: app::auth::ssr::SESSION_LIFETIME,
             api_url: "https://api.example.com".into(),
         };
         let ingest = Arc::new(IngestSettings {
@@ -58,7 +62,7 @@ impl TestApp {
         let (recorder, _) = Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
         let ingest =
             IngestState::new(store.clone(), state.clock.clone(), ingest, &[INGEST_TOKEN.into()]);
-        let router = router(state, ingest, recorder)
+        let router = router(state, ingest, recorder, TrustedProxies(vec![PROXY.parse().unwrap()]))
             .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
         TestApp { router, _db: db, store, clock }
     }
@@ -195,6 +199,35 @@ async fn repeated_failures_are_refused_for_a_while() {
     let refused = app.post_form("/signin", &form, None).await;
     assert_eq!(location(&refused), "/signin?error=throttled&email=alice%40acme.example&retry=15");
     assert!(!refused.headers().contains_key(header::SET_COOKIE));
+}
+
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_user_out_at_another() {
+    let app = TestApp::new().await;
+    app.user("alice@acme.example", Role::Customer).await;
+    // Behind the trusted proxy, each client is the address it forwarded for.
+    let sign_in = |from: &'static str, password: &str| {
+        let form = format!("email=alice%40acme.example&password={password}");
+        let request = Request::post("/signin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", from)
+            .body(Body::from(form))
+            .unwrap();
+        app.send(request)
+    };
+    for _ in 0..5 {
+        let failed = sign_in("198.51.100.7", "guess").await;
+        assert!(location(&failed).starts_with("/signin?error=invalid"));
+    }
+    let attacker = sign_in("198.51.100.7", "long%20password%201").await;
+    assert!(location(&attacker).starts_with("/signin?error=throttled"), "{}", location(&attacker));
+    // A client behind the proxy that claims Alice's address is not believed: only
+    // what the trusted proxy itself saw counts.
+    for _ in 0..5 {
+        sign_in("203.0.113.5, 192.0.2.99", "guess").await;
+    }
+    let alice = sign_in("203.0.113.5", "long%20password%201").await;
+    assert_eq!(location(&alice), "/logs", "Alice, from her own address, signs in");
 }
 
 #[tokio::test]
