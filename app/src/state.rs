@@ -25,3 +25,20 @@ pub struct AppState {
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("AppState is not in context"))
 }
+
+#[cfg(feature = "testing")]
+impl AppState {
+    /// The state tests run the app with: `store`, the clock `clock`, the API at
+    /// `https://api.example.com`, plain cookies, and sessions that do not go idle (tests
+    /// let weeks pass at once; the idle timeout has tests of its own).
+    pub fn for_tests(store: Store, clock: Arc<dyn Clock>) -> Self {
+        AppState {
+            leptos_options: LeptosOptions::builder().output_name("apilogs").build(),
+            store,
+            clock,
+            secure_cookies: false,
+            session_idle: crate::auth::ssr::SESSION_LIFETIME,
+            api_url: "https://api.example.com".into(),
+        }
+    }
+}

@@ -14,7 +14,6 @@ use app::{
     support_access::{self, AccessAction, GRANT_DURATION},
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use leptos::prelude::LeptosOptions;
 
 store_conformance_tests!(
     grant_and_revoke_answer_with_the_status_they_made,
@@ -53,14 +52,7 @@ async fn world(store: &Store) -> World {
         store.insert_log_entries(&calls).await.unwrap();
     }
     let clock = ManualClock::at(t0());
-    let state = AppState {
-        leptos_options: LeptosOptions::builder().output_name("apilogs").build(),
-        store: store.clone(),
-        clock: Arc::new(clock.clone()),
-        secure_cookies: false,
-        session_idle: app::auth::ssr::SESSION_IDLE,
-        api_url: "https://api.example.com".into(),
-    };
+    let state = AppState::for_tests(store.clone(), Arc::new(clock.clone()));
     World {
         alice: user(store, "alice@acme.example", Role::Customer, Some(acme)).await,
         bob: user(store, "bob@globex.example", Role::Customer, Some(globex)).await,
@@ -124,11 +116,19 @@ async fn support_reads_only_while_a_grant_is_in_force_and_is_recorded(store: &St
         logs::ssr::entry(w.state.clone(), w.sam.clone(), Some(w.acme), globex_page.rows[0].id);
     assert_eq!(elsewhere.await.unwrap_err(), AppError::NotFound);
 
+    let usage = logs::ssr::usage(w.state.clone(), w.sam.clone(), Some(w.acme)).await.unwrap();
+    assert_eq!(usage.calls, 5);
     let events = store.access_events(w.acme, 10).await.unwrap();
     let actions: Vec<AccessAction> = events.iter().map(|e| e.action).collect();
-    assert_eq!(actions, [AccessAction::ViewEntry, AccessAction::ViewLogs, AccessAction::Grant]);
-    assert_eq!(events[0].log_entry_id, Some(shown.rows[0].id));
-    assert!(events[..2].iter().all(|e| e.actor_id == Some(w.sam.id)));
+    let expected = [
+        AccessAction::ViewUsage,
+        AccessAction::ViewEntry,
+        AccessAction::ViewLogs,
+        AccessAction::Grant,
+    ];
+    assert_eq!(actions, expected);
+    assert_eq!(events[1].log_entry_id, Some(shown.rows[0].id));
+    assert!(events[..3].iter().all(|e| e.actor_id == Some(w.sam.id)));
 
     // The second the grant ends, so does the reading.
     w.clock.advance(GRANT_DURATION);

@@ -47,6 +47,12 @@ test("the support console runs under its policy too", async ({ page }) => {
   await expect(page).toHaveURL(/\/support$/);
   await hydrated(page);
   await expect(page.getByRole("row", { name: new RegExp(ALICE.account) })).toBeVisible();
+  await page.getByRole("link", { name: ALICE.account }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await page.goto("/no-such-page");
+  await hydrated(page);
   expect(problems).toEqual([]);
 });
 

@@ -252,3 +252,22 @@ async fn store_batch(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_key_holds_at_most_its_share_of_the_queue() {
+        let queued = Queued::default();
+        for _ in 0..SHARE {
+            assert!(queued.take(7));
+        }
+        assert!(!queued.take(7), "key 7 has its share");
+        assert!(queued.take(8), "another key still has room");
+        queued.give_back(7);
+        assert!(queued.take(7), "a place given back can be taken again");
+        queued.drop_one(7, "test");
+        assert_eq!(queued.dropped.load(Ordering::Relaxed), 1);
+    }
+}

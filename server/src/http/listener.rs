@@ -1,7 +1,7 @@
 //! Accepting connections, so that no client can stall the server for others: at most
 //! [`MAX_CONNECTIONS`] at once, each must send a request's head within [`HEADER_READ`]
-//! (a slowloris client is dropped), and at shutdown the requests under way get
-//! [`DRAIN`] to finish.
+//! (a slowloris client is dropped, and so is a kept-alive connection left idle that
+//! long), and at shutdown the requests under way get [`DRAIN`] to finish.
 
 use std::{future::Future, io, net::SocketAddr, sync::Arc, time::Duration};
 

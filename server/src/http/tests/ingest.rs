@@ -484,10 +484,22 @@ async fn a_call_to_the_demo_api_is_recorded_with_its_key_redacted() {
     let answer: Value = serde_json::from_str(&body(response).await).unwrap();
     assert_eq!((answer["pageCount"].as_u64(), answer["credits"].as_u64()), (Some(2), Some(2)));
 
-    // A wrong key is refused, and there is no account to record it for.
+    // A wrong key is refused, and there is no account to record it for; the key is
+    // checked before any of the body is read, however large.
     let refused =
         Request::post("/v1/pdf/merge").header("x-api-key", "ak_nope").body(Body::empty()).unwrap();
     assert_eq!(app.send(refused).await.status(), StatusCode::UNAUTHORIZED);
+    let never_read =
+        Body::from_stream(futures_util::stream::pending::<Result<Vec<u8>, std::io::Error>>());
+    let refused = Request::post("/v1/pdf/merge").header("x-api-key", "ak_nope").body(never_read);
+    let answer = tokio::time::timeout(Duration::from_secs(2), app.send(refused.unwrap())).await;
+    assert_eq!(answer.expect("answered without the body").status(), StatusCode::UNAUTHORIZED);
+    // With a key, a body over the API's limit is refused before the API sees it.
+    let big = Request::post("/v1/pdf/merge")
+        .header("x-api-key", key)
+        .body(Body::from(vec![b'x'; 2 * 1024 * 1024]))
+        .unwrap();
+    assert_eq!(app.send(big).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // The writer stores within its flush interval.
     let mut waited = Duration::ZERO;

@@ -22,7 +22,6 @@ use axum::{
     Router,
 };
 use chrono::Utc;
-use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
 use super::{client::TrustedProxies, ingest::IngestState, router};
@@ -45,15 +44,7 @@ impl TestApp {
         let db = TestDb::sqlite().await;
         let store = db.store.clone();
         let clock = ManualClock::at(Utc::now());
-        let state = AppState {
-            leptos_options: LeptosOptions::builder().output_name("apilogs").build(),
-            store: store.clone(),
-            clock: Arc::new(clock.clone()),
-            secure_cookies: false,
-            // Tests let weeks pass at once on the clock; the idle timeout has its own.
-            session_idle: app::auth::ssr::SESSION_LIFETIME,
-            api_url: "https://api.example.com".into(),
-        };
+        let state = AppState::for_tests(store.clone(), Arc::new(clock.clone()));
         let ingest = Arc::new(IngestSettings {
             max_batch_records: 100,
             max_request_bytes: 256 * 1024,
@@ -157,6 +148,12 @@ async fn sign_in_sets_a_safe_cookie_and_opens_the_customer_pages() {
     assert!(cookie.starts_with("apilogs_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "not Secure unless configured: {cookie}");
+    let secure = app::auth::ssr::session_cookie(
+        &app::auth::ssr::Session { token: "t".into(), expires_at: Utc::now() },
+        true,
+    );
+    assert!(secure.starts_with("__Host-apilogs_session=t; Path=/;"), "{secure}");
+    assert!(secure.ends_with("; Secure") && !secure.contains("Domain"), "{secure}");
 
     let session = cookie.split(';').next().unwrap();
     let page = app.get("/logs", Some(session)).await;
