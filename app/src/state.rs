@@ -37,7 +37,7 @@ impl AppState {
             store,
             clock,
             secure_cookies: false,
-            session_idle: crate::auth::ssr::SESSION_LIFETIME,
+            session_idle: chrono::TimeDelta::days(36_500),
             api_url: "https://api.example.com".into(),
         }
     }
