@@ -3,7 +3,7 @@
 use app::{
     accounts::NewApiKey,
     auth::{
-        ssr::{self as auth, SignInError, FAILURE_WINDOW, MAX_FAILURES_PER_EMAIL},
+        ssr::{self as auth, SignInError, FAILURE_WINDOW, MAX_FAILURES_PER_USER_AT_ADDRESS},
         NewUser, Role,
     },
     logs::{Call, LogFilter, LogRow, NewLogEntry, PageFrom, StatusClass},
@@ -189,7 +189,7 @@ async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
     customer(store, "alice@acme.example", "long password 1").await;
     let ip = Some("192.0.2.7".parse().unwrap());
     let second = TimeDelta::seconds(1);
-    for i in 0..MAX_FAILURES_PER_EMAIL {
+    for i in 0..MAX_FAILURES_PER_USER_AT_ADDRESS {
         let at = t0() + second * i as i32;
         let failed = auth::sign_in(store, "alice@acme.example", "guess", ip, at).await;
         assert_eq!(failed.err(), Some(SignInError::Invalid), "attempt {i}");
@@ -221,7 +221,7 @@ async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
 async fn a_burst_of_sign_ins_gets_exactly_the_allowed_tries(store: &Store) {
     customer(store, "alice@acme.example", "long password 1").await;
     let ip = Some("192.0.2.7".parse().unwrap());
-    let burst = (0..3 * MAX_FAILURES_PER_EMAIL).map(|i| {
+    let burst = (0..3 * MAX_FAILURES_PER_USER_AT_ADDRESS).map(|i| {
         let store = store.clone();
         tokio::spawn(async move {
             let guess = format!("guess {i}");
@@ -235,7 +235,10 @@ async fn a_burst_of_sign_ins_gets_exactly_the_allowed_tries(store: &Store) {
     let checked = answers.iter().filter(|a| **a == Some(SignInError::Invalid)).count();
     let refused =
         answers.iter().filter(|a| matches!(a, Some(SignInError::Throttled { .. }))).count();
-    assert_eq!((checked, refused), (MAX_FAILURES_PER_EMAIL, 2 * MAX_FAILURES_PER_EMAIL));
+    assert_eq!(
+        (checked, refused),
+        (MAX_FAILURES_PER_USER_AT_ADDRESS, 2 * MAX_FAILURES_PER_USER_AT_ADDRESS)
+    );
 }
 
 async fn log_entries_are_written_all_or_nothing(store: &Store) {

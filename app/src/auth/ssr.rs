@@ -29,6 +29,7 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
         "apilogs_session"
     }
 }
+
 /// Longer than a support grant, so a customer who grants access stays signed in to see
 /// it end.
 pub const SESSION_LIFETIME: TimeDelta = TimeDelta::days(30);
@@ -39,7 +40,7 @@ pub const SESSION_IDLE: TimeDelta = TimeDelta::hours(12);
 pub const FAILURE_WINDOW: TimeDelta = TimeDelta::minutes(15);
 /// Failed attempts on one user from one address within the window before that address
 /// is refused for that user. Failures from elsewhere never lock a user out here.
-pub const MAX_FAILURES_PER_EMAIL: usize = 5;
+pub const MAX_FAILURES_PER_USER_AT_ADDRESS: usize = 5;
 /// Failed attempts from one client address, on any users, within the window.
 pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
 
@@ -189,10 +190,10 @@ pub async fn sign_in(
     let email = normalize_email(email);
     let mut keys = match client {
         Some(address) => vec![
-            (format!("email:{email} ip:{address}"), MAX_FAILURES_PER_EMAIL),
+            (format!("email:{email} ip:{address}"), MAX_FAILURES_PER_USER_AT_ADDRESS),
             (format!("ip:{address}"), MAX_FAILURES_PER_ADDRESS),
         ],
-        None => vec![(format!("email:{email}"), MAX_FAILURES_PER_EMAIL)],
+        None => vec![(format!("email:{email}"), MAX_FAILURES_PER_USER_AT_ADDRESS)],
     };
     let ids = match store.count_sign_in_attempt(&keys, now - FAILURE_WINDOW, now).await? {
         SignInAttempt::Counted(ids) => ids,
