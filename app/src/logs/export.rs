@@ -41,6 +41,8 @@ impl ExportFormat {
     pub fn header(self) -> String {
         match self {
             ExportFormat::Csv => {
+                // The call's own columns, named as its fields are, but for `time`, the
+                // name spreadsheets built on earlier exports look for.
                 let call =
                     Call::NAMES.map(|name| if name == "occurred_at" { "time" } else { name });
                 let names: Vec<&str> =
