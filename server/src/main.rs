@@ -15,6 +15,7 @@ mod demo_api;
 mod http;
 mod ingest;
 mod jobs;
+mod quota;
 mod recorder;
 mod users;
 

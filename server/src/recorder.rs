@@ -4,11 +4,10 @@
 //! database: a call is answered first and shows in the logs within a second.
 
 use std::{
-    collections::HashMap,
     net::SocketAddr,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex,
+        Arc,
     },
     time::{Duration, Instant},
 };
@@ -27,6 +26,7 @@ use tokio::{sync::mpsc, task::JoinHandle};
 use crate::{
     http::client::ClientAddress,
     ingest::{prepare_batch, CallRecord, IngestSettings},
+    quota::Quota,
 };
 
 /// Who made a call and what it cost, put by the API's handler in its response's
@@ -60,34 +60,12 @@ pub struct Recorder {
 }
 
 /// What waits for the writer, by API key, and what could not wait.
-#[derive(Default)]
 struct Queued {
-    by_key: Mutex<HashMap<i64, usize>>,
+    by_key: Quota,
     dropped: AtomicU64,
 }
 
 impl Queued {
-    /// Takes a place in the queue for a call of `key`, unless the key has its share.
-    fn take(&self, key: i64) -> bool {
-        let mut by_key = self.by_key.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let waiting = by_key.entry(key).or_default();
-        if *waiting >= SHARE {
-            return false;
-        }
-        *waiting += 1;
-        true
-    }
-
-    fn give_back(&self, key: i64) {
-        let mut by_key = self.by_key.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(waiting) = by_key.get_mut(&key) {
-            *waiting -= 1;
-            if *waiting == 0 {
-                by_key.remove(&key);
-            }
-        }
-    }
-
     /// Counts a call that was not recorded, and says so in the log.
     fn drop_one(&self, key: i64, why: &str) {
         let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
@@ -105,7 +83,7 @@ impl Recorder {
     ) -> (Recorder, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(QUEUE);
         let max_request_bytes = settings.max_request_bytes;
-        let queued = Arc::new(Queued::default());
+        let queued = Arc::new(Queued { by_key: Quota::new(SHARE), dropped: AtomicU64::new(0) });
         let writer = tokio::spawn(write(store, clock.clone(), settings, receiver, queued.clone()));
         (Recorder { sender, clock, max_request_bytes, queued }, writer)
     }
@@ -190,10 +168,10 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
             user_agent,
         };
         let key = owner.api_key_id;
-        if !recorder.queued.take(key) {
+        if !recorder.queued.by_key.take(key) {
             recorder.queued.drop_one(key, "this key has its share of the queue");
         } else if recorder.sender.try_send(record).is_err() {
-            recorder.queued.give_back(key);
+            recorder.queued.by_key.give_back(key);
             recorder.queued.drop_one(key, "the queue is full");
         }
     }
@@ -219,7 +197,7 @@ async fn write(
             }
         }
         for record in &batch {
-            queued.give_back(record.api_key_id.unwrap_or_default());
+            queued.by_key.give_back(record.api_key_id.unwrap_or_default());
         }
         store_batch(&store, clock.now(), &settings, std::mem::take(&mut batch)).await;
     }
@@ -259,14 +237,14 @@ mod tests {
 
     #[test]
     fn one_key_holds_at_most_its_share_of_the_queue() {
-        let queued = Queued::default();
+        let queued = Queued { by_key: Quota::new(SHARE), dropped: AtomicU64::new(0) };
         for _ in 0..SHARE {
-            assert!(queued.take(7));
+            assert!(queued.by_key.take(7));
         }
-        assert!(!queued.take(7), "key 7 has its share");
-        assert!(queued.take(8), "another key still has room");
-        queued.give_back(7);
-        assert!(queued.take(7), "a place given back can be taken again");
+        assert!(!queued.by_key.take(7), "key 7 has its share");
+        assert!(queued.by_key.take(8), "another key still has room");
+        queued.by_key.give_back(7);
+        assert!(queued.by_key.take(7), "a place given back can be taken again");
         queued.drop_one(7, "test");
         assert_eq!(queued.dropped.load(Ordering::Relaxed), 1);
     }

@@ -8,12 +8,7 @@
 //! [`IDLE_WRITE`] is dropped; and a support agent's export stops the moment the grant
 //! ends.
 
-use std::{
-    collections::HashMap,
-    io,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashMap, io, sync::Arc, time::Duration};
 
 use app::{
     auth::ssr::GuardedUser,
@@ -35,6 +30,8 @@ use axum::{
 };
 use bytes::Bytes;
 use tokio::sync::mpsc;
+
+use crate::quota::Quota;
 
 /// Bytes gathered before they are sent on: few large writes, little memory.
 const CHUNK: usize = 64 * 1024;
@@ -74,48 +71,15 @@ pub fn routes() -> Router<AppState> {
                 ),
             );
     }
-    router.layer(Extension(Arc::new(Exports::default())))
+    router.layer(Extension(Arc::new(Quota::new(PER_USER))))
 }
 
 /// The user the page guard in front of these paths checked and left in the request.
 type Guarded = Option<Extension<GuardedUser>>;
 /// The view's filter, as the URL's query holds it.
 type Filters = Query<HashMap<String, String>>;
-type Running = Extension<Arc<Exports>>;
-
 /// The exports running, by user.
-#[derive(Default)]
-pub struct Exports(Mutex<HashMap<i64, usize>>);
-
-/// One running export; its user's count goes down when it is dropped.
-struct Slot {
-    exports: Arc<Exports>,
-    user: i64,
-}
-
-impl Exports {
-    fn start(self: &Arc<Self>, user: i64) -> Option<Slot> {
-        let mut running = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let count = running.entry(user).or_default();
-        if *count >= PER_USER {
-            return None;
-        }
-        *count += 1;
-        Some(Slot { exports: self.clone(), user })
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut running = self.exports.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(count) = running.get_mut(&self.user) {
-            *count -= 1;
-            if *count == 0 {
-                running.remove(&self.user);
-            }
-        }
-    }
-}
+type Running = Extension<Arc<Quota>>;
 
 async fn export(
     State(state): State<AppState>,
@@ -137,7 +101,7 @@ async fn export(
         Ok(reader) => reader,
         Err(error) => return refusal(error),
     };
-    let Some(slot) = exports.start(user_id) else {
+    let Some(slot) = exports.hold(user_id) else {
         let message =
             format!("You have {PER_USER} exports running already. Let one finish, then try again.");
         return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
