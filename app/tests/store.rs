@@ -25,6 +25,7 @@ store_conformance_tests!(
     sign_in_checks_the_password_and_gives_one_answer_for_both_mistakes,
     sign_in_is_refused_after_repeated_failures_for_a_while,
     a_burst_of_sign_ins_gets_exactly_the_allowed_tries,
+    an_email_longer_than_any_is_refused_and_not_stored,
     log_entries_are_written_all_or_nothing,
     pages_visit_every_call_once_even_with_equal_times,
     a_call_is_found_only_in_its_own_account,
@@ -216,6 +217,18 @@ async fn sign_in_is_refused_after_repeated_failures_for_a_while(store: &Store) {
         .map_err(|e| format!("{e:?}"))
         .unwrap();
     assert_eq!(user.email, "alice@acme.example");
+}
+
+async fn an_email_longer_than_any_is_refused_and_not_stored(store: &Store) {
+    let long = format!("{}@acme.example", "a".repeat(1024 * 1024));
+    let ip = Some("192.0.2.7".parse().unwrap());
+    let refused = auth::sign_in(store, &long, "guess", ip, t0()).await;
+    assert_eq!(refused.err(), Some(SignInError::Invalid));
+    let new = NewUser { email: &long, password_hash: "x", role: Role::Support, account_id: None };
+    assert!(matches!(store.create_user(new, t0()).await, Err(StoreError::Conflict(_))));
+    // Nothing was recorded: there is no failure to forget.
+    let later = t0() + TimeDelta::hours(1);
+    assert_eq!(store.delete_sign_in_failures_before(later).await.unwrap(), 0);
 }
 
 async fn a_burst_of_sign_ins_gets_exactly_the_allowed_tries(store: &Store) {

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 pub use pages::{SignIn, UserMenu};
 #[cfg(feature = "ssr")]
-pub use store::{normalize_email, Credentials, NewUser, SignInAttempt};
+pub use store::{normalize_email, Credentials, NewUser, SignInAttempt, MAX_EMAIL_BYTES};
 pub use types::{Role, User};
 
 use crate::error::AppError;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use super::{normalize_email, Role, SignInAttempt, User};
+use super::{normalize_email, Role, SignInAttempt, User, MAX_EMAIL_BYTES};
 use crate::{
     error::AppError,
     state::{app_state, AppState},
@@ -188,6 +188,10 @@ pub async fn sign_in(
     now: DateTime<Utc>,
 ) -> Result<(User, Session), SignInError> {
     let email = normalize_email(email);
+    // No user has a longer one: refused at once, and nothing this long is stored.
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(SignInError::Invalid);
+    }
     let mut keys = match client {
         Some(address) => vec![
             (format!("email:{email} ip:{address}"), MAX_FAILURES_PER_USER_AT_ADDRESS),

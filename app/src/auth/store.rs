@@ -35,6 +35,9 @@ pub enum SignInAttempt {
     Refused { oldest: DateTime<Utc> },
 }
 
+/// The longest email address there can be (RFC 5321's path limit, less its brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
 /// Emails are compared and stored lower-case, without surrounding space.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -47,6 +50,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let email = normalize_email(new.email);
+        if email.len() > MAX_EMAIL_BYTES {
+            return Err(StoreError::Conflict(format!(
+                "an email address has at most {MAX_EMAIL_BYTES} characters"
+            )));
+        }
         if (new.role == Role::Customer) != new.account_id.is_some() {
             return Err(StoreError::Conflict(
                 "a customer belongs to exactly one account; support and admin to none".into(),
