@@ -56,6 +56,14 @@ impl AppError {
         }
     }
 
+    /// Puts the error's status code on the response being made, if one is.
+    #[cfg(feature = "ssr")]
+    pub fn set_response_status(&self) {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+    }
+
     /// Logs an internal failure and hides it from the client.
     #[cfg(feature = "ssr")]
     pub fn internal(error: impl std::fmt::Display) -> Self {
@@ -68,7 +76,18 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // The caller sent arguments that do not parse: its fault, a 400.
+            ServerFnErrorErr::Args(why)
+            | ServerFnErrorErr::MissingArg(why)
+            | ServerFnErrorErr::Deserialization(why) => {
+                let error = AppError::Invalid(format!("The request is malformed: {why}"));
+                #[cfg(feature = "ssr")]
+                error.set_response_status();
+                error
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 
@@ -85,6 +104,11 @@ impl From<crate::store::StoreError> for AppError {
 /// What a page shows in place of what it could not load.
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
+    // A page that shows an error answers with its status (a bad filter is a 400).
+    #[cfg(feature = "ssr")]
+    if error != AppError::Unauthenticated {
+        error.set_response_status();
+    }
     match error {
         // The session ended while the page was open: sign in again, then come back here.
         AppError::Unauthenticated => {

@@ -257,8 +257,8 @@ where
         }
     }
     .await;
-    if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
-        response.set_status(error.status());
+    if let Err(error) = &result {
+        error.set_response_status();
     }
     result
 }

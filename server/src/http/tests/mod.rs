@@ -283,3 +283,17 @@ async fn a_customer_reads_their_own_account_summary() {
     let text = body(call).await;
     assert!(text.contains(r#""account_name":"alice@acme.example""#), "{text}");
 }
+
+#[tokio::test]
+async fn bad_input_is_a_400_naming_it_on_pages_and_server_functions() {
+    let app = TestApp::new().await;
+    app.user("alice@acme.example", Role::Customer).await;
+    let alice = app.sign_in("alice@acme.example").await;
+    let page = app.get("/logs?to=%2B262142-12-31", Some(&alice)).await;
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(body(page).await.contains("is outside the years 1970 to 9999"));
+
+    let call = app.post_form("/api/logs/page", "filter[search]=x", Some(&alice)).await;
+    assert_eq!(call.status(), StatusCode::BAD_REQUEST);
+    assert!(body(call).await.contains("The request is malformed"));
+}
