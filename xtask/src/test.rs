@@ -94,16 +94,19 @@ fn end_to_end() -> Result {
 /// (a time ahead of the server's clock is 400; an account or key that does not exist,
 /// 422), so `positive_data_acceptance` cannot hold.
 fn hostile_input(addr: SocketAddr) -> Result {
-    let st = cmd::root().join(setup::SCHEMATHESIS_ENV).join("bin/st");
+    let root = cmd::root();
     cmd::run(
-        cmd(st)
+        cmd(root.join(setup::SCHEMATHESIS_ENV).join("bin/st"))
+            // Its cache of crashes goes in the working folder: under target/, not the
+            // repository.
+            .current_dir(root.join("target"))
             .arg("run")
             .arg(format!("http://{addr}/api/openapi.json"))
             .args(["--header", &format!("Authorization: Bearer {INGEST_TOKEN}")])
             .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
             .args(["--max-examples", "100", "--seed", "1"])
             .args(["--generation-database", "none", "--no-color"])
-            .env("SCHEMATHESIS_HOOKS", "end2end/schemathesis_hooks.py"),
+            .env("SCHEMATHESIS_HOOKS", root.join("end2end/schemathesis_hooks.py")),
     )
 }
 
