@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use app::auth::Role;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -36,6 +37,17 @@ pub enum Command {
     User(UserCommand),
     /// Load the demo accounts, users and API calls into an empty database.
     Demo,
+    /// Apply the current redaction rules (with the `--redact-…` and `--keep-…` options)
+    /// again to calls already stored, in batches, and say how many values went.
+    Scrub {
+        /// Only this account's calls.
+        #[arg(long)]
+        account: Option<i64>,
+        /// Only calls at or after this time: RFC 3339 (`2026-11-20T09:00:00Z`) or a
+        /// date (`2026-11-20`, midnight UTC).
+        #[arg(long, value_parser = parse_time)]
+        since: Option<DateTime<Utc>>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -86,16 +98,27 @@ pub struct IngestArgs {
     #[arg(long, env = "APILOGS_INGEST_TOKEN", value_delimiter = ',', global = true)]
     pub ingest_token: Vec<String>,
 
-    /// Headers whose values are redacted (comma-separated; replaces the default list:
-    /// authorization, proxy-authorization, x-api-key, cookie, set-cookie, x-auth-token).
+    /// Headers whose values are redacted whole, besides the defaults (comma-separated;
+    /// the defaults: authorization, proxy-authorization, x-api-key, cookie, set-cookie,
+    /// x-auth-token, and any header whose name is secret by the key words).
     #[arg(long, env = "APILOGS_REDACT_HEADERS", value_delimiter = ',', global = true)]
-    pub redact_headers: Option<Vec<String>>,
+    pub redact_headers: Vec<String>,
 
-    /// Words that make a JSON key, form field or query parameter secret wherever they
-    /// occur in its name (comma-separated; replaces the default list: password, passwd,
-    /// secret, token, apikey, authorization, cardnumber, creditcard, cvv, cvc, privatekey).
+    /// Headers stored in clear even though they are defaults or their names are secret
+    /// (comma-separated, e.g. `idempotency-key`). Their values are still scanned.
+    #[arg(long, env = "APILOGS_KEEP_HEADERS", value_delimiter = ',', global = true)]
+    pub keep_headers: Vec<String>,
+
+    /// Words that make a JSON key, form field, query parameter, XML element or
+    /// attribute, multipart part or header secret wherever they occur in its name,
+    /// besides the defaults (comma-separated).
     #[arg(long, env = "APILOGS_REDACT_KEYS", value_delimiter = ',', global = true)]
-    pub redact_keys: Option<Vec<String>>,
+    pub redact_keys: Vec<String>,
+
+    /// Default key words that no longer make a name secret (comma-separated; each one of
+    /// the defaults the README lists, e.g. `key` to keep `{"key": …}` in clear).
+    #[arg(long, env = "APILOGS_KEEP_KEYS", value_delimiter = ',', global = true)]
+    pub keep_keys: Vec<String>,
 
     /// Bodies longer than this are stored cut, with their full size.
     #[arg(long, env = "APILOGS_MAX_BODY_BYTES", default_value_t = 65_536, global = true)]
@@ -115,20 +138,24 @@ pub struct IngestArgs {
 }
 
 impl IngestArgs {
-    pub fn settings(&self) -> crate::ingest::IngestSettings {
-        use crate::ingest::redact::{Redactor, DEFAULT_HEADERS, DEFAULT_KEYS};
-        let headers = self
-            .redact_headers
-            .clone()
-            .unwrap_or_else(|| DEFAULT_HEADERS.map(String::from).to_vec());
-        let keys =
-            self.redact_keys.clone().unwrap_or_else(|| DEFAULT_KEYS.map(String::from).to_vec());
-        crate::ingest::IngestSettings {
-            redactor: Redactor::new(headers, keys),
+    /// The redaction rules: the defaults with the lists' changes.
+    pub fn redactor(&self) -> anyhow::Result<crate::redact::Redactor> {
+        let lists = crate::redact::Lists {
+            add_headers: self.redact_headers.clone(),
+            keep_headers: self.keep_headers.clone(),
+            add_keys: self.redact_keys.clone(),
+            keep_keys: self.keep_keys.clone(),
+        };
+        crate::redact::Redactor::new(&lists).map_err(anyhow::Error::msg)
+    }
+
+    pub fn settings(&self) -> anyhow::Result<crate::ingest::IngestSettings> {
+        Ok(crate::ingest::IngestSettings {
+            redactor: self.redactor()?,
             max_body_bytes: self.max_body_bytes,
             max_batch_records: self.max_batch_records,
             max_request_bytes: self.max_request_bytes,
-        }
+        })
     }
 }
 
@@ -150,4 +177,15 @@ pub enum UserCommand {
 
 fn parse_role(value: &str) -> Result<Role, String> {
     value.parse()
+}
+
+fn parse_time(value: &str) -> Result<DateTime<Utc>, String> {
+    let value = value.trim();
+    DateTime::parse_from_rfc3339(value)
+        .map(|at| at.with_timezone(&Utc))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map(|day| day.and_time(NaiveTime::MIN).and_utc())
+        })
+        .map_err(|_| format!("{value:?} is neither an RFC 3339 time nor a date (YYYY-MM-DD)"))
 }

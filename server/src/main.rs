@@ -17,6 +17,8 @@ mod ingest;
 mod jobs;
 mod quota;
 mod recorder;
+mod redact;
+mod scrub;
 mod users;
 
 use std::{process::ExitCode, sync::Arc};
@@ -65,7 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             jobs::spawn(store.clone(), clock.clone(), retention);
             let serving = http::Serving {
                 addr: cli.serve.addr,
-                ingest: cli.serve.ingest.settings(),
+                ingest: cli.serve.ingest.settings()?,
                 ingest_tokens: cli.serve.ingest.ingest_token.clone(),
                 proxies: http::client::TrustedProxies(cli.serve.trusted_proxy.clone()),
                 test_routes,
@@ -89,5 +91,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             users::add(&store, clock.now(), &email, role, account.as_deref()).await
         }
         Command::Demo => demo::load(&store, clock.now()).await,
+        Command::Scrub { account, since } => {
+            let redactor = cli.serve.ingest.redactor()?;
+            scrub::run(&store, &redactor, account, since).await
+        }
     }
 }

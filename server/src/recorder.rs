@@ -25,7 +25,7 @@ use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::{
     http::client::ClientAddress,
-    ingest::{prepare_batch, CallRecord, IngestSettings},
+    ingest::{prepare_batch, BodyText, CallRecord, IngestSettings},
     quota::Quota,
 };
 
@@ -147,7 +147,7 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
     }
     if let Some(owner) = parts.extensions.get::<CallOwner>() {
         let text = |bytes: &[u8]| {
-            (!bytes.is_empty()).then(|| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+            (!bytes.is_empty()).then(|| BodyText(String::from_utf8_lossy(bytes).into_owned()))
         };
         let record = CallRecord {
             account_id: None,
@@ -208,7 +208,7 @@ async fn write(
 async fn store_batch(
     store: &Store,
     now: chrono::DateTime<chrono::Utc>,
-    settings: &IngestSettings,
+    settings: &Arc<IngestSettings>,
     batch: Vec<CallRecord>,
 ) {
     let stored = match prepare_batch(store, batch.clone(), settings, now).await {

@@ -1,95 +1,27 @@
-//! Request and response bodies as people read them: JSON laid out and coloured, large
-//! bodies folded until opened.
+//! Request and response bodies as people read them: JSON laid out and coloured (its
+//! tokens as sent), the body exactly as sent a click away, large bodies folded until
+//! opened.
 
 use leptos::prelude::*;
 
-use super::header_pairs;
+use super::{
+    header_pairs,
+    json::{self, Token},
+};
 
 /// Bodies longer than this (in characters or lines, once laid out) start folded.
 const FOLD_CHARS: usize = 4_000;
 const FOLD_LINES: usize = 60;
 
-/// JSON laid out for reading, keys in their original order; `None` when `body` is
-/// not JSON.
-pub fn pretty_json(body: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(body).ok()?;
-    serde_json::to_string_pretty(&value).ok()
-}
-
-/// What a piece of JSON text is, for its colour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Token {
-    Key,
-    String,
-    Number,
-    /// `true`, `false`, `null`.
-    Literal,
-    /// Punctuation and white space.
-    Plain,
-}
-
-impl Token {
-    fn class(self) -> Option<&'static str> {
-        match self {
-            Token::Key => Some("json-key"),
-            Token::String => Some("json-string"),
-            Token::Number => Some("json-number"),
-            Token::Literal => Some("json-literal"),
-            Token::Plain => None,
-        }
+/// The class that colours a token.
+fn class(token: Token) -> Option<&'static str> {
+    match token {
+        Token::Key => Some("json-key"),
+        Token::String => Some("json-string"),
+        Token::Number => Some("json-number"),
+        Token::Literal => Some("json-literal"),
+        _ => None,
     }
-}
-
-/// Splits valid JSON text into coloured pieces that, put back together, are the text.
-pub fn tokens(json: &str) -> Vec<(Token, &str)> {
-    let bytes = json.as_bytes();
-    let mut pieces = Vec::new();
-    let (mut i, mut plain_from) = (0, 0);
-    while i < bytes.len() {
-        let start = i;
-        let kind = match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i = (i + 1).min(bytes.len());
-                let rest = json[i..].trim_start();
-                if rest.starts_with(':') {
-                    Token::Key
-                } else {
-                    Token::String
-                }
-            }
-            b'-' | b'0'..=b'9' => {
-                while i < bytes.len()
-                    && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-                {
-                    i += 1;
-                }
-                Token::Number
-            }
-            b't' | b'f' | b'n' => {
-                while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
-                    i += 1;
-                }
-                Token::Literal
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        if plain_from < start {
-            pieces.push((Token::Plain, &json[plain_from..start]));
-        }
-        pieces.push((kind, &json[start..i]));
-        plain_from = i;
-    }
-    if plain_from < bytes.len() {
-        pieces.push((Token::Plain, &json[plain_from..]));
-    }
-    pieces
 }
 
 /// A body: JSON coloured, anything else as it came; folded when large.
@@ -108,16 +40,18 @@ pub fn Body(
         }
         .into_any();
     };
-    let (text, json) = match pretty_json(&body) {
-        Some(pretty) => (pretty, true),
-        None => (body, false),
+    let sent = body.len();
+    let (text, json, as_sent) = match json::pretty(&body) {
+        Some(pretty) if pretty != body => (pretty, true, Some(body)),
+        Some(pretty) => (pretty, true, None),
+        None => (body, false, None),
     };
     let lines = text.lines().count();
-    let size = format!("{} bytes, {lines} line{}", text.len(), if lines == 1 { "" } else { "s" });
+    let size = format!("{sent} bytes, {lines} line{}", if lines == 1 { "" } else { "s" });
     let content = if json {
-        tokens(&text)
+        json::pieces(&text)
             .into_iter()
-            .map(|(token, piece)| match token.class() {
+            .map(|(token, piece)| match token.and_then(class) {
                 Some(class) => view! { <span class=class>{piece.to_owned()}</span> }.into_any(),
                 None => piece.to_owned().into_any(),
             })
@@ -131,11 +65,23 @@ pub fn Body(
     let cut = full_size.map(|full| {
         view! {
             <p class="body-cut" role="note">
-                {format!("Cut when it was recorded: showing the first {} of {full} bytes.", text.len())}
+                {format!("Cut when it was recorded: showing the first {sent} of {full} bytes.")}
             </p>
         }
     });
-    let pre = view! { <pre class="body" class:json=json>{content}</pre> };
+    // Laid out, the white space is not what was sent: the body as sent stays at hand.
+    let as_sent = as_sent.map(|body| {
+        view! {
+            <details class="body-as-sent">
+                <summary>"As sent"</summary>
+                <pre class="body">{body}</pre>
+            </details>
+        }
+    });
+    let pre = view! {
+        <pre class="body" class:json=json>{content}</pre>
+        {as_sent}
+    };
     if text.len() > FOLD_CHARS || lines > FOLD_LINES {
         view! {
             <details class="body-fold">
@@ -185,34 +131,4 @@ pub fn Headers(headers: String) -> impl IntoView {
         </table>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_is_laid_out_in_its_own_key_order() {
-        assert_eq!(
-            pretty_json(r#"{"b":1,"a":[true,null]}"#).unwrap(),
-            "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null\n  ]\n}"
-        );
-        assert_eq!(pretty_json("plain text"), None);
-    }
-
-    #[test]
-    fn tokens_colour_every_kind_and_lose_nothing() {
-        let json = pretty_json(
-            r#"{"name":"a \"quoted\": b","n":-1.5e3,"ok":false,"x":null,"list":[1,"s"]}"#,
-        )
-        .unwrap();
-        let pieces = tokens(&json);
-        assert_eq!(pieces.iter().map(|(_, p)| *p).collect::<String>(), json);
-        let of =
-            |kind| pieces.iter().filter(|(k, _)| *k == kind).map(|(_, p)| *p).collect::<Vec<_>>();
-        assert_eq!(of(Token::Key), [r#""name""#, r#""n""#, r#""ok""#, r#""x""#, r#""list""#]);
-        assert_eq!(of(Token::String), [r#""a \"quoted\": b""#, r#""s""#]);
-        assert_eq!(of(Token::Number), ["-1500.0", "1"]);
-        assert_eq!(of(Token::Literal), ["false", "null"]);
-    }
 }

@@ -11,6 +11,7 @@ mod curl;
 mod detail;
 mod export;
 mod filter;
+pub mod json;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -33,7 +34,7 @@ pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 #[cfg(feature = "ssr")]
 pub use store::PageRow;
 #[cfg(feature = "ssr")]
-pub use store::{DailyUsage, NewLogEntry, SEARCH_WINDOW};
+pub use store::{DailyUsage, NewLogEntry, StoredTexts, SEARCH_WINDOW};
 pub use table::LogsTable;
 pub use usage::{Usage, UsageChart, UsageDay};
 

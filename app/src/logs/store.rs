@@ -399,3 +399,68 @@ impl Store {
         }))
     }
 }
+
+/// The free-text fields of a stored call, which redaction reads: what a scrub reads
+/// and writes back.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredTexts {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub query: String,
+    pub request_headers: String,
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+    pub error_message: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Store {
+    /// Up to `limit` of the account's calls after `after` (time, id), oldest first, by
+    /// the account's index: each batch of a scrub costs the same however far it has got.
+    pub async fn stored_texts(
+        &self,
+        account_id: i64,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<StoredTexts>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, occurred_at, query, request_headers, request_body, response_body, \
+                 error_message, user_agent FROM log_entries \
+                 WHERE account_id = $1 AND (occurred_at, id) > ($2, $3) \
+                 ORDER BY occurred_at, id LIMIT $4",
+            )
+            .bind(account_id)
+            .bind(after.at)
+            .bind(after.id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Writes calls' free-text fields back, in one transaction.
+    pub async fn rewrite_texts(&self, calls: &[StoredTexts]) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for call in calls {
+                sqlx::query(
+                    "UPDATE log_entries SET query = $1, request_headers = $2, \
+                     request_body = $3, response_body = $4, error_message = $5, \
+                     user_agent = $6 WHERE id = $7",
+                )
+                .bind(&call.query)
+                .bind(&call.request_headers)
+                .bind(&call.request_body)
+                .bind(&call.response_body)
+                .bind(&call.error_message)
+                .bind(&call.user_agent)
+                .bind(call.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

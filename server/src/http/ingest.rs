@@ -196,6 +196,7 @@ pub async fn post_logs(
         Err(BatchError::TooLarge(error)) => return answer(StatusCode::PAYLOAD_TOO_LARGE, error),
         Err(BatchError::Unknown(error)) => return answer(StatusCode::UNPROCESSABLE_ENTITY, error),
         Err(BatchError::Store(error)) => return failed(&error),
+        Err(BatchError::Crashed(error)) => return failed(&error),
     };
     match state.store.insert_log_entries(&entries).await {
         Ok(()) => (StatusCode::OK, Json(Stored { stored: entries.len() })).into_response(),
@@ -203,7 +204,7 @@ pub async fn post_logs(
     }
 }
 
-fn failed(error: &dyn std::error::Error) -> Response {
+fn failed(error: &dyn std::fmt::Display) -> Response {
     tracing::error!(%error, "ingest: could not store a batch");
     let error = IngestError::batch("the batch could not be stored; nothing was; try again");
     answer(StatusCode::INTERNAL_SERVER_ERROR, error)

@@ -1,20 +1,18 @@
 //! Ingest: call records, from the vendor's gateway (`POST /api/v1/logs`) or from the
 //! recording middleware, checked, redacted and cut to size before they are stored.
 
-pub mod redact;
-
-use std::{collections::HashMap, net::IpAddr};
+use std::{collections::HashMap, net::IpAddr, sync::Arc};
 
 use app::{
     logs::{Call, NewLogEntry},
     store::{Store, StoreError},
 };
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{value::RawValue, Map, Value};
 use utoipa::ToSchema;
 
-use redact::Redactor;
+use crate::redact::{self, Redactor};
 
 /// What ingest accepts, from the server's configuration.
 #[derive(Clone, Debug)]
@@ -26,6 +24,24 @@ pub struct IngestSettings {
     pub max_batch_records: usize,
     /// Bytes in one request to `POST /api/v1/logs`.
     pub max_request_bytes: usize,
+}
+
+/// How far past the body limit a body is read for secrets: one that straddles the cut
+/// is found whole, so no part of it is kept.
+const CUT_MARGIN: usize = 4 * 1024;
+
+impl IngestSettings {
+    /// A body as it is stored: redacted, then cut to the limit; with its size as sent
+    /// when it was cut. Only what can be kept is read, so a body of many megabytes costs
+    /// no more than one at the limit.
+    pub fn keep_body(&self, body: String, content_type: Option<&str>) -> (String, Option<i64>) {
+        let sent = body.len();
+        let (mut body, cut_before) = cut(body, self.max_body_bytes + CUT_MARGIN);
+        self.redactor.text(&mut body, content_type);
+        let redacted = body.len();
+        let (body, cut_after) = cut(body, self.max_body_bytes);
+        (body, (cut_before || cut_after).then(|| sent.max(redacted) as i64))
+    }
 }
 
 impl Default for IngestSettings {
@@ -76,12 +92,12 @@ pub struct CallRecord {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub request_headers: Map<String, Value>,
-    /// A string as it was sent, or any JSON value.
+    /// A string as it was sent, or any JSON value (kept byte for byte as sent).
     #[schema(value_type = Object)]
-    pub request_body: Option<Value>,
-    /// A string as it was sent, or any JSON value.
+    pub request_body: Option<BodyText>,
+    /// A string as it was sent, or any JSON value (kept byte for byte as sent).
     #[schema(value_type = Object)]
-    pub response_body: Option<Value>,
+    pub response_body: Option<BodyText>,
     #[schema(max_length = 4096)]
     pub error_message: Option<String>,
     /// An IPv4 or IPv6 address.
@@ -89,6 +105,22 @@ pub struct CallRecord {
     pub client_ip: Option<IpAddr>,
     #[schema(max_length = 1024)]
     pub user_agent: Option<String>,
+}
+
+/// A body as text: a JSON string is its content, any other JSON value its text exactly
+/// as it came in the record (numbers, escapes, white space and repeated keys kept).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BodyText(pub String);
+
+impl<'de> Deserialize<'de> for BodyText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        if raw.get().starts_with('"') {
+            serde_json::from_str(raw.get()).map(BodyText).map_err(serde::de::Error::custom)
+        } else {
+            Ok(BodyText(raw.get().to_owned()))
+        }
+    }
 }
 
 /// Why a batch was refused.
@@ -186,21 +218,22 @@ fn prepare(
     let redactor = &settings.redactor;
     let mut headers = record.request_headers;
     redactor.headers(&mut headers);
-    let body = |body: Option<Value>| -> (Option<String>, Option<i64>) {
-        let text = match body {
-            None | Some(Value::Null) => return (None, None),
-            Some(Value::String(text)) => redactor.body(&text).unwrap_or(text),
-            // Sent as JSON: redacted as it was parsed, written once.
-            Some(mut json) => {
-                redactor.json(&mut json);
-                json.to_string()
-            }
-        };
-        cut(text, settings.max_body_bytes)
+    let content_type = redact::content_type(&headers);
+    let body = |body: Option<BodyText>, content_type| match body {
+        // `null` is no body.
+        Some(BodyText(text)) if text != "null" => {
+            let (text, full_size) = settings.keep_body(text, content_type);
+            (Some(text), full_size)
+        }
+        _ => (None, None),
     };
-    let (request_body, request_body_full_size) = body(record.request_body);
-    let (response_body, response_body_full_size) = body(record.response_body);
-    let query = redactor.query(&record.query).unwrap_or(record.query);
+    let (request_body, request_body_full_size) = body(record.request_body, content_type);
+    let (response_body, response_body_full_size) = body(record.response_body, None);
+    let (mut query, mut error_message, mut user_agent) =
+        (record.query, record.error_message, record.user_agent);
+    redactor.query(&mut query);
+    redactor.optional(&mut error_message);
+    redactor.optional(&mut user_agent);
     let to_i32 = |field: &str, value: u32| {
         i32::try_from(value).map_err(|_| invalid(field, format!("{value} is too large")))
     };
@@ -221,33 +254,31 @@ fn prepare(
             response_body,
             request_body_full_size,
             response_body_full_size,
-            error_message: record.error_message,
+            error_message,
             client_ip: record.client_ip.map(|ip| ip.to_string()),
-            user_agent: record.user_agent,
+            user_agent,
         },
     })
 }
 
-/// `text` cut to at most `max` bytes (at a character boundary), with its full size
-/// when it was cut.
-pub fn cut(mut text: String, max: usize) -> (Option<String>, Option<i64>) {
+/// `text` cut to at most `max` bytes (at a character boundary); true when it was.
+fn cut(mut text: String, max: usize) -> (String, bool) {
     if text.len() <= max {
-        return (Some(text), None);
+        return (text, false);
     }
-    let full = text.len() as i64;
     let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     text.truncate(end);
-    (Some(text), Some(full))
+    (text, true)
 }
 
 /// Records checked, made safe and given their accounts: ready to store in one go.
 pub async fn prepare_batch(
     store: &Store,
     records: Vec<CallRecord>,
-    settings: &IngestSettings,
+    settings: &Arc<IngestSettings>,
     now: DateTime<Utc>,
 ) -> Result<Vec<NewLogEntry>, BatchError> {
     if records.is_empty() {
@@ -261,13 +292,20 @@ pub async fn prepare_batch(
         ))));
     }
     let accounts = resolve_accounts(store, &records).await?;
-    records
-        .into_iter()
-        .zip(accounts)
-        .enumerate()
-        .map(|(i, (record, account))| prepare(i, record, account, settings, now))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(BatchError::Invalid)
+    // Reading every text for secrets is work for the CPU, up to a request's size: off
+    // the threads that serve requests.
+    let settings = settings.clone();
+    tokio::task::spawn_blocking(move || {
+        records
+            .into_iter()
+            .zip(accounts)
+            .enumerate()
+            .map(|(i, (record, account))| prepare(i, record, account, &settings, now))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(BatchError::Invalid)
+    })
+    .await
+    .map_err(|error| BatchError::Crashed(error.to_string()))?
 }
 
 /// The account of each record: the one its API key belongs to, or the one it names.
@@ -333,6 +371,8 @@ pub enum BatchError {
     Unknown(IngestError),
     /// 500: the database failed.
     Store(StoreError),
+    /// 500: preparing the batch failed (a bug).
+    Crashed(String),
 }
 
 impl From<StoreError> for BatchError {
@@ -346,10 +386,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_long_body_is_cut_at_a_character_boundary_and_keeps_its_size() {
-        assert_eq!(cut("short".into(), 10), (Some("short".into()), None));
+    fn a_long_body_is_cut_at_a_character_boundary() {
+        assert_eq!(cut("short".into(), 10), ("short".into(), false));
         // "é" is two bytes: the cut must not split it.
-        let (text, full) = cut("aé".repeat(4), 5);
-        assert_eq!((text.as_deref(), full), (Some("aéa"), Some(12)));
+        assert_eq!(cut("aé".repeat(4), 5), ("aéa".into(), true));
+    }
+
+    #[test]
+    fn a_body_is_redacted_before_it_is_cut_and_says_its_size_as_sent() {
+        let settings = IngestSettings { max_body_bytes: 20, ..IngestSettings::default() };
+        // The secret straddles the cut: none of it is kept.
+        let body = format!("{{\"note\":\"x\",\"password\":\"{}\"}}", "p".repeat(40));
+        let (kept, full) = settings.keep_body(body.clone(), None);
+        assert_eq!(kept, "{\"note\":\"x\",\"passwor");
+        assert_eq!(full, Some(body.len() as i64));
+        // Far past the limit, only the start is read, and the size is still the sent one.
+        let long = format!("token={}&{}", "t".repeat(30), "a".repeat(100_000));
+        let (kept, full) = settings.keep_body(long.clone(), None);
+        assert_eq!(kept, "token=[REDACTED]&aaa");
+        assert_eq!(full, Some(long.len() as i64));
+        assert_eq!(settings.keep_body("{\"a\":1}".into(), None), ("{\"a\":1}".into(), None));
     }
 }

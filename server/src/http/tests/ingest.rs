@@ -16,7 +16,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::{body, TestApp, INGEST_TOKEN};
-use crate::ingest::redact::REDACTED;
+use crate::redact::REDACTED;
 
 impl TestApp {
     async fn ingest(
