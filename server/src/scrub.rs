@@ -113,3 +113,98 @@ fn scrub_call(redactor: &Redactor, call: &mut StoredTexts) -> usize {
     values += redactor.optional(&mut call.error_message);
     values + redactor.optional(&mut call.user_agent)
 }
+
+#[cfg(test)]
+mod tests {
+    use app::{
+        logs::{Call, LogEntry, LogFilter, NewLogEntry, PageFrom},
+        store_conformance_tests,
+    };
+    use chrono::{TimeDelta, TimeZone};
+
+    use super::*;
+    use crate::redact::REDACTED;
+
+    store_conformance_tests!(scrub_redacts_what_got_through_and_nothing_else);
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()
+    }
+
+    /// The `i`th call, stored as it came, before the rules caught its secrets: every
+    /// seventh has a password in its body, every eleventh a token in its query.
+    fn call(i: i64) -> Call {
+        let body = if i % 7 == 0 {
+            format!("{{\"id\": \"ord_{i}\", \"password\": \"pw{i}\"}}")
+        } else {
+            format!("{{\"id\": \"ord_{i}\",\n \"n\": 1.50e2}}")
+        };
+        Call {
+            query: if i % 11 == 0 { format!("page=2&token=tk{i}") } else { "page=2".into() },
+            request_headers: r#"{"Content-Type":"application/json"}"#.into(),
+            request_body: Some(body),
+            ..Call::sample(t0() + TimeDelta::minutes(i), i)
+        }
+    }
+
+    async fn entries(store: &Store, account: i64) -> Vec<LogEntry> {
+        let filter = LogFilter::default();
+        let page = store.log_page(account, &filter, PageFrom::Newest, 5_000).await.unwrap();
+        let mut entries = Vec::new();
+        for row in page.rows {
+            entries.push(store.log_entry(account, row.id).await.unwrap().unwrap());
+        }
+        entries
+    }
+
+    async fn scrub_redacts_what_got_through_and_nothing_else(store: &Store) {
+        let acme = store.create_account("Acme", t0()).await.unwrap().id;
+        let globex = store.create_account("Globex", t0()).await.unwrap().id;
+        // More calls than a batch, in both accounts.
+        let calls = |account| (0..1_200).map(move |i| NewLogEntry::new(account, call(i)));
+        store
+            .insert_log_entries(&calls(acme).chain(calls(globex)).collect::<Vec<_>>())
+            .await
+            .unwrap();
+        let before_acme = entries(store, acme).await;
+        let before_globex = entries(store, globex).await;
+
+        // What a scrub of the calls `chosen` finds: a password in every seventh, a
+        // token in every eleventh, both in every seventy-seventh.
+        let expect = |calls: u64, chosen: &dyn Fn(i64) -> bool| {
+            let count = |every: i64| (0..1_200).filter(|&i| i % every == 0 && chosen(i)).count();
+            let (values, both) = ((count(7) + count(11)) as u64, count(77) as u64);
+            Scrubbed { calls, changed: values - both, values }
+        };
+        // Acme's calls from the 100th minute on.
+        let since = t0() + TimeDelta::minutes(100);
+        let redactor = Redactor::default();
+        let scrubbed = |i: &i64| *i >= 100;
+        let done = scrub(store, &redactor, acme, Some(since)).await.unwrap();
+        assert_eq!(done, expect(1_100, &|i| scrubbed(&i)));
+
+        for (before, after) in before_acme.iter().zip(entries(store, acme).await) {
+            let i = before.call.request_id.trim_start_matches("req_").parse::<i64>().unwrap();
+            let mut expected = before.clone();
+            if scrubbed(&i) {
+                if i % 7 == 0 {
+                    expected.call.request_body =
+                        Some(format!("{{\"id\": \"ord_{i}\", \"password\": \"{REDACTED}\"}}"));
+                }
+                if i % 11 == 0 {
+                    expected.call.query = format!("page=2&token={REDACTED}");
+                }
+            }
+            // Every other byte as it was, the calls before `since` untouched.
+            assert_eq!(after, expected);
+        }
+        assert_eq!(entries(store, globex).await, before_globex, "another account untouched");
+
+        // The rest of Acme, then Globex; then nothing is left to do.
+        let rest = scrub(store, &redactor, acme, None).await.unwrap();
+        assert_eq!(rest, expect(1_200, &|i| !scrubbed(&i)));
+        assert_eq!(scrub(store, &redactor, globex, None).await.unwrap(), expect(1_200, &|_| true));
+        let last = scrub(store, &redactor, acme, None).await.unwrap();
+        assert_eq!(last, Scrubbed { calls: 1_200, changed: 0, values: 0 });
+    }
+}

@@ -29,3 +29,36 @@ fn the_demo_loads_for_a_reader_that_stops_early() {
     let said = String::from_utf8_lossy(&again.stdout);
     assert!(said.starts_with("The demo data is loaded already."), "{said}");
 }
+
+/// `apilogs scrub`: it reads every call, and a second run finds nothing left; the
+/// redaction options are checked before anything is read.
+#[test]
+fn scrub_reads_every_call_and_refuses_what_it_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("scrub.db");
+    let apilogs = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_apilogs"))
+            .args(args)
+            .env("DATABASE_URL", &database)
+            .env("APILOGS_LOG", "warn")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.success(), said + &String::from_utf8_lossy(&output.stderr))
+    };
+    assert!(apilogs(&["demo"]).0);
+    for _ in 0..2 {
+        let (ok, said) = apilogs(&["scrub", "--since", "2000-01-01"]);
+        assert!(ok, "{said}");
+        assert!(said.contains("Scrubbed 10000 calls of 2 accounts: "), "{said}");
+    }
+    let (ok, said) = apilogs(&["scrub"]);
+    assert!(ok && said.contains(": 0 values redacted in 0 calls."), "scrubbed already: {said}");
+
+    let (ok, said) = apilogs(&["scrub", "--account", "999"]);
+    assert!(!ok && said.contains("no account has id 999"), "{said}");
+    let (ok, said) = apilogs(&["scrub", "--since", "last week"]);
+    assert!(!ok && said.contains("neither an RFC 3339 time nor a date"), "{said}");
+    let (ok, said) = apilogs(&["scrub", "--keep-keys", "colour"]);
+    assert!(!ok && said.contains("not a default redacted key word"), "{said}");
+}

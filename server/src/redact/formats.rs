@@ -39,66 +39,60 @@ pub const FORMATS: [(&str, &str); 28] = [
     ("JSON Web Token", r"\beyJ[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]*"),
 ];
 
+/// One made-up credential per format, in [`FORMATS`]' order, put together here so
+/// that no real-looking secret sits in the repository.
+#[cfg(test)]
+pub fn samples() -> Vec<(&'static str, String)> {
+    let alnum =
+        |n: usize| "aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0z".chars().cycle().take(n).collect::<String>();
+    let hex = |n: usize| "0123456789abcdef".chars().cycle().take(n).collect::<String>();
+    let upper =
+        |n: usize| "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".chars().cycle().take(n).collect::<String>();
+    vec![
+        ("apilogs API key", format!("ak_live_{}", hex(40))),
+        ("AWS access key ID", format!("AKIA{}", upper(16))),
+        ("Stripe secret or restricted key", format!("sk_live_{}", alnum(24))),
+        ("Standard Webhooks / Stripe webhook secret", format!("whsec_{}", alnum(32))),
+        ("GitHub token", format!("ghp_{}", alnum(36))),
+        ("GitHub fine-grained token", format!("github_pat_{}_{}", alnum(22), alnum(59))),
+        ("GitLab token", format!("glpat-{}", alnum(20))),
+        ("Slack token", format!("xoxb-{}-{}-{}", hex(12), hex(13), alnum(24))),
+        (
+            "Slack webhook URL",
+            format!("https://hooks.slack.com/services/T{}/B{}/{}", upper(8), upper(8), alnum(24)),
+        ),
+        (
+            "Discord webhook URL",
+            format!("https://discord.com/api/webhooks/1234567890/{}", alnum(68)),
+        ),
+        ("Google API key", format!("AIza{}", alnum(35))),
+        ("Google OAuth access token", format!("ya29.{}", alnum(60))),
+        ("OpenAI or Anthropic API key", format!("sk-proj-{}", alnum(48))),
+        ("Twilio API key", format!("SK{}", hex(32))),
+        ("SendGrid API key", format!("SG.{}.{}", alnum(22), alnum(43))),
+        ("Mailgun API key", format!("key-{}", hex(32))),
+        ("npm token", format!("npm_{}", alnum(36))),
+        ("PyPI token", format!("pypi-AgEIcHlwaS5vcmc{}", alnum(60))),
+        ("Shopify token", format!("shpat_{}", hex(32))),
+        ("Square token", format!("sq0atp-{}", alnum(22))),
+        ("Hugging Face token", format!("hf_{}", alnum(34))),
+        ("DigitalOcean token", format!("dop_v1_{}", hex(64))),
+        ("HashiCorp Vault token", format!("hvs.{}", alnum(24))),
+        ("Postman API key", format!("PMAK-{}-{}", hex(24), hex(34))),
+        ("Telegram bot token", format!("123456789:AA{}", alnum(33))),
+        ("Databricks token", format!("dapi{}", hex(32))),
+        ("Linear API key", format!("lin_api_{}", alnum(40))),
+        (
+            "JSON Web Token",
+            format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{}", alnum(43)),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::redact::{Redactor, REDACTED};
-
-    /// One made-up credential per format, put together here so that no real-looking
-    /// secret sits in the repository.
-    fn samples() -> Vec<(&'static str, String)> {
-        let alnum = |n: usize| {
-            "aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0z".chars().cycle().take(n).collect::<String>()
-        };
-        let hex = |n: usize| "0123456789abcdef".chars().cycle().take(n).collect::<String>();
-        let upper = |n: usize| {
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".chars().cycle().take(n).collect::<String>()
-        };
-        vec![
-            ("apilogs API key", format!("ak_live_{}", hex(40))),
-            ("AWS access key ID", format!("AKIA{}", upper(16))),
-            ("Stripe secret or restricted key", format!("sk_live_{}", alnum(24))),
-            ("Standard Webhooks / Stripe webhook secret", format!("whsec_{}", alnum(32))),
-            ("GitHub token", format!("ghp_{}", alnum(36))),
-            ("GitHub fine-grained token", format!("github_pat_{}_{}", alnum(22), alnum(59))),
-            ("GitLab token", format!("glpat-{}", alnum(20))),
-            ("Slack token", format!("xoxb-{}-{}-{}", hex(12), hex(13), alnum(24))),
-            (
-                "Slack webhook URL",
-                format!(
-                    "https://hooks.slack.com/services/T{}/B{}/{}",
-                    upper(8),
-                    upper(8),
-                    alnum(24)
-                ),
-            ),
-            (
-                "Discord webhook URL",
-                format!("https://discord.com/api/webhooks/1234567890/{}", alnum(68)),
-            ),
-            ("Google API key", format!("AIza{}", alnum(35))),
-            ("Google OAuth access token", format!("ya29.{}", alnum(60))),
-            ("OpenAI or Anthropic API key", format!("sk-proj-{}", alnum(48))),
-            ("Twilio API key", format!("SK{}", hex(32))),
-            ("SendGrid API key", format!("SG.{}.{}", alnum(22), alnum(43))),
-            ("Mailgun API key", format!("key-{}", hex(32))),
-            ("npm token", format!("npm_{}", alnum(36))),
-            ("PyPI token", format!("pypi-AgEIcHlwaS5vcmc{}", alnum(60))),
-            ("Shopify token", format!("shpat_{}", hex(32))),
-            ("Square token", format!("sq0atp-{}", alnum(22))),
-            ("Hugging Face token", format!("hf_{}", alnum(34))),
-            ("DigitalOcean token", format!("dop_v1_{}", hex(64))),
-            ("HashiCorp Vault token", format!("hvs.{}", alnum(24))),
-            ("Postman API key", format!("PMAK-{}-{}", hex(24), hex(34))),
-            ("Telegram bot token", format!("123456789:AA{}", alnum(33))),
-            ("Databricks token", format!("dapi{}", hex(32))),
-            ("Linear API key", format!("lin_api_{}", alnum(40))),
-            (
-                "JSON Web Token",
-                format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{}", alnum(43)),
-            ),
-        ]
-    }
 
     #[test]
     fn every_format_is_found_in_free_text_and_only_it_goes() {

@@ -14,7 +14,7 @@
 mod cards;
 mod edits;
 mod form;
-mod formats;
+pub mod formats;
 mod json;
 mod kind;
 mod multipart;

@@ -43,7 +43,7 @@ impl TestApp {
     }
 
     /// An API key of `account`; returns its id.
-    async fn api_key(&self, account: i64, key: &str) -> i64 {
+    pub(super) async fn api_key(&self, account: i64, key: &str) -> i64 {
         let hash = api_key_hash(key);
         let new = NewApiKey {
             account_id: account,

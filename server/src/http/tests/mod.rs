@@ -5,6 +5,7 @@ mod authorization;
 mod export;
 mod ingest;
 mod protect;
+mod redaction;
 mod search;
 
 use std::{net::SocketAddr, sync::Arc};
