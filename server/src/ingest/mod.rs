@@ -219,13 +219,13 @@ fn prepare(
     let mut headers = record.request_headers;
     redactor.headers(&mut headers);
     let content_type = redact::content_type(&headers);
+    // `null` is no body (serde reads it as `None`).
     let body = |body: Option<BodyText>, content_type| match body {
-        // `null` is no body.
-        Some(BodyText(text)) if text != "null" => {
+        Some(BodyText(text)) => {
             let (text, full_size) = settings.keep_body(text, content_type);
             (Some(text), full_size)
         }
-        _ => (None, None),
+        None => (None, None),
     };
     let (request_body, request_body_full_size) = body(record.request_body, content_type);
     let (response_body, response_body_full_size) = body(record.response_body, None);

@@ -17,6 +17,8 @@ use super::{cards, edits::Edits, formats::FORMATS, names::Names, Redactor, REDAC
 
 #[derive(Clone, Debug)]
 pub struct Scanner {
+    /// All the patterns below in one.
+    any: Regex,
     formats: Regex,
     user_info: Regex,
     scheme: Regex,
@@ -33,22 +35,30 @@ impl Scanner {
     pub fn new(names: &Names) -> Scanner {
         let formats: Vec<String> = FORMATS.iter().map(|(_, p)| format!("(?:{p})")).collect();
         let words: Vec<String> = names.all_words().map(regex::escape).collect();
-        let regex = |pattern: &str| Regex::new(pattern).expect("a valid pattern");
-        Scanner {
-            formats: regex(&formats.join("|")),
-            user_info: regex(r#"\b[A-Za-z][0-9A-Za-z+.\-]*:(?:\\?/){2}[^\s/?#@"'<>\\\[\]]+@"#),
-            scheme: regex(&format!(r"(?i)\b(?:bearer|token|basic)[ \t]+{CREDENTIAL}")),
-            private_key: regex(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----"),
-            assignment: regex(&format!(
+        let patterns = [
+            formats.join("|"),
+            r#"\b[A-Za-z][0-9A-Za-z+.\-]*:(?:\\?/){2}[^\s/?#@"'<>\\\[\]]+@"#.to_owned(),
+            format!(r"(?i)\b(?:bearer|token|basic)[ \t]+{CREDENTIAL}"),
+            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----".to_owned(),
+            format!(
                 r#"[0-9A-Za-z_.\-]*(?i:{})[0-9A-Za-z_.\-]*(?:\\?["'])?[ \t]*[:=]"#,
                 words.join("|")
-            )),
-        }
+            ),
+        ];
+        let regex = |pattern: &str| Regex::new(pattern).expect("a valid pattern");
+        let any = patterns.iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
+        let [formats, user_info, scheme, private_key, assignment] = patterns.map(|p| regex(&p));
+        Scanner { any: regex(&any), formats, user_info, scheme, private_key, assignment }
     }
 }
 
 pub fn read(redactor: &Redactor, text: &str, at: usize, edits: &mut Edits) {
+    cards::read(text, at, edits);
     let scanner = &redactor.scanner;
+    // Most texts hold nothing: one pass over them says so.
+    if !scanner.any.is_match(text) {
+        return;
+    }
     let shifted = |start: usize, end: usize| at + start..at + end;
     for found in scanner.formats.find_iter(text) {
         edits.redact(shifted(found.start(), found.end()));
@@ -65,22 +75,30 @@ pub fn read(redactor: &Redactor, text: &str, at: usize, edits: &mut Edits) {
             edits.redact(shifted(found.end() - credential.len(), found.end()));
         }
     }
+    // A block or value already redacted to its end is not searched again: the text is
+    // read once however many markers or quotes it holds.
+    let mut covered = 0;
     for found in scanner.private_key.find_iter(text) {
-        let end = text[found.end()..].find("-----END").map_or(text.len(), |i| found.end() + i);
-        edits.redact(shifted(found.end(), end));
+        if found.start() < covered {
+            continue;
+        }
+        covered = text[found.end()..].find("-----END").map_or(text.len(), |i| found.end() + i);
+        edits.redact(shifted(found.end(), covered));
     }
+    covered = 0;
     for found in scanner.assignment.find_iter(text) {
         let name_end = found
             .as_str()
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
             .unwrap_or(found.len());
-        if redactor.names.is_secret(&found.as_str()[..name_end]) {
-            if let Some(value) = value_after(text, found.end()) {
-                edits.redact(shifted(value.start, value.end));
-            }
+        if found.start() < covered || !redactor.names.is_secret(&found.as_str()[..name_end]) {
+            continue;
+        }
+        if let Some(value) = value_after(text, found.end()) {
+            covered = value.end;
+            edits.redact(shifted(value.start, value.end));
         }
     }
-    cards::read(text, at, edits);
 }
 
 /// Whether what follows a scheme word is a credential, not prose ("Bearer tokens

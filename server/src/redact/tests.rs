@@ -303,3 +303,39 @@ proptest! {
         prop_assert_eq!(text, planted.replace(&secret, REDACTED));
     }
 }
+
+/// Texts made to cost: each is read in one pass (a quadratic reader would take
+/// seconds on these, which the time printed shows), and the secrets still go.
+#[test]
+fn hostile_texts_are_read_once() {
+    let redactor = Redactor::default();
+    let many = |piece: &str| piece.repeat(64 * 1024 / piece.len());
+    for (name, text, content_type) in [
+        ("unclosed secret elements", many("<password>x"), None),
+        ("private key markers", many("-----BEGIN PRIVATE KEY-----x"), None),
+        ("unclosed quoted values", many("password='x "), Some("text/plain")),
+        ("open arrays", many("["), None),
+        ("escapes", format!("\"{}\"", many("\\\"")), None),
+        ("form fields", many("token=x&"), None),
+        (
+            "multipart delimiters",
+            format!(
+                "--b\r\n{}",
+                many("--b\r\nContent-Disposition: form-data; name=\"pwd\"\r\n\r\nx\r\n")
+            ),
+            None,
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let mut redacted = text.clone();
+        let count = redactor.text(&mut redacted, content_type);
+        println!("{name}: {} bytes, {count} values, {:?}", text.len(), started.elapsed());
+        let secrets_go = !["open arrays", "escapes"].contains(&name);
+        assert_eq!(count > 0, secrets_go, "{name}");
+        if !secrets_go {
+            assert_eq!(redacted, text, "{name}");
+        } else if name != "unclosed quoted values" {
+            assert!(!redacted.contains('x'), "{name}");
+        }
+    }
+}

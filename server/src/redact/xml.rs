@@ -64,9 +64,9 @@ fn element(
     if tag.self_closing || !redactor.names.is_secret(local(tag.name)) {
         return tag.end;
     }
-    let end = end_tag(text, tag.end, tag.name)
-        .or_else(|| text[tag.end..].find('<').map(|i| tag.end + i))
-        .unwrap_or(text.len());
+    // Unclosed, it holds the rest of the text: reading stops there, so that many
+    // unclosed elements cost one pass, not one each.
+    let end = end_tag(text, tag.end, tag.name).unwrap_or(text.len());
     edits.redact(at + tag.end..at + end);
     end
 }
