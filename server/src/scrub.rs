@@ -93,7 +93,7 @@ pub async fn scrub(
 
 /// Redacts a stored call's texts in place; how many values went.
 fn scrub_call(redactor: &Redactor, call: &mut StoredTexts) -> usize {
-    let mut values = redactor.query(&mut call.query);
+    let mut values = redactor.path(&mut call.endpoint) + redactor.query(&mut call.query);
     let mut content_type = None;
     match serde_json::from_str::<Map<String, Value>>(&call.request_headers) {
         Ok(mut headers) => {

@@ -406,6 +406,7 @@ impl Store {
 pub struct StoredTexts {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
+    pub endpoint: String,
     pub query: String,
     pub request_headers: String,
     pub request_body: Option<String>,
@@ -425,8 +426,8 @@ impl Store {
     ) -> Result<Vec<StoredTexts>, StoreError> {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, occurred_at, query, request_headers, request_body, response_body, \
-                 error_message, user_agent FROM log_entries \
+                "SELECT id, occurred_at, endpoint, query, request_headers, request_body, \
+                 response_body, error_message, user_agent FROM log_entries \
                  WHERE account_id = $1 AND (occurred_at, id) > ($2, $3) \
                  ORDER BY occurred_at, id LIMIT $4",
             )
@@ -445,10 +446,11 @@ impl Store {
             let mut tx = pool.begin().await?;
             for call in calls {
                 sqlx::query(
-                    "UPDATE log_entries SET query = $1, request_headers = $2, \
-                     request_body = $3, response_body = $4, error_message = $5, \
-                     user_agent = $6 WHERE id = $7",
+                    "UPDATE log_entries SET endpoint = $1, query = $2, request_headers = $3, \
+                     request_body = $4, response_body = $5, error_message = $6, \
+                     user_agent = $7 WHERE id = $8",
                 )
+                .bind(&call.endpoint)
                 .bind(&call.query)
                 .bind(&call.request_headers)
                 .bind(&call.request_body)

@@ -229,8 +229,10 @@ fn prepare(
     };
     let (request_body, request_body_full_size) = body(record.request_body, content_type);
     let (response_body, response_body_full_size) = body(record.response_body, None);
-    let (mut query, mut error_message, mut user_agent) =
-        (record.query, record.error_message, record.user_agent);
+    let (mut endpoint, mut query, mut error_message, mut user_agent) =
+        (record.endpoint, record.query, record.error_message, record.user_agent);
+    // A path can carry a key too (`/bot<token>/sendMessage`).
+    redactor.path(&mut endpoint);
     redactor.query(&mut query);
     redactor.optional(&mut error_message);
     redactor.optional(&mut user_agent);
@@ -244,7 +246,7 @@ fn prepare(
             occurred_at: record.occurred_at,
             request_id: request_id.to_owned(),
             method,
-            endpoint: record.endpoint,
+            endpoint,
             query,
             status: i32::from(record.status),
             duration_ms: to_i32("duration_ms", record.duration_ms)?,

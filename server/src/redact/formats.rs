@@ -33,7 +33,8 @@ pub const FORMATS: [(&str, &str); 28] = [
     ("DigitalOcean token", r"\bdo[por]_v1_[0-9a-f]{64}\b"),
     ("HashiCorp Vault token", r"\bhv[sbr]\.[0-9A-Za-z_\-]{24,}"),
     ("Postman API key", r"\bPMAK-[0-9a-f]{24}-[0-9a-f]{34}\b"),
-    ("Telegram bot token", r"\b[0-9]{8,10}:AA[0-9A-Za-z_\-]{33}\b"),
+    // No boundary before it: the Bot API puts it in paths, `/bot<token>/sendMessage`.
+    ("Telegram bot token", r"[0-9]{8,10}:AA[0-9A-Za-z_\-]{33}\b"),
     ("Databricks token", r"\bdapi[0-9a-f]{32}(?:-[0-9]+)?\b"),
     ("Linear API key", r"\blin_api_[0-9A-Za-z]{40}\b"),
     ("JSON Web Token", r"\beyJ[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]*"),

@@ -90,6 +90,11 @@ impl Redactor {
         self.rewrite(text, kind)
     }
 
+    /// A URL path: credentials by their shape only.
+    pub fn path(&self, path: &mut String) -> usize {
+        self.rewrite(path, Kind::Text)
+    }
+
     /// A query string, read as a form.
     pub fn query(&self, query: &mut String) -> usize {
         self.rewrite(query, Kind::Form)

@@ -54,6 +54,7 @@ fn shapes() -> Vec<Shape> {
         s(18)
     );
     let tokens: Vec<String> = formats::samples().into_iter().map(|(_, sample)| sample).collect();
+    let bot = format!("123456789:AA{}", &"x7Kp2Qw9Lm4Rt6Yz8Bn3Vc5Xd1Fg0Hj2Ks4"[..33]);
     vec![
         Shape {
             name: "JSON sent as JSON",
@@ -225,6 +226,13 @@ fn shapes() -> Vec<Shape> {
             raw: None,
             secrets: tokens,
             neighbours: strings(&["once"]),
+        },
+        Shape {
+            name: "a key in the path",
+            fields: json!({"endpoint": format!("/bot{bot}/sendMessage")}),
+            raw: None,
+            secrets: vec![bot.clone()],
+            neighbours: strings(&["/bot", "/sendMessage"]),
         },
         Shape {
             name: "a card number",
@@ -456,6 +464,7 @@ async fn no_planted_secret_is_stored_or_shown_anywhere_and_the_neighbours_stay()
         .flat_map(|e| {
             let call = &e.call;
             [
+                Some(call.endpoint.clone()),
                 Some(call.query.clone()),
                 Some(call.request_headers.clone()),
                 call.request_body.clone(),
