@@ -11,7 +11,7 @@ use app::{
     state::AppState,
     store::Store,
     store_conformance_tests, support,
-    support_access::{self, AccessAction, GRANT_DURATION},
+    support_access::{self, AccessAction, AccessDetail, GRANT_DURATION},
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -20,6 +20,7 @@ store_conformance_tests!(
     support_reads_only_while_a_grant_is_in_force_and_is_recorded,
     a_customer_reads_only_their_own_account,
     the_console_answers_one_account,
+    the_history_shows_each_grant_with_what_support_opened_under_it,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -182,4 +183,77 @@ async fn the_console_answers_one_account(store: &Store) {
     assert_eq!((acme.account.name.as_str(), acme.account.grant), ("Acme", None));
     let missing = support::ssr::account(w.state.clone(), 9_999).await;
     assert_eq!(missing.unwrap_err(), AppError::NotFound);
+}
+
+async fn the_history_shows_each_grant_with_what_support_opened_under_it(store: &Store) {
+    let w = world(store).await;
+    let admin = user(store, "ada@apilogs.example", Role::Admin, None).await;
+    let history = |user: User, account: Option<i64>| {
+        support_access::ssr::history(w.state.clone(), user, account, None)
+    };
+    assert!(history(w.alice.clone(), None).await.unwrap().grants.is_empty());
+
+    // A first grant, revoked after Sam filtered the list and opened a call.
+    support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    let filter = LogFilter { method: Some("POST".into()), ..LogFilter::default() };
+    let page = logs::ssr::page(w.state.clone(), w.sam.clone(), Some(w.acme), filter, None, None);
+    let opened = page.await.unwrap().rows[0].id;
+    logs::ssr::entry(w.state.clone(), w.sam.clone(), Some(w.acme), opened).await.unwrap();
+    w.clock.advance(TimeDelta::hours(1));
+    support_access::ssr::revoke(w.state.clone(), w.alice.clone()).await.unwrap();
+    // A second grant that runs out, Sam having looked at the usage chart.
+    w.clock.advance(TimeDelta::hours(1));
+    support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    logs::ssr::usage(w.state.clone(), w.sam.clone(), Some(w.acme)).await.unwrap();
+    w.clock.advance(GRANT_DURATION);
+
+    let page = history(w.alice.clone(), None).await.unwrap();
+    assert_eq!(page.grants.len(), 2);
+    let (latest, latest_activity) = &page.grants[0];
+    assert_eq!(latest.grant.granted_at, t0() + TimeDelta::hours(2));
+    assert_eq!(latest.granted_by_email.as_deref(), Some("alice@acme.example"));
+    assert_eq!(latest.grant.revoked_at, None, "it ran out");
+    let actions: Vec<AccessAction> = latest_activity.events.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [AccessAction::ViewUsage]);
+
+    let (first, activity) = &page.grants[1];
+    assert_eq!(first.revoked_by_email.as_deref(), Some("alice@acme.example"));
+    assert_eq!(first.grant.revoked_at, Some(t0() + TimeDelta::hours(1)));
+    let events = &activity.events;
+    assert_eq!(
+        events.iter().map(|e| e.action).collect::<Vec<_>>(),
+        [AccessAction::ViewEntry, AccessAction::ViewLogs]
+    );
+    assert!(events.iter().all(|e| e.actor_email.as_deref() == Some("sam@support.example")));
+    assert_eq!(events[0].log_entry_id, Some(opened));
+    assert_eq!(
+        events[0].detail,
+        AccessDetail {
+            request_id: Some("req_0".into()),
+            endpoint: Some("/v1/pdf/convert/to/text".into()),
+            ..AccessDetail::default()
+        }
+    );
+    assert_eq!(events[1].detail.filter.as_deref(), Some("method=POST"));
+
+    // Who may read it: the account's customers, and admins naming the account.
+    assert_eq!(history(admin.clone(), Some(w.acme)).await.unwrap(), page);
+    assert!(matches!(history(admin, None).await.unwrap_err(), AppError::Invalid(_)));
+    assert_eq!(history(w.sam.clone(), Some(w.acme)).await.unwrap_err(), AppError::Forbidden);
+    assert_eq!(history(w.bob.clone(), Some(w.acme)).await.unwrap_err(), AppError::Forbidden);
+    assert!(history(w.bob.clone(), None).await.unwrap().grants.is_empty(), "Bob's own");
+    let list = support_access::ssr::list(w.state.clone(), w.sam.clone(), Some(w.acme), None);
+    assert_eq!(list.await.unwrap_err(), AppError::Forbidden);
+    let activity = support_access::ssr::activity(
+        w.state.clone(),
+        w.bob.clone(),
+        Some(w.acme),
+        first.grant.id,
+        None,
+    );
+    assert_eq!(activity.await.unwrap_err(), AppError::Forbidden);
+    // Bob naming Acme's grant through his own account sees nothing of it.
+    let activity =
+        support_access::ssr::activity(w.state.clone(), w.bob.clone(), None, first.grant.id, None);
+    assert!(activity.await.unwrap().events.is_empty());
 }

@@ -9,7 +9,10 @@ use app::{
     logs::{Call, LogFilter, LogRow, NewLogEntry, PageFrom, StatusClass},
     store::{Store, StoreError},
     store_conformance_tests,
-    support_access::{in_force, AccessAction, GrantChange, RevokeChange, GRANT_DURATION},
+    support_access::{
+        in_force, AccessAction, AccessDetail, GrantChange, NewAccessEvent, RevokeChange,
+        GRANT_DURATION,
+    },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -38,6 +41,8 @@ store_conformance_tests!(
     a_body_search_reads_a_bounded_window_and_goes_on_after_it,
     old_calls_are_purged_in_bounded_batches,
     usage_is_counted_per_utc_day,
+    access_events_are_append_only,
+    the_history_pages_through_grants_and_their_activity,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -666,4 +671,103 @@ async fn usage_is_counted_per_utc_day(store: &Store) {
             ("2026-11-26".to_owned(), 2, 3),
         ]
     );
+}
+
+async fn access_events_are_append_only(store: &Store) {
+    let (account, alice) = customer(store, "alice@acme.example", "pw").await;
+    store.grant_access(account, alice, t0(), t0() + GRANT_DURATION).await.unwrap();
+    let old = NewAccessEvent {
+        actor_id: Some(alice),
+        account_id: account,
+        action: AccessAction::ViewLogs,
+        log_entry_id: None,
+        grant_id: None,
+        detail: AccessDetail::default(),
+    };
+    // An event from two years ago: the floor of a year no longer holds it.
+    store.record_access_event(old, Utc::now() - TimeDelta::days(730)).await.unwrap();
+    let exec = |sql: &'static str| async move {
+        match store {
+            Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+            Store::Postgres(pool) => {
+                sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected())
+            }
+        }
+    };
+    for refused in [
+        "UPDATE access_events SET action = 'revoke'",
+        "UPDATE access_events SET occurred_at = occurred_at",
+        "DELETE FROM access_events WHERE action = 'grant'",
+    ] {
+        let error = exec(refused).await.unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{refused}: {error}");
+    }
+    if matches!(store, Store::Postgres(_)) {
+        let error = exec("TRUNCATE access_events").await.unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{error}");
+    }
+    assert_eq!(store.access_events(account, 10).await.unwrap().len(), 2, "nothing changed");
+    // Retention may delete what is over a year old.
+    assert_eq!(exec("DELETE FROM access_events WHERE action = 'view_logs'").await.unwrap(), 1);
+}
+
+async fn the_history_pages_through_grants_and_their_activity(store: &Store) {
+    let (account, alice) = customer(store, "alice@acme.example", "pw").await;
+    let (other, _) = customer(store, "bob@globex.example", "pw").await;
+    let mut grants = Vec::new();
+    for n in 0..3 {
+        let at = t0() + TimeDelta::days(20 * n);
+        let GrantChange::Granted(grant) =
+            store.grant_access(account, alice, at, at + GRANT_DURATION).await.unwrap()
+        else {
+            panic!("granted");
+        };
+        grants.push(grant.id);
+    }
+    // 5 views under the last grant, two of them at the same instant; one in another account.
+    for i in 0..5 {
+        let event = NewAccessEvent {
+            actor_id: Some(alice),
+            account_id: account,
+            action: AccessAction::ViewEntry,
+            log_entry_id: Some(i),
+            grant_id: Some(grants[2]),
+            detail: AccessDetail {
+                request_id: Some(format!("req_{i}")),
+                ..AccessDetail::default()
+            },
+        };
+        store
+            .record_access_event(event, t0() + TimeDelta::days(40) + TimeDelta::minutes(i.min(3)))
+            .await
+            .unwrap();
+    }
+    let elsewhere = NewAccessEvent {
+        actor_id: None,
+        account_id: other,
+        action: AccessAction::ViewLogs,
+        log_entry_id: None,
+        grant_id: Some(grants[2]),
+        detail: AccessDetail::default(),
+    };
+    store.record_access_event(elsewhere, t0()).await.unwrap();
+
+    let page = store.grants_page(account, None, 2).await.unwrap();
+    assert_eq!(page.iter().map(|g| g.grant.id).collect::<Vec<_>>(), [grants[2], grants[1]]);
+    assert_eq!(page[0].granted_by_email.as_deref(), Some("alice@acme.example"));
+    let rest = store.grants_page(account, Some(grants[1]), 2).await.unwrap();
+    assert_eq!(rest.iter().map(|g| g.grant.id).collect::<Vec<_>>(), [grants[0]]);
+    assert!(store.grants_page(other, None, 10).await.unwrap().is_empty());
+
+    // The activity, newest first, two at a time: every view once, the grant events left out.
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let events = store.grant_activity(account, grants[2], before, 2).await.unwrap();
+        let Some(last) = events.last() else { break };
+        before = Some((last.occurred_at, last.id));
+        seen.extend(events.iter().map(|e| e.log_entry_id.unwrap()));
+    }
+    assert_eq!(seen, [4, 3, 2, 1, 0]);
+    assert!(store.grant_activity(account, grants[0], None, 10).await.unwrap().is_empty());
 }

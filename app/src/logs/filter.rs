@@ -183,6 +183,37 @@ impl LogFilter {
         FILTER_PARAMS.into_iter().zip(values).filter_map(|(k, v)| Some((k, v?))).collect()
     }
 
+    /// The filter as a URL query (`status=5xx&q=…`); `None` when it shows everything.
+    pub fn query_string(&self) -> Option<String> {
+        let params: Vec<String> = self
+            .to_query()
+            .into_iter()
+            .map(|(name, value)| format!("{name}={}", crate::url::encode_component(&value)))
+            .collect();
+        (!params.is_empty()).then(|| params.join("&"))
+    }
+
+    /// The filter in words, for the access history: `status 5xx, endpoint /v1/x,
+    /// text "invoice"`; times in UTC.
+    pub fn words(&self) -> String {
+        let time = |at: DateTime<Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+        let parts = [
+            self.status.map(|s| format!("status {}", s.as_str())),
+            self.method.as_ref().map(|m| format!("method {m}")),
+            self.endpoint.as_ref().map(|e| format!("endpoint {e}")),
+            self.request_id.as_ref().map(|r| format!("request id {r}")),
+            self.search.as_ref().map(|q| format!("text \"{q}\"")),
+            self.since.map(|at| format!("from {}", time(at))),
+            self.until.map(|at| format!("until {}", time(at))),
+        ];
+        let parts: Vec<String> = parts.into_iter().flatten().collect();
+        if parts.is_empty() {
+            "all calls".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         LogFilter { utc_offset: 0, ..self.clone() } == LogFilter::default()
     }

@@ -4,6 +4,7 @@
 //! This file holds the feature's shared types and its server functions, each of which
 //! checks its caller and hands over to a plain function in `ssr.rs`.
 
+mod access;
 mod body;
 mod call;
 #[cfg(feature = "ssr")]
@@ -26,6 +27,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use access::AccessHistoryPage;
 pub use call::{header_pairs, Call, Field, LogEntry};
 pub use detail::LogDetail;
 pub use export::ExportFormat;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{account_summary, LogDetail, LogsTable, UsageChart};
 use crate::support_access::GrantBanner;
@@ -30,6 +30,9 @@ pub fn CustomerLogsPage() -> impl IntoView {
             })}
         </Suspense>
         <UsageChart />
+        <p class="access-history-link">
+            <A href="/logs/access">"What Customer Support has seen"</A>
+        </p>
         <GrantBanner />
         <LogsTable base="/logs" />
     }

@@ -10,7 +10,7 @@ use crate::{
     auth::User,
     error::AppError,
     state::AppState,
-    support_access::{ssr::reader_for, AccessAction},
+    support_access::{ssr::reader_for, AccessAction, AccessDetail},
 };
 
 /// The customer's own account and how many calls it has recorded.
@@ -40,7 +40,8 @@ pub async fn page(
     };
     let reader = reader_for(state, user, account).await?;
     let page = reader.state.store.log_page(reader.account_id, &filter, from, PAGE_SIZE).await?;
-    reader.record(AccessAction::ViewLogs, None).await?;
+    let detail = AccessDetail { filter: filter.query_string(), ..AccessDetail::default() };
+    reader.record(AccessAction::ViewLogs, None, detail).await?;
     Ok(page)
 }
 
@@ -54,7 +55,12 @@ pub async fn entry(
     let reader = reader_for(state, user, account).await?;
     let entry = reader.state.store.log_entry(reader.account_id, id).await?;
     let entry = entry.ok_or(AppError::NotFound)?;
-    reader.record(AccessAction::ViewEntry, Some(entry.id)).await?;
+    let detail = AccessDetail {
+        request_id: Some(entry.call.request_id.clone()),
+        endpoint: Some(entry.call.endpoint.clone()),
+        ..AccessDetail::default()
+    };
+    reader.record(AccessAction::ViewEntry, Some(entry.id), detail).await?;
     let curl = curl::curl_command(&entry.call, &reader.state.api_url);
     Ok(CallDetail { entry, curl })
 }
@@ -66,7 +72,7 @@ pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<
     let first = today - TimeDelta::days(DAYS - 1);
     let since = first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let rows = reader.state.store.daily_usage(reader.account_id, since).await?;
-    reader.record(AccessAction::ViewUsage, None).await?;
+    reader.record(AccessAction::ViewUsage, None, AccessDetail::default()).await?;
     let found: Vec<(NaiveDate, i64, i64)> = rows
         .into_iter()
         .filter_map(|row| Some((row.day.parse().ok()?, row.calls, row.credits)))

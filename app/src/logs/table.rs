@@ -63,12 +63,8 @@ pub fn LogsTable(
 
 /// `base` with the filter's query and one more parameter.
 fn link(base: &str, filter: &LogFilter, extra: Option<(&str, String)>) -> String {
-    let params: Vec<String> = filter
-        .to_query()
-        .into_iter()
-        .chain(extra)
-        .map(|(name, value)| format!("{name}={}", encode_component(&value)))
-        .collect();
+    let extra = extra.map(|(name, value)| format!("{name}={}", encode_component(&value)));
+    let params: Vec<String> = filter.query_string().into_iter().chain(extra).collect();
     if params.is_empty() {
         base.to_owned()
     } else {

@@ -38,6 +38,16 @@ pub struct Grant {
     pub revoked_by: Option<i64>,
 }
 
+/// A grant as the access history shows it: who granted it and who revoked it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct GrantRecord {
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
+    pub grant: Grant,
+    pub granted_by_email: Option<String>,
+    pub revoked_by_email: Option<String>,
+}
+
 /// The one rule: a grant lets support read an account's logs while it is not revoked
 /// and `now` is before its expiry. Every server function that returns log data, and
 /// every status shown, goes through this.
@@ -76,6 +86,14 @@ impl AccessAction {
         AccessAction::ViewUsage,
     ];
 
+    /// What Support does under a grant.
+    pub const VIEWS: [AccessAction; 4] = [
+        AccessAction::ViewLogs,
+        AccessAction::ViewEntry,
+        AccessAction::Export,
+        AccessAction::ViewUsage,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccessAction::Grant => "grant",
@@ -100,6 +118,38 @@ impl TryFrom<String> for AccessAction {
     }
 }
 
+/// What an agent's view was of, kept in its event, so that the history stays readable
+/// after the calls it names are deleted by retention.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessDetail {
+    /// The filter of a list or an export, as the logs page's URL query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// The call opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// An export's format: `csv` or `ndjson`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+impl AccessDetail {
+    pub fn is_empty(&self) -> bool {
+        *self == AccessDetail::default()
+    }
+}
+
+/// The stored form: JSON text, `NULL` when empty.
+impl TryFrom<Option<String>> for AccessDetail {
+    type Error = serde_json::Error;
+
+    fn try_from(text: Option<String>) -> Result<Self, Self::Error> {
+        text.map_or_else(|| Ok(AccessDetail::default()), |text| serde_json::from_str(&text))
+    }
+}
+
 /// One entry of the audit trail: who did what to which account or call, and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -113,7 +163,10 @@ pub struct AccessEvent {
     #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub action: AccessAction,
     pub log_entry_id: Option<i64>,
+    /// The grant it happened under, or that it changed.
     pub grant_id: Option<i64>,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    pub detail: AccessDetail,
 }
 
 /// An account's support access as the customer's page shows it.
@@ -142,6 +195,80 @@ pub async fn grant_access() -> Result<AccessStatus, AppError> {
 #[server(endpoint = "support_access/revoke")]
 pub async fn revoke_access() -> Result<AccessStatus, AppError> {
     guard(&[Role::Customer], ssr::revoke).await
+}
+
+/// An account's grants, newest first, as its access history lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantList {
+    pub grants: Vec<GrantRecord>,
+    /// Where the next page starts (`before`), when there are older grants.
+    pub older: Option<i64>,
+    /// The server's clock, to tell grants in force from those that ran out.
+    pub now: DateTime<Utc>,
+}
+
+/// What Support did under one grant, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    pub events: Vec<AccessEvent>,
+    /// Where the next page starts (`before`), when there is older activity.
+    pub older: Option<String>,
+}
+
+/// One page of the access history: grants, each with Support's latest activity under it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub grants: Vec<(GrantRecord, Activity)>,
+    pub older: Option<i64>,
+    pub now: DateTime<Utc>,
+}
+
+/// Grants per page of the history, and events per grant.
+pub const GRANTS_PER_PAGE: i64 = 10;
+pub const EVENTS_PER_PAGE: i64 = 50;
+
+/// The account's grants, newest first, from `before` (a grant id). Customers read their
+/// own account's; admins any account's, read-only; nobody else.
+#[server(endpoint = "support_access/list")]
+pub async fn list_grants(account: Option<i64>, before: Option<i64>) -> Result<GrantList, AppError> {
+    guard(&[Role::Customer, Role::Admin], |state, user| ssr::list(state, user, account, before))
+        .await
+}
+
+/// What Support did under one of the account's grants, from `before`; readable as
+/// [`list_grants`] is.
+#[server(endpoint = "support_access/activity")]
+pub async fn grant_activity(
+    account: Option<i64>,
+    grant: i64,
+    before: Option<String>,
+) -> Result<Activity, AppError> {
+    guard(&[Role::Customer, Role::Admin], |state, user| {
+        ssr::activity(state, user, account, grant, before)
+    })
+    .await
+}
+
+/// A page of the access history: [`list_grants`] with each grant's latest activity.
+#[server(endpoint = "support_access/history")]
+pub async fn access_history(
+    account: Option<i64>,
+    before: Option<i64>,
+) -> Result<HistoryPage, AppError> {
+    guard(&[Role::Customer, Role::Admin], |state, user| ssr::history(state, user, account, before))
+        .await
+}
+
+/// An activity cursor: `<µs since epoch>_<event id>`.
+pub fn activity_cursor(event: &AccessEvent) -> String {
+    format!("{}_{}", event.occurred_at.timestamp_micros(), event.id)
+}
+
+fn parse_activity_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), AppError> {
+    let invalid = || AppError::Invalid(format!("{cursor:?} is not a place in the history"));
+    let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
+    let at = micros.parse().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid)?;
+    Ok((at, id.parse().map_err(|_| invalid())?))
 }
 
 /// Days, hours, minutes and seconds left, e.g. `13d 23h 59m 58s`; zero when past.

@@ -1,7 +1,11 @@
 //! The server side of support access: who may read which account's logs, and the
 //! customer's status, grant and revoke behind the server functions.
 
-use super::{in_force, AccessAction, AccessStatus, GrantChange, NewAccessEvent, GRANT_DURATION};
+use super::{
+    activity_cursor, in_force, parse_activity_cursor, AccessAction, AccessDetail, AccessStatus,
+    Activity, Grant, GrantChange, GrantList, HistoryPage, NewAccessEvent, EVENTS_PER_PAGE,
+    GRANTS_PER_PAGE, GRANT_DURATION,
+};
 use crate::{
     auth::{Role, User},
     error::AppError,
@@ -12,15 +16,21 @@ use crate::{
 pub struct LogsReader {
     pub state: AppState,
     pub account_id: i64,
-    /// The support agent reading, whose every view is recorded; `None` for the
-    /// account's own customer.
-    pub agent: Option<User>,
+    /// The support agent reading, whose every view is recorded, and the grant that
+    /// lets them; `None` for the account's own customer.
+    pub agent: Option<(User, i64)>,
 }
 
 impl LogsReader {
-    /// Records what a support agent looked at. Customers' own views are not recorded.
-    pub async fn record(&self, action: AccessAction, entry: Option<i64>) -> Result<(), AppError> {
-        let Some(agent) = &self.agent else {
+    /// Records what a support agent looked at, under the grant that let them.
+    /// Customers' own views are not recorded.
+    pub async fn record(
+        &self,
+        action: AccessAction,
+        entry: Option<i64>,
+        detail: AccessDetail,
+    ) -> Result<(), AppError> {
+        let Some((agent, grant_id)) = &self.agent else {
             return Ok(());
         };
         let event = NewAccessEvent {
@@ -28,7 +38,8 @@ impl LogsReader {
             account_id: self.account_id,
             action,
             log_entry_id: entry,
-            grant_id: None,
+            grant_id: Some(*grant_id),
+            detail,
         };
         Ok(self.state.store.record_access_event(event, self.state.clock.now()).await?)
     }
@@ -38,19 +49,15 @@ impl LogsReader {
     pub async fn still_allowed(&self) -> Result<(), AppError> {
         match self.agent {
             None => Ok(()),
-            Some(_) => grant_in_force(&self.state, self.account_id).await,
+            Some(_) => grant_in_force(&self.state, self.account_id).await.map(drop),
         }
     }
 }
 
-/// [`in_force`] for the account's latest grant, at this instant.
-async fn grant_in_force(state: &AppState, account_id: i64) -> Result<(), AppError> {
+/// The account's latest grant if [`in_force`] says it allows reading at this instant.
+async fn grant_in_force(state: &AppState, account_id: i64) -> Result<Grant, AppError> {
     let grant = state.store.latest_grant(account_id).await?;
-    if grant.is_some_and(|grant| in_force(&grant, state.clock.now())) {
-        Ok(())
-    } else {
-        Err(AppError::AccessNotGranted)
-    }
+    grant.filter(|grant| in_force(grant, state.clock.now())).ok_or(AppError::AccessNotGranted)
 }
 
 /// The one rule for log data. A customer reads their own account (naming another is
@@ -72,8 +79,8 @@ pub async fn reader_for(
         Role::Support | Role::Admin => {
             let account_id =
                 requested.ok_or_else(|| AppError::Invalid("Which account's logs?".into()))?;
-            grant_in_force(&state, account_id).await?;
-            Ok(LogsReader { state, account_id, agent: Some(user) })
+            let grant = grant_in_force(&state, account_id).await?;
+            Ok(LogsReader { state, account_id, agent: Some((user, grant.id)) })
         }
     }
 }
@@ -109,4 +116,83 @@ pub async fn revoke(state: AppState, customer: User) -> Result<AccessStatus, App
     let account_id = account_of(&customer)?;
     state.store.revoke_access(account_id, customer.id, state.clock.now()).await?;
     Ok(AccessStatus { grant: None, now: state.clock.now() })
+}
+
+/// The rule for an account's access history: its customers read it, admins read any
+/// account's (read-only); support agents never, not even their own activity.
+fn history_account(user: &User, requested: Option<i64>) -> Result<i64, AppError> {
+    match user.role {
+        Role::Customer => {
+            let own = account_of(user)?;
+            match requested {
+                Some(account) if account != own => Err(AppError::Forbidden),
+                _ => Ok(own),
+            }
+        }
+        Role::Admin => {
+            requested.ok_or_else(|| AppError::Invalid("Which account's history?".into()))
+        }
+        Role::Support => Err(AppError::Forbidden),
+    }
+}
+
+/// The account's grants, newest first, from `before`.
+pub async fn list(
+    state: AppState,
+    user: User,
+    account: Option<i64>,
+    before: Option<i64>,
+) -> Result<GrantList, AppError> {
+    let account_id = history_account(&user, account)?;
+    let mut grants = state.store.grants_page(account_id, before, GRANTS_PER_PAGE + 1).await?;
+    let older = (grants.len() as i64 > GRANTS_PER_PAGE).then(|| {
+        grants.truncate(GRANTS_PER_PAGE as usize);
+        grants.last().map(|g| g.grant.id)
+    });
+    Ok(GrantList { grants, older: older.flatten(), now: state.clock.now() })
+}
+
+/// Support's activity under one of the account's grants, newest first, from `before`.
+pub async fn activity(
+    state: AppState,
+    user: User,
+    account: Option<i64>,
+    grant: i64,
+    before: Option<String>,
+) -> Result<Activity, AppError> {
+    let account_id = history_account(&user, account)?;
+    let before = before.as_deref().map(parse_activity_cursor).transpose()?;
+    grant_activity(&state, account_id, grant, before).await
+}
+
+async fn grant_activity(
+    state: &AppState,
+    account_id: i64,
+    grant: i64,
+    before: Option<(chrono::DateTime<chrono::Utc>, i64)>,
+) -> Result<Activity, AppError> {
+    let mut events =
+        state.store.grant_activity(account_id, grant, before, EVENTS_PER_PAGE + 1).await?;
+    let older = (events.len() as i64 > EVENTS_PER_PAGE).then(|| {
+        events.truncate(EVENTS_PER_PAGE as usize);
+        events.last().map(activity_cursor)
+    });
+    Ok(Activity { events, older: older.flatten() })
+}
+
+/// A page of the history: the grants, each with its latest activity.
+pub async fn history(
+    state: AppState,
+    user: User,
+    account: Option<i64>,
+    before: Option<i64>,
+) -> Result<HistoryPage, AppError> {
+    let account_id = history_account(&user, account)?;
+    let list = list(state.clone(), user, Some(account_id), before).await?;
+    let mut grants = Vec::with_capacity(list.grants.len());
+    for record in list.grants {
+        let activity = grant_activity(&state, account_id, record.grant.id, None).await?;
+        grants.push((record, activity));
+    }
+    Ok(HistoryPage { grants, older: list.older, now: list.now })
 }

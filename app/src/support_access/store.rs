@@ -3,15 +3,15 @@
 use chrono::{DateTime, Utc};
 use sqlx::{query::Query, Database, Encode, Type};
 
-use super::{in_force, AccessAction, AccessEvent, Grant};
+use super::{in_force, AccessAction, AccessDetail, AccessEvent, Grant, GrantRecord};
 use crate::store::{with_pool, Locking, Store, StoreError};
 
 const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expires_at, \
      revoked_at, revoked_by FROM support_grants WHERE account_id = $1 ORDER BY id DESC LIMIT 1";
 
 const INSERT_EVENT: &str = "INSERT INTO access_events \
-     (occurred_at, actor_id, account_id, action, log_entry_id, grant_id) \
-     VALUES ($1, $2, $3, $4, $5, $6)";
+     (occurred_at, actor_id, account_id, action, log_entry_id, grant_id, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 /// What granting did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +36,7 @@ pub struct NewAccessEvent {
     pub action: AccessAction,
     pub log_entry_id: Option<i64>,
     pub grant_id: Option<i64>,
+    pub detail: AccessDetail,
 }
 
 /// The INSERT of `event` at `now`, for either back-end, to run where it belongs (inside
@@ -50,7 +51,10 @@ where
     Option<i64>: Encode<'q, DB> + Type<DB>,
     i64: Encode<'q, DB> + Type<DB>,
     &'q str: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
 {
+    let detail = (!event.detail.is_empty())
+        .then(|| serde_json::to_string(&event.detail).expect("a detail serialises"));
     sqlx::query(INSERT_EVENT)
         .bind(now)
         .bind(event.actor_id)
@@ -58,6 +62,7 @@ where
         .bind(event.action.as_str())
         .bind(event.log_entry_id)
         .bind(event.grant_id)
+        .bind(detail)
 }
 
 impl Store {
@@ -102,6 +107,7 @@ impl Store {
                         action: AccessAction::Grant,
                         log_entry_id: None,
                         grant_id: Some(grant.id),
+                        detail: AccessDetail::default(),
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
                     GrantChange::Granted(grant)
@@ -141,6 +147,7 @@ impl Store {
                         action: AccessAction::Revoke,
                         log_entry_id: None,
                         grant_id: Some(grant.id),
+                        detail: AccessDetail::default(),
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
                     RevokeChange::Revoked(revoked)
@@ -188,16 +195,72 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AccessEvent>, StoreError> {
         Ok(with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT e.id, e.occurred_at, e.actor_id, u.email AS actor_email, e.account_id, \
-                 e.action, e.log_entry_id, e.grant_id FROM access_events e \
-                 LEFT JOIN users u ON u.id = e.actor_id \
-                 WHERE e.account_id = $1 ORDER BY e.occurred_at DESC, e.id DESC LIMIT $2",
-            )
+            sqlx::query_as(&format!(
+                "{SELECT_EVENTS} WHERE e.account_id = $1 \
+                 ORDER BY e.occurred_at DESC, e.id DESC LIMIT $2"
+            ))
             .bind(account_id)
             .bind(limit)
             .fetch_all(pool)
             .await?
         }))
     }
+
+    /// The account's grants, newest first, before grant `before` (all of them from the
+    /// newest without it), with who granted and revoked them.
+    pub async fn grants_page(
+        &self,
+        account_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<GrantRecord>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT g.id, g.account_id, g.granted_by, g.granted_at, g.expires_at, \
+                 g.revoked_at, g.revoked_by, gu.email AS granted_by_email, \
+                 ru.email AS revoked_by_email FROM support_grants g \
+                 LEFT JOIN users gu ON gu.id = g.granted_by \
+                 LEFT JOIN users ru ON ru.id = g.revoked_by \
+                 WHERE g.account_id = $1 AND g.id < $2 ORDER BY g.id DESC LIMIT $3",
+            )
+            .bind(account_id)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// What Support did under one of the account's grants, newest first, before
+    /// `before` (time, id) when given.
+    pub async fn grant_activity(
+        &self,
+        account_id: i64,
+        grant_id: i64,
+        before: Option<(DateTime<Utc>, i64)>,
+        limit: i64,
+    ) -> Result<Vec<AccessEvent>, StoreError> {
+        let views = AccessAction::VIEWS.map(|a| format!("'{}'", a.as_str())).join(", ");
+        // Year 9999: after every event, and as text on SQLite too.
+        let end = DateTime::from_timestamp(253_402_300_799, 0).expect("a valid time");
+        let (at, id) = before.unwrap_or((end, i64::MAX));
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "{SELECT_EVENTS} WHERE e.account_id = $1 AND e.grant_id = $2 \
+                 AND e.action IN ({views}) AND (e.occurred_at, e.id) < ($3, $4) \
+                 ORDER BY e.occurred_at DESC, e.id DESC LIMIT $5"
+            ))
+            .bind(account_id)
+            .bind(grant_id)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
 }
+
+const SELECT_EVENTS: &str = "SELECT e.id, e.occurred_at, e.actor_id, u.email AS actor_email, \
+     e.account_id, e.action, e.log_entry_id, e.grant_id, e.detail FROM access_events e \
+     LEFT JOIN users u ON u.id = e.actor_id";

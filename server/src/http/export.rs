@@ -17,7 +17,7 @@ use app::{
     state::AppState,
     support_access::{
         ssr::{reader_for, LogsReader},
-        AccessAction,
+        AccessAction, AccessDetail,
     },
 };
 use axum::{
@@ -113,7 +113,12 @@ async fn export(
         Ok(page) => page,
         Err(error) => return refusal(error.into()),
     };
-    if let Err(error) = reader.record(AccessAction::Export, None).await {
+    let detail = AccessDetail {
+        filter: filter.query_string(),
+        format: Some(format.extension().to_owned()),
+        ..AccessDetail::default()
+    };
+    if let Err(error) = reader.record(AccessAction::Export, None, detail).await {
         return refusal(error);
     }
     let now = reader.state.clock.now();

@@ -1,0 +1,194 @@
+//! `/logs/access`: what Customer Support has seen. Every grant of access to the
+//! customer's API Logs, newest first, how it ended, and what Support opened under it.
+//! It lives with the logs because it speaks of them: the filters in words, the calls
+//! linked to the customer's own views.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use super::LogFilter;
+use crate::{
+    error::ErrorView,
+    support_access::{
+        access_history, countdown_text, AccessAction, AccessEvent, Activity, GrantRecord,
+        HistoryPage,
+    },
+    time::LocalTime,
+    url::query_pairs,
+};
+
+/// The access history page.
+#[component]
+pub fn AccessHistoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let before = move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()));
+    let history = Resource::new(before, |before| access_history(None, before));
+    view! {
+        <Title text="Access history" />
+        <p class="back">
+            <A href="/logs">"← API Logs"</A>
+        </p>
+        <h1>"What Customer Support has seen"</h1>
+        <p class="muted">
+            "Every grant of access to your API Logs, and everything Customer Support opened under it."
+        </p>
+        <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Ok(page) => view! { <History page /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn History(page: HistoryPage) -> impl IntoView {
+    if page.grants.is_empty() {
+        return view! { <p>"You have not granted Customer Support access to your API Logs."</p> }
+            .into_any();
+    }
+    let now = page.now;
+    let grants = page
+        .grants
+        .into_iter()
+        .map(|(record, activity)| view! { <GrantSection record activity now /> })
+        .collect_view();
+    let older = page.older.map(|id| {
+        view! {
+            <p class="pager">
+                <A href=format!("/logs/access?before={id}")>"Older grants"</A>
+            </p>
+        }
+    });
+    view! {
+        <ol class="access-history">{grants}</ol>
+        {older}
+    }
+    .into_any()
+}
+
+#[component]
+fn GrantSection(record: GrantRecord, activity: Activity, now: DateTime<Utc>) -> impl IntoView {
+    let GrantRecord { grant, granted_by_email, revoked_by_email } = record;
+    let someone = || "a former user".to_owned();
+    let ended = match grant.revoked_at {
+        Some(at) => view! {
+            "Revoked by "
+            {revoked_by_email.unwrap_or_else(someone)}
+            " at "
+            <LocalTime at />
+        }
+        .into_any(),
+        None if now >= grant.expires_at => view! {
+            "Expired at "
+            <LocalTime at=grant.expires_at />
+        }
+        .into_any(),
+        None => view! {
+            <strong>"In force"</strong>
+            {format!(": {} left", countdown_text(grant.expires_at - now))}
+        }
+        .into_any(),
+    };
+    let events = if activity.events.is_empty() {
+        view! { <p class="muted">"Customer Support opened nothing under this grant."</p> }
+            .into_any()
+    } else {
+        let rows = activity.events.into_iter().map(|event| view! { <EventRow event /> });
+        view! {
+            <table class="access-activity">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Agent"</th>
+                        <th scope="col">"What"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows.collect_view()}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let more = activity.older.map(|_| {
+        view! { <p class="muted">"Older activity under this grant is not shown."</p> }
+    });
+    view! {
+        <li class="access-grant">
+            <h2>
+                "Granted " <LocalTime at=grant.granted_at /> " by "
+                {granted_by_email.unwrap_or_else(someone)}
+            </h2>
+            <p>"Until " <LocalTime at=grant.expires_at /> ". " {ended}</p>
+            {events}
+            {more}
+        </li>
+    }
+}
+
+#[component]
+fn EventRow(event: AccessEvent) -> impl IntoView {
+    let agent = event.actor_email.clone().unwrap_or_else(|| "a former agent".into());
+    view! {
+        <tr>
+            <td>
+                <LocalTime at=event.occurred_at />
+            </td>
+            <td>{agent}</td>
+            <td>{what(&event)}</td>
+        </tr>
+    }
+}
+
+/// What an agent did, in words, with links to the customer's own views.
+fn what(event: &AccessEvent) -> AnyView {
+    let filter = event.detail.filter.as_deref().map(|query| {
+        let pairs = query_pairs(query);
+        let words = LogFilter::from_query(|name| {
+            pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+        })
+        .map_or_else(|_| query.to_owned(), |filter| filter.words());
+        (words, format!("/logs?{query}"))
+    });
+    let filtered = move |text: &'static str| match filter.clone() {
+        Some((words, href)) => view! {
+            {text}
+            " ("
+            <a href=href>{words}</a>
+            ")"
+        }
+        .into_any(),
+        None => view! { {text} " (all calls)" }.into_any(),
+    };
+    match event.action {
+        AccessAction::ViewLogs => filtered("Opened the list of calls"),
+        AccessAction::Export => {
+            let format = event.detail.format.as_deref().unwrap_or("a file").to_uppercase();
+            match format.as_str() {
+                "CSV" => filtered("Exported the calls as CSV"),
+                _ => filtered("Exported the calls as NDJSON"),
+            }
+        }
+        AccessAction::ViewEntry => {
+            let request_id = event.detail.request_id.clone().unwrap_or_else(|| "a call".into());
+            let endpoint = event.detail.endpoint.clone().unwrap_or_default();
+            match event.log_entry_id {
+                Some(id) => view! {
+                    "Opened the call "
+                    <a href=format!("/logs/{id}")>{request_id}</a>
+                    " "
+                    <span class="endpoint">{endpoint}</span>
+                }
+                .into_any(),
+                None => view! { "Opened the call " {request_id} }.into_any(),
+            }
+        }
+        AccessAction::ViewUsage => view! { "Viewed the usage chart" }.into_any(),
+        AccessAction::Grant | AccessAction::Revoke | AccessAction::Expire => {
+            view! { {event.action.as_str()} }.into_any()
+        }
+    }
+}
