@@ -139,6 +139,19 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("access/status" | "access/grant" | "access/revoke", Support | Admin) => {
             StatusCode::FORBIDDEN
         }
+        // The access history: the account's customers, and admins (read-only); never
+        // support, whatever the grant.
+        ("access/history A" | "access/list A" | "access/activity A", Owner | Admin) => {
+            StatusCode::OK
+        }
+        ("access/history A" | "access/list A" | "access/activity A", OtherCustomer | Support) => {
+            StatusCode::FORBIDDEN
+        }
+        ("access/history own", Owner | OtherCustomer) => StatusCode::OK,
+        ("access/history own", Support) => StatusCode::FORBIDDEN,
+        ("access/history own", Admin) => StatusCode::BAD_REQUEST,
+        ("page /logs/access", Owner | OtherCustomer) => StatusCode::OK,
+        ("page /logs/access", Support | Admin) => StatusCode::FORBIDDEN,
         // The console is for staff.
         ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
         ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
@@ -171,6 +184,15 @@ async fn check_matrix(state: GrantState) {
         ("logs/summary", "/api/logs/summary".into(), String::new()),
         ("logs/usage A", "/api/logs/usage".into(), format!("account={a}")),
         ("access/status", "/api/support_access/status".into(), String::new()),
+        ("access/history A", "/api/support_access/history".into(), format!("account={a}")),
+        ("access/history own", "/api/support_access/history".into(), String::new()),
+        ("access/list A", "/api/support_access/list".into(), format!("account={a}")),
+        (
+            "access/activity A",
+            "/api/support_access/activity".into(),
+            format!("account={a}&grant=1"),
+        ),
+        ("page /logs/access", "/logs/access".into(), String::new()),
         ("support/accounts", "/api/support/accounts".into(), "search=".into()),
         ("support/account", "/api/support/account".into(), format!("id={a}")),
         ("page /logs", "/logs".into(), String::new()),
@@ -274,4 +296,35 @@ async fn expiry_takes_effect_on_the_next_request() {
     assert_eq!(world.call(Caller::Support, "/api/logs/page", &form).await, StatusCode::OK);
     world.app.clock.advance(TimeDelta::seconds(1));
     assert_eq!(world.call(Caller::Support, "/api/logs/page", &form).await, StatusCode::FORBIDDEN);
+}
+
+/// The customer's history page shows what the agent opened, linked to the customer's
+/// own view of the call; the API Logs page links to it.
+#[tokio::test]
+async fn the_history_page_shows_what_support_opened() {
+    let world = World::new(GrantState::InForce).await;
+    let (a, entry) = (world.account, world.entry);
+    let form = format!("account={a}&id={entry}");
+    assert_eq!(world.call(Caller::Support, "/api/logs/entry", &form).await, StatusCode::OK);
+    let form = format!("account={a}&filter[method]=POST&filter[utc_offset]=0");
+    assert_eq!(world.call(Caller::Support, "/api/logs/page", &form).await, StatusCode::OK);
+
+    let logs = world.app.get("/logs", world.cookie(Caller::Owner)).await;
+    assert!(super::body(logs).await.contains(r#"href="/logs/access""#));
+    let page = world.app.get("/logs/access", world.cookie(Caller::Owner)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = super::body(page).await;
+    for shown in [
+        "What Customer Support has seen",
+        "alice@acme.example",
+        "sam@support.example",
+        "Opened the call ",
+        &format!(r#"href="/logs/{entry}""#),
+        "req_1",
+        "Opened the list of calls",
+        "method POST",
+        "In force",
+    ] {
+        assert!(html.contains(shown), "{shown} is not on the page");
+    }
 }
