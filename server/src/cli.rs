@@ -82,6 +82,11 @@ pub struct ServeArgs {
     #[arg(long, env = "APILOGS_TEST_CLOCK", global = true)]
     pub test_clock: bool,
 
+    /// Days the access history (every grant, and what Support opened under it) is kept;
+    /// at least a year, which the database itself enforces.
+    #[arg(long, env = "APILOGS_ACCESS_HISTORY_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(365..), global = true)]
+    pub access_history_days: u32,
+
     /// Load the demo data first if the database has no users yet.
     #[arg(long, env = "APILOGS_DEMO", global = true)]
     pub demo: bool,

@@ -1,6 +1,6 @@
 //! Work that happens by time alone, whether or not anyone visits: each grant's expiry
-//! is recorded in the audit trail; spent sessions, sign-in failures and calls past
-//! their retention are removed. Every step is idempotent, so any number of instances
+//! is recorded in the audit trail; spent sessions, sign-in failures, and calls and
+//! access events past their retention are removed. Every step is idempotent, so any number of instances
 //! may run it at once.
 
 use std::{sync::Arc, time::Duration};
@@ -18,7 +18,15 @@ const HOUSEKEEPING_EVERY: u32 = 720;
 const PURGE_BATCH: i64 = 5_000;
 const PURGE_PAUSE: Duration = Duration::from_millis(20);
 
-pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: TimeDelta) {
+/// How long what is recorded is kept.
+#[derive(Clone, Copy, Debug)]
+pub struct Retention {
+    pub calls: TimeDelta,
+    /// At least a year: the database refuses to delete younger access events.
+    pub access_history: TimeDelta,
+}
+
+pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: Retention) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(TICK);
         for tick in 0_u32.. {
@@ -37,10 +45,15 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: TimeDelta) {
                 {
                     tracing::warn!(%error, "could not remove old sign-in failures");
                 }
-                match purge_calls(&store, now - retention).await {
+                match purge_calls(&store, now - retention.calls).await {
                     Ok(0) => {}
                     Ok(purged) => tracing::info!(purged, "deleted calls past their retention"),
                     Err(error) => tracing::warn!(%error, "could not delete calls past retention"),
+                }
+                match purge_access_events(&store, now - retention.access_history).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "deleted access events past retention"),
+                    Err(error) => tracing::warn!(%error, "could not delete old access events"),
                 }
             }
         }
@@ -64,6 +77,22 @@ pub async fn purge_calls(
         }
     }
     Ok(purged)
+}
+
+/// Deletes every access event from before `cutoff`, in bounded batches.
+pub async fn purge_access_events(
+    store: &Store,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, app::store::StoreError> {
+    let mut purged = 0;
+    loop {
+        let deleted = store.purge_access_events(cutoff, PURGE_BATCH).await?;
+        purged += deleted;
+        if deleted < PURGE_BATCH as u64 {
+            return Ok(purged);
+        }
+        tokio::time::sleep(PURGE_PAUSE).await;
+    }
 }
 
 #[cfg(test)]

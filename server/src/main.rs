@@ -63,7 +63,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (clock, test_routes) = http::test_clock::from_flag(cli.serve.test_clock, clock);
             #[cfg(not(feature = "test-clock"))]
             let test_routes = axum::Router::new();
-            let retention = chrono::TimeDelta::days(i64::from(cli.serve.ingest.retention_days));
+            let days = |days: u32| chrono::TimeDelta::days(i64::from(days));
+            let retention = jobs::Retention {
+                calls: days(cli.serve.ingest.retention_days),
+                access_history: days(cli.serve.access_history_days),
+            };
             jobs::spawn(store.clone(), clock.clone(), retention);
             let serving = http::Serving {
                 addr: cli.serve.addr,

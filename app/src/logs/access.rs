@@ -12,8 +12,7 @@ use super::LogFilter;
 use crate::{
     error::ErrorView,
     support_access::{
-        access_history, countdown_text, AccessAction, AccessEvent, Activity, GrantRecord,
-        HistoryPage,
+        access_history, AccessAction, AccessEvent, Activity, Countdown, GrantRecord, HistoryPage,
     },
     time::LocalTime,
     url::query_pairs,
@@ -32,7 +31,8 @@ pub fn AccessHistoryPage() -> impl IntoView {
         </p>
         <h1>"What Customer Support has seen"</h1>
         <p class="muted">
-            "Every grant of access to your API Logs, and everything Customer Support opened under it."
+            "Every grant of access to your API Logs, and everything Customer Support opened under it. "
+            <a href="/logs/access.csv" download>"Download as CSV"</a>
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
             {move || Suspend::new(async move {
@@ -90,7 +90,8 @@ fn GrantSection(record: GrantRecord, activity: Activity, now: DateTime<Utc>) -> 
         .into_any(),
         None => view! {
             <strong>"In force"</strong>
-            {format!(": {} left", countdown_text(grant.expires_at - now))}
+            ": "
+            <Countdown until=grant.expires_at now />
         }
         .into_any(),
     };
@@ -145,14 +146,8 @@ fn EventRow(event: AccessEvent) -> impl IntoView {
 
 /// What an agent did, in words, with links to the customer's own views.
 fn what(event: &AccessEvent) -> AnyView {
-    let filter = event.detail.filter.as_deref().map(|query| {
-        let pairs = query_pairs(query);
-        let words = LogFilter::from_query(|name| {
-            pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
-        })
-        .map_or_else(|_| query.to_owned(), |filter| filter.words());
-        (words, format!("/logs?{query}"))
-    });
+    let filter =
+        event.detail.filter.as_deref().map(|query| (filter_words(query), format!("/logs?{query}")));
     let filtered = move |text: &'static str| match filter.clone() {
         Some((words, href)) => view! {
             {text}
@@ -191,4 +186,58 @@ fn what(event: &AccessEvent) -> AnyView {
             view! { {event.action.as_str()} }.into_any()
         }
     }
+}
+
+/// The whole history as CSV, newest first: every grant, revoke and expiry, and every
+/// view and export by Support, with what it was of.
+#[cfg(feature = "ssr")]
+pub async fn history_csv(
+    state: crate::state::AppState,
+    user: crate::auth::User,
+    account: Option<i64>,
+) -> Result<Vec<u8>, crate::error::AppError> {
+    use super::export::csv_field;
+    const HEADER: &str = "time,action,by,grant,call,request_id,endpoint,filter,format\n";
+    const BATCH: i64 = 500;
+    let account = crate::support_access::ssr::history_account(&user, account)?;
+    let mut out = HEADER.as_bytes().to_vec();
+    let mut before = None;
+    loop {
+        let events = state.store.access_events_before(account, before, BATCH).await?;
+        for event in &events {
+            let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+            let filter = event.detail.filter.as_deref().map(filter_words).unwrap_or_default();
+            let fields = [
+                event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                event.action.as_str().to_owned(),
+                event.actor_email.clone().unwrap_or_default(),
+                number(event.grant_id),
+                number(event.log_entry_id),
+                event.detail.request_id.clone().unwrap_or_default(),
+                event.detail.endpoint.clone().unwrap_or_default(),
+                filter,
+                event.detail.format.clone().unwrap_or_default(),
+            ];
+            for (i, field) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                csv_field(field, &mut out);
+            }
+            out.push(b'\n');
+        }
+        match events.last() {
+            Some(last) if events.len() as i64 == BATCH => {
+                before = Some((last.occurred_at, last.id))
+            }
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// A filter's URL query in words (the query itself when it does not read as a filter).
+fn filter_words(query: &str) -> String {
+    let pairs = query_pairs(query);
+    LogFilter::from_query(|name| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+        .map_or_else(|_| query.to_owned(), |filter| filter.words())
 }

@@ -90,7 +90,7 @@ fn field_text(field: Field<'_>) -> Cow<'_, str> {
 }
 
 /// A CSV field, quoted (quotes doubled) when it holds a separator, quote or line break.
-fn csv_field(field: &str, out: &mut Vec<u8>) {
+pub(crate) fn csv_field(field: &str, out: &mut Vec<u8>) {
     if field.contains([',', '"', '\r', '\n']) {
         out.push(b'"');
         out.extend_from_slice(field.replace('"', "\"\"").as_bytes());

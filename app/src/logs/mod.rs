@@ -27,6 +27,8 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub use access::history_csv;
 pub use access::AccessHistoryPage;
 pub use call::{header_pairs, Call, Field, LogEntry};
 pub use detail::LogDetail;

@@ -117,6 +117,33 @@ impl ServerClock {
     }
 }
 
+/// The server's clock, from `now` (its time when it answered), ticking each second in
+/// the browser.
+fn ticking_server_clock(now: DateTime<Utc>) -> RwSignal<DateTime<Utc>> {
+    let server_now = RwSignal::new(now);
+    Effect::new(move |_| {
+        let clock = ServerClock::from_answer(now);
+        every(1_000, move || server_now.set(clock.now()));
+    });
+    server_now
+}
+
+#[component]
+fn TimeLeft(until: DateTime<Utc>, server_now: RwSignal<DateTime<Utc>>) -> impl IntoView {
+    view! {
+        <span class="countdown">
+            {move || format!("{} left", countdown_text(until - server_now.get()))}
+        </span>
+    }
+}
+
+/// The time left until `until`, counted down live on the server's clock (`now` is its
+/// time when it answered).
+#[component]
+pub fn Countdown(until: DateTime<Utc>, now: DateTime<Utc>) -> impl IntoView {
+    view! { <TimeLeft until server_now=ticking_server_clock(now) /> }
+}
+
 #[component]
 pub fn GrantBanner() -> impl IntoView {
     let access = Access::new();
@@ -175,11 +202,7 @@ fn Granted(
     let expires_at = granted.expires_at;
     // The countdown runs on the server's clock, so it reaches zero when the server ends
     // the grant.
-    let server_now = RwSignal::new(now);
-    Effect::new(move |_| {
-        let clock = ServerClock::from_answer(now);
-        every(1_000, move || server_now.set(clock.now()));
-    });
+    let server_now = ticking_server_clock(now);
     // At zero, ask the server: it answers that no grant is in force, and the link returns.
     let ended = Memo::new(move |_| server_now.get() >= expires_at);
     Effect::new(move |_| {
@@ -197,9 +220,7 @@ fn Granted(
     view! {
         <div class="grant-banner" role="status">
             <p class="granted-until">
-                {GRANTED_TEXT} <LocalTime at=expires_at /> " " <span class="countdown">
-                    {move || format!("{} left", countdown_text(expires_at - server_now.get()))}
-                </span>
+                {GRANTED_TEXT} <LocalTime at=expires_at /> " " <TimeLeft until=expires_at server_now />
             </p>
             <p>
                 <a href="/logs/revoke" class="revoke-link" on:click=on_revoke>

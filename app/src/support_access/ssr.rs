@@ -120,7 +120,7 @@ pub async fn revoke(state: AppState, customer: User) -> Result<AccessStatus, App
 
 /// The rule for an account's access history: its customers read it, admins read any
 /// account's (read-only); support agents never, not even their own activity.
-fn history_account(user: &User, requested: Option<i64>) -> Result<i64, AppError> {
+pub fn history_account(user: &User, requested: Option<i64>) -> Result<i64, AppError> {
     match user.role {
         Role::Customer => {
             let own = account_of(user)?;

@@ -194,15 +194,48 @@ impl Store {
         account_id: i64,
         limit: i64,
     ) -> Result<Vec<AccessEvent>, StoreError> {
+        self.access_events_before(account_id, None, limit).await
+    }
+
+    /// The account's audit trail, newest first, before `before` (time, id) when given.
+    pub async fn access_events_before(
+        &self,
+        account_id: i64,
+        before: Option<(DateTime<Utc>, i64)>,
+        limit: i64,
+    ) -> Result<Vec<AccessEvent>, StoreError> {
+        let (at, id) = before.unwrap_or((end_of_time(), i64::MAX));
         Ok(with_pool!(self, pool => {
             sqlx::query_as(&format!(
-                "{SELECT_EVENTS} WHERE e.account_id = $1 \
-                 ORDER BY e.occurred_at DESC, e.id DESC LIMIT $2"
+                "{SELECT_EVENTS} WHERE e.account_id = $1 AND (e.occurred_at, e.id) < ($2, $3) \
+                 ORDER BY e.occurred_at DESC, e.id DESC LIMIT $4"
             ))
             .bind(account_id)
+            .bind(at)
+            .bind(id)
             .bind(limit)
             .fetch_all(pool)
             .await?
+        }))
+    }
+
+    /// Deletes up to `batch` access events from before `cutoff`; returns how many went.
+    /// The database refuses to delete one under a year old.
+    pub async fn purge_access_events(
+        &self,
+        cutoff: DateTime<Utc>,
+        batch: i64,
+    ) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query(
+                "DELETE FROM access_events WHERE id IN \
+                 (SELECT id FROM access_events WHERE occurred_at < $1 LIMIT $2)",
+            )
+            .bind(cutoff)
+            .bind(batch)
+            .execute(pool)
+            .await?
+            .rows_affected()
         }))
     }
 
@@ -241,9 +274,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AccessEvent>, StoreError> {
         let views = AccessAction::VIEWS.map(|a| format!("'{}'", a.as_str())).join(", ");
-        // Year 9999: after every event, and as text on SQLite too.
-        let end = DateTime::from_timestamp(253_402_300_799, 0).expect("a valid time");
-        let (at, id) = before.unwrap_or((end, i64::MAX));
+        let (at, id) = before.unwrap_or((end_of_time(), i64::MAX));
         Ok(with_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "{SELECT_EVENTS} WHERE e.account_id = $1 AND e.grant_id = $2 \
@@ -259,6 +290,11 @@ impl Store {
             .await?
         }))
     }
+}
+
+/// Year 9999: after every event, and as text on SQLite too.
+fn end_of_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).expect("a valid time")
 }
 
 const SELECT_EVENTS: &str = "SELECT e.id, e.occurred_at, e.actor_id, u.email AS actor_email, \

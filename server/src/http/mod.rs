@@ -5,6 +5,7 @@
 mod auth;
 pub mod client;
 mod export;
+mod history;
 pub mod ingest;
 mod listener;
 mod protect;
@@ -57,6 +58,7 @@ pub fn router(
         .route("/signin", post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
         .merge(export::routes())
+        .merge(history::routes())
         .merge(ingest::routes(ingest))
         .merge(demo_api::routes(state.store.clone(), recorder))
         .leptos_routes_with_context(&state, routes, csp::use_request_nonce, move || {

@@ -150,8 +150,8 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("access/history own", Owner | OtherCustomer) => StatusCode::OK,
         ("access/history own", Support) => StatusCode::FORBIDDEN,
         ("access/history own", Admin) => StatusCode::BAD_REQUEST,
-        ("page /logs/access", Owner | OtherCustomer) => StatusCode::OK,
-        ("page /logs/access", Support | Admin) => StatusCode::FORBIDDEN,
+        ("page /logs/access" | "page /logs/access.csv", Owner | OtherCustomer) => StatusCode::OK,
+        ("page /logs/access" | "page /logs/access.csv", Support | Admin) => StatusCode::FORBIDDEN,
         // The console is for staff.
         ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
         ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
@@ -193,6 +193,7 @@ async fn check_matrix(state: GrantState) {
             format!("account={a}&grant=1"),
         ),
         ("page /logs/access", "/logs/access".into(), String::new()),
+        ("page /logs/access.csv", "/logs/access.csv".into(), String::new()),
         ("support/accounts", "/api/support/accounts".into(), "search=".into()),
         ("support/account", "/api/support/account".into(), format!("id={a}")),
         ("page /logs", "/logs".into(), String::new()),
@@ -327,4 +328,15 @@ async fn the_history_page_shows_what_support_opened() {
     ] {
         assert!(html.contains(shown), "{shown} is not on the page");
     }
+    let csv = world.app.get("/logs/access.csv", world.cookie(Caller::Owner)).await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = super::body(csv).await;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "time,action,by,grant,call,request_id,endpoint,filter,format");
+    assert_eq!(lines.len(), 4, "the grant, the call opened, the list: {csv}");
+    assert!(
+        lines[1].contains(",view_logs,sam@support.example,") && lines[1].contains("method POST")
+    );
+    assert!(lines[2].contains(&format!(",view_entry,sam@support.example,1,{entry},req_1,/v1/")));
+    assert!(lines[3].contains(",grant,alice@acme.example,1,,"), "{csv}");
 }
