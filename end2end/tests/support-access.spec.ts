@@ -91,6 +91,22 @@ test("OK grants for exactly 14 days, shown in the viewer's zone with a ticking c
   await expect(agent.getByRole("heading", { name: "No access to this account's API Logs" })).toBeVisible();
   await expect(agent.locator(".logs-table")).toHaveCount(0);
   await agentContext.close();
+
+  // The customer's access history: the grant, who revoked it and when, and exactly what
+  // the agent opened, each call linking to the customer's own view of it.
+  await page.getByRole("link", { name: "What Customer Support has seen" }).click();
+  const latest = page.locator(".access-grant").first();
+  await expect(latest.locator("h2")).toContainText(`by ${ALICE.email}`);
+  await expect(latest).toContainText(`Revoked by ${ALICE.email} at `);
+  await expect(latest).toContainText("UTC-05:00");
+  const rows = latest.locator(".access-activity tbody tr");
+  await expect(rows.filter({ hasText: "Exported the calls as CSV (all calls)" })).toHaveCount(1);
+  await expect(rows.filter({ hasText: "Opened the list of calls" }).first()).toContainText(SAM.email);
+  const opened = rows.filter({ hasText: "Opened the call " });
+  await expect(opened).toHaveCount(1);
+  await opened.getByRole("link").click();
+  await expect(page).toHaveURL(/\/logs\/\d+$/);
+  await expect(page.getByRole("heading", { name: "Response body" })).toBeVisible();
 });
 
 test("an agent without a grant sees a clear page, not the logs", async ({ page }) => {
