@@ -264,13 +264,6 @@ pub fn activity_cursor(event: &AccessEvent) -> String {
     format!("{}_{}", event.occurred_at.timestamp_micros(), event.id)
 }
 
-fn parse_activity_cursor(cursor: &str) -> Result<(DateTime<Utc>, i64), AppError> {
-    let invalid = || AppError::Invalid(format!("{cursor:?} is not a place in the history"));
-    let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
-    let at = micros.parse().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(invalid)?;
-    Ok((at, id.parse().map_err(|_| invalid())?))
-}
-
 /// Days, hours, minutes and seconds left, e.g. `13d 23h 59m 58s`; zero when past.
 pub fn countdown_text(left: TimeDelta) -> String {
     let total = left.num_seconds().max(0);

@@ -2,9 +2,9 @@
 //! customer's status, grant and revoke behind the server functions.
 
 use super::{
-    activity_cursor, in_force, parse_activity_cursor, AccessAction, AccessDetail, AccessStatus,
-    Activity, Grant, GrantChange, GrantList, HistoryPage, NewAccessEvent, EVENTS_PER_PAGE,
-    GRANTS_PER_PAGE, GRANT_DURATION,
+    activity_cursor, in_force, AccessAction, AccessDetail, AccessStatus, Activity, Grant,
+    GrantChange, GrantList, HistoryPage, NewAccessEvent, EVENTS_PER_PAGE, GRANTS_PER_PAGE,
+    GRANT_DURATION,
 };
 use crate::{
     auth::{Role, User},
@@ -195,4 +195,16 @@ pub async fn history(
         grants.push((record, activity));
     }
     Ok(HistoryPage { grants, older: list.older, now: list.now })
+}
+
+/// The place an activity cursor names ([`activity_cursor`]).
+fn parse_activity_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, i64), AppError> {
+    let invalid = || AppError::Invalid(format!("{cursor:?} is not a place in the history"));
+    let (micros, id) = cursor.split_once('_').ok_or_else(invalid)?;
+    let at = micros
+        .parse()
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .ok_or_else(invalid)?;
+    Ok((at, id.parse().map_err(|_| invalid())?))
 }
