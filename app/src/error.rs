@@ -29,6 +29,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Invalid(String),
+    /// The change asked for clashes with the state of things (said in words).
+    #[error("{0}")]
+    Conflict(String),
     /// The database stopped a query that ran past its time budget.
     #[error(
         "This took the database too long to answer. Narrow it down, with a time range or \
@@ -51,6 +54,7 @@ impl AppError {
             AppError::Forbidden | AppError::AccessNotGranted => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooSlow => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -19,6 +19,9 @@ pub struct AppState {
     pub session_idle: chrono::TimeDelta,
     /// The public base URL of the API whose calls are logged (for "Copy as cURL").
     pub api_url: String,
+    /// How long Support's request for access waits for an answer before it lapses.
+    #[from_ref(skip)]
+    pub request_lifetime: chrono::TimeDelta,
 }
 
 /// The state, from a server function's or component's context.
@@ -39,6 +42,7 @@ impl AppState {
             secure_cookies: false,
             session_idle: chrono::TimeDelta::days(36_500),
             api_url: "https://api.example.com".into(),
+            request_lifetime: crate::support_access::REQUEST_LIFETIME,
         }
     }
 }

@@ -10,8 +10,9 @@ use app::{
     store::{Store, StoreError},
     store_conformance_tests,
     support_access::{
-        in_force, AccessAction, AccessDetail, GrantChange, NewAccessEvent, RevokeChange,
-        GRANT_DURATION,
+        in_force, is_open, AccessAction, AccessDetail, GrantChange, NewAccessEvent,
+        NewAccessRequest, RequestChange, RequestState, RevokeChange, GRANT_DURATION,
+        REQUEST_LIFETIME,
     },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -43,6 +44,8 @@ store_conformance_tests!(
     usage_is_counted_per_utc_day,
     access_events_are_append_only,
     the_history_pages_through_grants_and_their_activity,
+    a_request_waits_for_one_answer_or_lapses,
+    concurrent_requests_leave_one_waiting,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -775,4 +778,146 @@ async fn the_history_pages_through_grants_and_their_activity(store: &Store) {
     }
     assert_eq!(seen, [4, 3, 2, 1, 0]);
     assert!(store.grant_activity(account, grants[0], None, 10).await.unwrap().is_empty());
+}
+
+async fn agent(store: &Store, email: &str) -> i64 {
+    let new = NewUser { email, password_hash: "not used", role: Role::Support, account_id: None };
+    store.create_user(new, t0()).await.unwrap().id
+}
+
+fn request<'a>(
+    account_id: i64,
+    by: i64,
+    ticket: &'a str,
+    at: DateTime<Utc>,
+) -> NewAccessRequest<'a> {
+    NewAccessRequest {
+        account_id,
+        by,
+        ticket,
+        reason: "The customer asked us to look",
+        lapses_at: at + REQUEST_LIFETIME,
+    }
+}
+
+async fn a_request_waits_for_one_answer_or_lapses(store: &Store) {
+    let (account, alice) = customer(store, "alice@acme.example", "pw").await;
+    let sam = agent(store, "sam@support.example").await;
+    let tom = agent(store, "tom@support.example").await;
+
+    // Asked; a second agent's request finds it waiting and changes nothing.
+    let RequestChange::Requested(first) =
+        store.request_access(request(account, sam, "T-1", t0()), t0()).await.unwrap()
+    else {
+        panic!("requested");
+    };
+    assert_eq!((first.state, first.ticket.as_str()), (RequestState::Open, "T-1"));
+    assert_eq!(first.requested_by_email.as_deref(), Some("sam@support.example"));
+    assert!(is_open(&first, t0() + REQUEST_LIFETIME - TimeDelta::seconds(1)));
+    assert!(!is_open(&first, t0() + REQUEST_LIFETIME));
+    let again = store.request_access(request(account, tom, "T-9", t0()), t0()).await.unwrap();
+    assert_eq!(again, RequestChange::AlreadyOpen(first.clone()));
+
+    // Declined, once.
+    let later = t0() + TimeDelta::hours(1);
+    let declined = store.decline_request(account, alice, later).await.unwrap().unwrap();
+    assert_eq!(
+        (declined.id, declined.state, declined.decided_at),
+        (first.id, RequestState::Declined, Some(later))
+    );
+    assert_eq!(store.decline_request(account, alice, later).await.unwrap(), None);
+    assert_eq!(store.latest_request(account).await.unwrap().unwrap().state, RequestState::Declined);
+
+    // Asked again, and granted: the grant answers the request and carries its ticket.
+    let RequestChange::Requested(second) =
+        store.request_access(request(account, tom, "T-2", later), later).await.unwrap()
+    else {
+        panic!("requested again");
+    };
+    let GrantChange::Granted(grant) =
+        store.grant_access(account, alice, later, later + GRANT_DURATION).await.unwrap()
+    else {
+        panic!("granted");
+    };
+    assert_eq!(grant.ticket.as_deref(), Some("T-2"));
+    let answered = store.latest_request(account).await.unwrap().unwrap();
+    assert_eq!((answered.id, answered.state), (second.id, RequestState::Granted));
+    assert!(matches!(
+        store.request_access(request(account, sam, "T-3", later), later).await.unwrap(),
+        RequestChange::AlreadyGranted(_)
+    ));
+    // A grant without a request has no ticket.
+    store.revoke_access(account, alice, later).await.unwrap();
+    let GrantChange::Granted(plain) =
+        store.grant_access(account, alice, later, later + GRANT_DURATION).await.unwrap()
+    else {
+        panic!("granted");
+    };
+    assert_eq!(plain.ticket, None);
+    store.revoke_access(account, alice, later).await.unwrap();
+
+    // Asked, unanswered: it lapses, recorded once, dated when it lapsed; then it can be
+    // asked again, and a grant no longer answers the lapsed one.
+    let RequestChange::Requested(third) =
+        store.request_access(request(account, sam, "T-4", later), later).await.unwrap()
+    else {
+        panic!("requested a third time");
+    };
+    let after = third.lapses_at + TimeDelta::hours(1);
+    assert!(
+        matches!(
+            store.request_access(request(account, tom, "T-5", after), after).await.unwrap(),
+            RequestChange::Requested(_)
+        ),
+        "a lapsed request no longer holds the place"
+    );
+    assert_eq!(store.record_lapses(after).await.unwrap(), 1);
+    assert_eq!(store.record_lapses(after).await.unwrap(), 0);
+    let requests = store.access_requests(account, 10).await.unwrap();
+    assert_eq!(
+        requests.iter().map(|r| (r.ticket.as_str(), r.state)).collect::<Vec<_>>(),
+        [
+            ("T-5", RequestState::Open),
+            ("T-4", RequestState::Lapsed),
+            ("T-2", RequestState::Granted),
+            ("T-1", RequestState::Declined),
+        ]
+    );
+    assert_eq!(requests[1].decided_at, Some(third.lapses_at));
+
+    let events = store.access_events(account, 20).await.unwrap();
+    let trail: Vec<(AccessAction, Option<&str>)> =
+        events.iter().rev().map(|e| (e.action, e.detail.ticket.as_deref())).collect();
+    assert_eq!(
+        trail,
+        [
+            (AccessAction::Request, Some("T-1")),
+            (AccessAction::Decline, Some("T-1")),
+            (AccessAction::Request, Some("T-2")),
+            (AccessAction::Grant, Some("T-2")),
+            (AccessAction::Revoke, None),
+            (AccessAction::Grant, None),
+            (AccessAction::Revoke, None),
+            (AccessAction::Request, Some("T-4")),
+            (AccessAction::Lapse, Some("T-4")),
+            (AccessAction::Request, Some("T-5")),
+        ]
+    );
+}
+
+async fn concurrent_requests_leave_one_waiting(store: &Store) {
+    let (account, _) = customer(store, "alice@acme.example", "pw").await;
+    let sam = agent(store, "sam@support.example").await;
+    let ask = || store.request_access(request(account, sam, "T-1", t0()), t0());
+    let results = tokio::join!(ask(), ask(), ask(), ask(), ask(), ask());
+    let results = [results.0, results.1, results.2, results.3, results.4, results.5];
+    let requested = results.iter().filter(|r| matches!(r, Ok(RequestChange::Requested(_)))).count();
+    assert_eq!(requested, 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| matches!(r, Ok(RequestChange::Requested(_) | RequestChange::AlreadyOpen(_)))),
+        "{results:?}"
+    );
+    assert_eq!(store.access_requests(account, 10).await.unwrap().len(), 1);
 }

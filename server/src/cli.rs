@@ -87,6 +87,11 @@ pub struct ServeArgs {
     #[arg(long, env = "APILOGS_ACCESS_HISTORY_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(365..), global = true)]
     pub access_history_days: u32,
 
+    /// Days Support's request for access waits for the customer's answer before it
+    /// lapses.
+    #[arg(long, env = "APILOGS_ACCESS_REQUEST_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90), global = true)]
+    pub access_request_days: u32,
+
     /// Load the demo data first if the database has no users yet.
     #[arg(long, env = "APILOGS_DEMO", global = true)]
     pub demo: bool,

@@ -1,5 +1,5 @@
 //! Work that happens by time alone, whether or not anyone visits: each grant's expiry
-//! is recorded in the audit trail; spent sessions, sign-in failures, and calls and
+//! and each unanswered request's lapse is recorded in the audit trail; spent sessions, sign-in failures, and calls and
 //! access events past their retention are removed. Every step is idempotent, so any number of instances
 //! may run it at once.
 
@@ -36,6 +36,11 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: Retention) {
                 Ok(0) => {}
                 Ok(expired) => tracing::info!(expired, "recorded expired support grants"),
                 Err(error) => tracing::warn!(%error, "could not record expired grants"),
+            }
+            match store.record_lapses(now).await {
+                Ok(0) => {}
+                Ok(lapsed) => tracing::info!(lapsed, "recorded lapsed access requests"),
+                Err(error) => tracing::warn!(%error, "could not record lapsed requests"),
             }
             if tick % HOUSEKEEPING_EVERY == 0 {
                 if let Err(error) = store.delete_expired_sessions(now).await {

@@ -84,6 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 secure_cookies: cli.serve.secure_cookies,
                 session_idle: chrono::TimeDelta::hours(cli.serve.session_idle_hours.into()),
                 api_url,
+                request_lifetime: days(cli.serve.access_request_days),
             };
             http::serve(state, serving).await
         }

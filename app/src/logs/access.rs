@@ -182,9 +182,12 @@ fn what(event: &AccessEvent) -> AnyView {
             }
         }
         AccessAction::ViewUsage => view! { "Viewed the usage chart" }.into_any(),
-        AccessAction::Grant | AccessAction::Revoke | AccessAction::Expire => {
-            view! { {event.action.as_str()} }.into_any()
-        }
+        AccessAction::Grant
+        | AccessAction::Revoke
+        | AccessAction::Expire
+        | AccessAction::Request
+        | AccessAction::Decline
+        | AccessAction::Lapse => view! { {event.action.as_str()} }.into_any(),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::auth::{ssr::guard, Role};
 use crate::{
     error::{AppError, ErrorView},
     logs::{LogDetail, LogsTable, UsageChart},
-    support_access::{countdown_text, Grant},
+    support_access::{countdown_text, AccessRequest, Grant},
     time::LocalTime,
 };
 
@@ -38,6 +38,8 @@ pub struct SupportAccount {
     pub contact_email: Option<String>,
     /// The grant in force, if any.
     pub grant: Option<Grant>,
+    /// Support's request waiting for an answer, or declined since the last grant.
+    pub request: Option<AccessRequest>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

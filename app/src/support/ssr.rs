@@ -4,7 +4,11 @@
 use chrono::{DateTime, Utc};
 
 use super::{AccountAccess, ListedAccount, SupportAccount, SupportAccounts};
-use crate::{error::AppError, state::AppState, support_access::in_force};
+use crate::{
+    error::AppError,
+    state::AppState,
+    support_access::{in_force, is_open, RequestState},
+};
 
 /// Accounts listed at most on one console page.
 const LISTED: i64 = 100;
@@ -20,17 +24,29 @@ pub async fn accounts(state: AppState, search: String) -> Result<SupportAccounts
 pub async fn account(state: AppState, id: i64) -> Result<AccountAccess, AppError> {
     let account = state.store.account(id).await?.ok_or(AppError::NotFound)?;
     let latest_grant = state.store.latest_grant(id).await?;
-    let listed = ListedAccount { id, name: account.name, contact_email: None, latest_grant };
+    let latest_request = state.store.latest_request(id).await?;
+    let listed =
+        ListedAccount { id, name: account.name, contact_email: None, latest_grant, latest_request };
     let now = state.clock.now();
     Ok(AccountAccess { account: shown(listed, now), now })
 }
 
-/// The account as the console shows it: its grant only while in force.
+/// The account as the console shows it: its grant only while in force; its latest
+/// request while it waits, or once declined until a grant comes after it.
 fn shown(account: ListedAccount, now: DateTime<Utc>) -> SupportAccount {
+    let granted_at = account.latest_grant.as_ref().map(|g| g.granted_at);
+    let grant = account.latest_grant.filter(|grant| in_force(grant, now));
+    let request = account.latest_request.filter(|request| match request.state {
+        _ if grant.is_some() => false,
+        RequestState::Open => is_open(request, now),
+        RequestState::Declined => granted_at.is_none_or(|at| request.decided_at > Some(at)),
+        RequestState::Granted | RequestState::Lapsed => false,
+    });
     SupportAccount {
         id: account.id,
         name: account.name,
         contact_email: account.contact_email,
-        grant: account.latest_grant.filter(|grant| in_force(grant, now)),
+        grant,
+        request,
     }
 }

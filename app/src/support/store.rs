@@ -1,10 +1,10 @@
-//! The SQL of the support console: accounts with their latest grant.
+//! The SQL of the support console: accounts with their latest grant and request.
 
 use chrono::{DateTime, Utc};
 
 use crate::{
     store::{like_pattern, with_pool, Store, StoreError},
-    support_access::Grant,
+    support_access::{AccessRequest, Grant, RequestState},
 };
 
 /// An account as the support console lists it, with its most recent grant.
@@ -19,6 +19,16 @@ struct ListedAccountRow {
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     revoked_by: Option<i64>,
+    grant_ticket: Option<String>,
+    request_id: Option<i64>,
+    requested_by: Option<i64>,
+    requested_by_email: Option<String>,
+    requested_at: Option<DateTime<Utc>>,
+    lapses_at: Option<DateTime<Utc>>,
+    ticket: Option<String>,
+    reason: Option<String>,
+    outcome: Option<String>,
+    decided_at: Option<DateTime<Utc>>,
 }
 
 /// An account for the support console: who it is, and its most recent grant (which
@@ -30,6 +40,8 @@ pub struct ListedAccount {
     /// Its first customer's email, to recognise it by.
     pub contact_email: Option<String>,
     pub latest_grant: Option<Grant>,
+    /// Its most recent request for access, in whatever state.
+    pub latest_request: Option<AccessRequest>,
 }
 
 impl From<ListedAccountRow> for ListedAccount {
@@ -43,10 +55,46 @@ impl From<ListedAccountRow> for ListedAccount {
                 expires_at,
                 revoked_at: row.revoked_at,
                 revoked_by: row.revoked_by,
+                ticket: row.grant_ticket,
             }),
             _ => None,
         };
-        ListedAccount { id: row.id, name: row.name, contact_email: row.contact_email, latest_grant }
+        let latest_request = match (
+            row.request_id,
+            row.requested_by,
+            row.requested_at,
+            row.lapses_at,
+            row.ticket,
+            row.reason,
+        ) {
+            (
+                Some(id),
+                Some(requested_by),
+                Some(requested_at),
+                Some(lapses_at),
+                Some(ticket),
+                Some(reason),
+            ) => Some(AccessRequest {
+                id,
+                account_id: row.id,
+                requested_by,
+                requested_by_email: row.requested_by_email,
+                requested_at,
+                lapses_at,
+                ticket,
+                reason,
+                state: RequestState::try_from(row.outcome).unwrap_or(RequestState::Lapsed),
+                decided_at: row.decided_at,
+            }),
+            _ => None,
+        };
+        ListedAccount {
+            id: row.id,
+            name: row.name,
+            contact_email: row.contact_email,
+            latest_grant,
+            latest_request,
+        }
     }
 }
 
@@ -62,9 +110,14 @@ impl Store {
                 "SELECT a.id, a.name, \
                  (SELECT MIN(u.email) FROM users u WHERE u.account_id = a.id) AS contact_email, \
                  g.id AS grant_id, g.granted_by, g.granted_at, g.expires_at, g.revoked_at, \
-                 g.revoked_by \
+                 g.revoked_by, g.ticket AS grant_ticket, r.id AS request_id, r.requested_by, \
+                 ru.email AS requested_by_email, r.requested_at, r.lapses_at, r.ticket, \
+                 r.reason, r.outcome, r.decided_at \
                  FROM accounts a LEFT JOIN support_grants g ON g.id = \
                  (SELECT MAX(id) FROM support_grants WHERE account_id = a.id) \
+                 LEFT JOIN access_requests r ON r.id = \
+                 (SELECT MAX(id) FROM access_requests WHERE account_id = a.id) \
+                 LEFT JOIN users ru ON ru.id = r.requested_by \
                  WHERE $1 = '' OR lower(a.name) LIKE $2 ESCAPE '\\' OR EXISTS \
                  (SELECT 1 FROM users u WHERE u.account_id = a.id AND u.email LIKE $2 ESCAPE '\\') \
                  ORDER BY a.name, a.id LIMIT $3",

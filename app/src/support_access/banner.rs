@@ -52,7 +52,7 @@ fn every(millis: u32, tick: impl Fn() + 'static) {
 #[derive(Clone, Debug, PartialEq)]
 enum Source {
     Ask(u64),
-    Answer(Result<AccessStatus, AppError>),
+    Answer(Box<Result<AccessStatus, AppError>>),
 }
 
 /// The customer's support access as a page shows it, and the actions that change it.
@@ -72,7 +72,7 @@ impl Access {
         for answer in [grant.value(), revoke.value()] {
             Effect::new(move |_| {
                 if let Some(answer) = answer.get() {
-                    source.set(Source::Answer(answer));
+                    source.set(Source::Answer(Box::new(answer)));
                 }
             });
         }
@@ -81,7 +81,7 @@ impl Access {
             |source| async move {
                 match source {
                     Source::Ask(_) => support_access_status().await,
-                    Source::Answer(answer) => answer,
+                    Source::Answer(answer) => *answer,
                 }
             },
         );
@@ -156,10 +156,10 @@ pub fn GrantBanner() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match access.status.await {
-                        Ok(AccessStatus { grant: Some(granted), now }) => {
+                        Ok(AccessStatus { grant: Some(granted), now, .. }) => {
                             view! { <Granted granted now access /> }.into_any()
                         }
-                        Ok(AccessStatus { grant: None, now }) => {
+                        Ok(AccessStatus { grant: None, now, .. }) => {
                             view! { <GrantLink now grant=access.grant /> }.into_any()
                         }
                         Err(error) => view! { <ErrorView error /> }.into_any(),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use banner::{Countdown, GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT};
 #[cfg(feature = "ssr")]
-pub use store::{GrantChange, NewAccessEvent, RevokeChange};
+pub use store::{GrantChange, NewAccessEvent, NewAccessRequest, RequestChange, RevokeChange};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{ssr::guard, Role};
@@ -36,6 +36,75 @@ pub struct Grant {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoked_by: Option<i64>,
+    /// The ticket of the request it answered, if it answered one.
+    pub ticket: Option<String>,
+}
+
+/// How long a request for access waits for an answer before it lapses, by default.
+pub const REQUEST_LIFETIME: TimeDelta = TimeDelta::days(7);
+/// The longest ticket reference and reason a request may carry, in characters.
+pub const MAX_TICKET_CHARS: usize = 64;
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Where a request for access stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    /// Not answered (it may have lapsed by now: see [`is_open`]).
+    Open,
+    Granted,
+    Declined,
+    /// Nobody answered in time.
+    Lapsed,
+}
+
+impl RequestState {
+    pub fn as_str(self) -> Option<&'static str> {
+        match self {
+            RequestState::Open => None,
+            RequestState::Granted => Some("granted"),
+            RequestState::Declined => Some("declined"),
+            RequestState::Lapsed => Some("lapsed"),
+        }
+    }
+}
+
+/// The stored form: the outcome, `NULL` while open.
+impl TryFrom<Option<String>> for RequestState {
+    type Error = String;
+
+    fn try_from(outcome: Option<String>) -> Result<Self, Self::Error> {
+        match outcome.as_deref() {
+            None => Ok(RequestState::Open),
+            Some("granted") => Ok(RequestState::Granted),
+            Some("declined") => Ok(RequestState::Declined),
+            Some("lapsed") => Ok(RequestState::Lapsed),
+            Some(other) => Err(format!("unknown request outcome {other:?}")),
+        }
+    }
+}
+
+/// Customer Support asking an account's customer for access to its API Logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AccessRequest {
+    pub id: i64,
+    pub account_id: i64,
+    pub requested_by: i64,
+    pub requested_by_email: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    /// When it lapses if nobody answers it.
+    pub lapses_at: DateTime<Utc>,
+    pub ticket: String,
+    pub reason: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    pub state: RequestState,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A request waits for an answer while nobody gave one and it has not lapsed.
+pub fn is_open(request: &AccessRequest, now: DateTime<Utc>) -> bool {
+    request.state == RequestState::Open && now < request.lapses_at
 }
 
 /// A grant as the access history shows it: who granted it and who revoked it.
@@ -65,6 +134,12 @@ pub enum AccessAction {
     Revoke,
     /// It reached its expiry (recorded by the system).
     Expire,
+    /// A support agent asked for access.
+    Request,
+    /// The customer declined a request.
+    Decline,
+    /// Nobody answered a request in time (recorded by the system).
+    Lapse,
     /// A support agent opened the account's logs.
     ViewLogs,
     /// A support agent opened one call's detail.
@@ -76,10 +151,13 @@ pub enum AccessAction {
 }
 
 impl AccessAction {
-    pub const ALL: [AccessAction; 7] = [
+    pub const ALL: [AccessAction; 10] = [
         AccessAction::Grant,
         AccessAction::Revoke,
         AccessAction::Expire,
+        AccessAction::Request,
+        AccessAction::Decline,
+        AccessAction::Lapse,
         AccessAction::ViewLogs,
         AccessAction::ViewEntry,
         AccessAction::Export,
@@ -99,6 +177,9 @@ impl AccessAction {
             AccessAction::Grant => "grant",
             AccessAction::Revoke => "revoke",
             AccessAction::Expire => "expire",
+            AccessAction::Request => "request",
+            AccessAction::Decline => "decline",
+            AccessAction::Lapse => "lapse",
             AccessAction::ViewLogs => "view_logs",
             AccessAction::ViewEntry => "view_entry",
             AccessAction::Export => "export",
@@ -133,6 +214,9 @@ pub struct AccessDetail {
     /// An export's format: `csv` or `ndjson`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+    /// The ticket of a request, or of the request a grant answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
 }
 
 impl AccessDetail {
@@ -174,6 +258,8 @@ pub struct AccessEvent {
 pub struct AccessStatus {
     /// The grant in force, if any.
     pub grant: Option<Grant>,
+    /// Support's request waiting for an answer, if any (never with a grant in force).
+    pub request: Option<AccessRequest>,
     /// The server's clock when this was read, so the page counts down in server time.
     pub now: DateTime<Utc>,
 }
@@ -264,6 +350,27 @@ pub fn activity_cursor(event: &AccessEvent) -> String {
     format!("{}_{}", event.occurred_at.timestamp_micros(), event.id)
 }
 
+/// Declines Customer Support's request waiting on the signed-in customer's account.
+/// Without one it does nothing.
+#[server(endpoint = "support_access/decline")]
+pub async fn decline_access() -> Result<AccessStatus, AppError> {
+    guard(&[Role::Customer], ssr::decline).await
+}
+
+/// A support agent asks the account's customer for access to its API Logs, for a ticket
+/// and with a reason. Refused (409) while a grant is in force or a request waits.
+#[server(endpoint = "support_access/request")]
+pub async fn request_access(
+    account: i64,
+    ticket: String,
+    reason: String,
+) -> Result<AccessRequest, AppError> {
+    guard(&[Role::Support, Role::Admin], |state, agent| {
+        ssr::request(state, agent, account, ticket, reason)
+    })
+    .await
+}
+
 /// Days, hours, minutes and seconds left, e.g. `13d 23h 59m 58s`; zero when past.
 pub fn countdown_text(left: TimeDelta) -> String {
     let total = left.num_seconds().max(0);
@@ -287,6 +394,7 @@ mod tests {
             expires_at: granted_at + GRANT_DURATION,
             revoked_at: None,
             revoked_by: None,
+            ticket: None,
         }
     }
 

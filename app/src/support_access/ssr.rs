@@ -2,9 +2,10 @@
 //! customer's status, grant and revoke behind the server functions.
 
 use super::{
-    activity_cursor, in_force, AccessAction, AccessDetail, AccessStatus, Activity, Grant,
-    GrantChange, GrantList, HistoryPage, NewAccessEvent, EVENTS_PER_PAGE, GRANTS_PER_PAGE,
-    GRANT_DURATION,
+    activity_cursor, in_force, is_open, AccessAction, AccessDetail, AccessRequest, AccessStatus,
+    Activity, Grant, GrantChange, GrantList, HistoryPage, NewAccessEvent, NewAccessRequest,
+    RequestChange, EVENTS_PER_PAGE, GRANTS_PER_PAGE, GRANT_DURATION, MAX_REASON_CHARS,
+    MAX_TICKET_CHARS,
 };
 use crate::{
     auth::{Role, User},
@@ -90,16 +91,25 @@ fn account_of(customer: &User) -> Result<i64, AppError> {
     customer.account_id.ok_or(AppError::Forbidden)
 }
 
+/// The account's support access now: the grant in force, or the request waiting.
+async fn status_of(state: &AppState, account_id: i64) -> Result<AccessStatus, AppError> {
+    let now = state.clock.now();
+    let grant = state.store.latest_grant(account_id).await?.filter(|g| in_force(g, now));
+    let request = match grant {
+        Some(_) => None,
+        None => state.store.latest_request(account_id).await?.filter(|r| is_open(r, now)),
+    };
+    Ok(AccessStatus { grant, request, now })
+}
+
 /// The customer's support access now.
 pub async fn status(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
-    let account_id = account_of(&customer)?;
-    let now = state.clock.now();
-    let grant = state.store.latest_grant(account_id).await?;
-    Ok(AccessStatus { grant: grant.filter(|grant| in_force(grant, now)), now })
+    status_of(&state, account_of(&customer)?).await
 }
 
 /// Grants Customer Support access to the customer's account for [`GRANT_DURATION`]
-/// from now, unless a grant is in force already; the status is the grant in force.
+/// from now, unless a grant is in force already; a request waiting is answered by it.
+/// The status is the grant in force.
 pub async fn grant(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
     let account_id = account_of(&customer)?;
     let now = state.clock.now();
@@ -107,7 +117,7 @@ pub async fn grant(state: AppState, customer: User) -> Result<AccessStatus, AppE
         state.store.grant_access(account_id, customer.id, now, now + GRANT_DURATION).await?;
     let (GrantChange::Granted(grant) | GrantChange::AlreadyInForce(grant)) = change;
     // The clock read again: the status is as of now, after the change.
-    Ok(AccessStatus { grant: Some(grant), now: state.clock.now() })
+    Ok(AccessStatus { grant: Some(grant), request: None, now: state.clock.now() })
 }
 
 /// Ends the grant in force on the customer's account, if any: no grant is in force
@@ -115,7 +125,59 @@ pub async fn grant(state: AppState, customer: User) -> Result<AccessStatus, AppE
 pub async fn revoke(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
     let account_id = account_of(&customer)?;
     state.store.revoke_access(account_id, customer.id, state.clock.now()).await?;
-    Ok(AccessStatus { grant: None, now: state.clock.now() })
+    status_of(&state, account_id).await
+}
+
+/// Declines Support's request waiting on the customer's account, if one is.
+pub async fn decline(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
+    let account_id = account_of(&customer)?;
+    state.store.decline_request(account_id, customer.id, state.clock.now()).await?;
+    status_of(&state, account_id).await
+}
+
+/// An agent asks the account's customer for access, for a ticket and with a reason.
+/// Refused while a grant is in force, or while a request (any agent's) waits: the
+/// second agent is told who asked, when, and for which ticket.
+pub async fn request(
+    state: AppState,
+    agent: User,
+    account_id: i64,
+    ticket: String,
+    reason: String,
+) -> Result<AccessRequest, AppError> {
+    let (ticket, reason) = (ticket.trim(), reason.trim());
+    let length = |text: &str, max: usize| (1..=max).contains(&text.chars().count());
+    if !length(ticket, MAX_TICKET_CHARS) || ticket.contains(char::is_control) {
+        return Err(AppError::Invalid(format!(
+            "Give the ticket's reference: 1 to {MAX_TICKET_CHARS} characters on one line."
+        )));
+    }
+    if !length(reason, MAX_REASON_CHARS) {
+        return Err(AppError::Invalid(format!(
+            "Say why you need access: 1 to {MAX_REASON_CHARS} characters."
+        )));
+    }
+    state.store.account(account_id).await?.ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let new = NewAccessRequest {
+        account_id,
+        by: agent.id,
+        ticket,
+        reason,
+        lapses_at: now + state.request_lifetime,
+    };
+    match state.store.request_access(new, now).await? {
+        RequestChange::Requested(request) => Ok(request),
+        RequestChange::AlreadyOpen(open) => Err(AppError::Conflict(format!(
+            "{} asked already, for ticket {}, at {}; the customer has not answered yet.",
+            open.requested_by_email.as_deref().unwrap_or("Another agent"),
+            open.ticket,
+            crate::time::utc_text(open.requested_at)
+        ))),
+        RequestChange::AlreadyGranted(_) => {
+            Err(AppError::Conflict("Access to this account is granted already.".into()))
+        }
+    }
 }
 
 /// The rule for an account's access history: its customers read it, admins read any

@@ -3,11 +3,32 @@
 use chrono::{DateTime, Utc};
 use sqlx::{query::Query, Database, Encode, Type};
 
-use super::{in_force, AccessAction, AccessDetail, AccessEvent, Grant, GrantRecord};
+use super::{
+    in_force, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant, GrantRecord,
+    RequestState,
+};
 use crate::store::{with_pool, Locking, Store, StoreError};
 
+/// A grant's columns, as [`Grant`] holds them.
+const GRANT_COLUMNS: &str =
+    "id, account_id, granted_by, granted_at, expires_at, revoked_at, revoked_by, ticket";
+
 const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expires_at, \
-     revoked_at, revoked_by FROM support_grants WHERE account_id = $1 ORDER BY id DESC LIMIT 1";
+     revoked_at, revoked_by, ticket FROM support_grants WHERE account_id = $1 \
+     ORDER BY id DESC LIMIT 1";
+
+/// A request with its agent's email; `r` is `access_requests`.
+const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_by, \
+     u.email AS requested_by_email, r.requested_at, r.lapses_at, r.ticket, r.reason, \
+     r.outcome AS state, r.decided_at FROM access_requests r \
+     LEFT JOIN users u ON u.id = r.requested_by";
+
+/// The account's request waiting for an answer at `$2`, if any.
+const OPEN_REQUEST: &str = "WHERE r.account_id = $1 AND r.outcome IS NULL AND r.lapses_at > $2 \
+     ORDER BY r.id DESC LIMIT 1";
+
+const DECIDE_REQUEST: &str =
+    "UPDATE access_requests SET outcome = $1, decided_by = $2, decided_at = $3 WHERE id = $4";
 
 const INSERT_EVENT: &str = "INSERT INTO access_events \
      (occurred_at, actor_id, account_id, action, log_entry_id, grant_id, detail) \
@@ -90,24 +111,42 @@ impl Store {
             let change = match latest {
                 Some(grant) if in_force(&grant, now) => GrantChange::AlreadyInForce(grant),
                 _ => {
-                    let grant: Grant = sqlx::query_as(
-                        "INSERT INTO support_grants (account_id, granted_by, granted_at, expires_at) \
-                         VALUES ($1, $2, $3, $4) RETURNING id, account_id, granted_by, granted_at, \
-                         expires_at, revoked_at, revoked_by",
-                    )
+                    // A grant answers the request waiting, if one is.
+                    let request: Option<AccessRequest> =
+                        sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
+                            .bind(account_id)
+                            .bind(now)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    let grant: Grant = sqlx::query_as(&format!(
+                        "INSERT INTO support_grants \
+                         (account_id, granted_by, granted_at, expires_at, request_id, ticket) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {GRANT_COLUMNS}"
+                    ))
                     .bind(account_id)
                     .bind(by)
                     .bind(now)
                     .bind(expires_at)
+                    .bind(request.as_ref().map(|r| r.id))
+                    .bind(request.as_ref().map(|r| r.ticket.clone()))
                     .fetch_one(&mut *tx)
                     .await?;
+                    if let Some(request) = &request {
+                        sqlx::query(DECIDE_REQUEST)
+                            .bind(RequestState::Granted.as_str())
+                            .bind(by)
+                            .bind(now)
+                            .bind(request.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     let event = NewAccessEvent {
                         actor_id: Some(by),
                         account_id,
                         action: AccessAction::Grant,
                         log_entry_id: None,
                         grant_id: Some(grant.id),
-                        detail: AccessDetail::default(),
+                        detail: AccessDetail { ticket: grant.ticket.clone(), ..AccessDetail::default() },
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
                     GrantChange::Granted(grant)
@@ -131,11 +170,10 @@ impl Store {
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
             let change = match latest {
                 Some(grant) if in_force(&grant, now) => {
-                    let revoked: Grant = sqlx::query_as(
+                    let revoked: Grant = sqlx::query_as(&format!(
                         "UPDATE support_grants SET revoked_at = $1, revoked_by = $2 WHERE id = $3 \
-                         RETURNING id, account_id, granted_by, granted_at, expires_at, \
-                         revoked_at, revoked_by",
-                    )
+                         RETURNING {GRANT_COLUMNS}"
+                    ))
                     .bind(now)
                     .bind(by)
                     .bind(grant.id)
@@ -250,7 +288,7 @@ impl Store {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT g.id, g.account_id, g.granted_by, g.granted_at, g.expires_at, \
-                 g.revoked_at, g.revoked_by, gu.email AS granted_by_email, \
+                 g.revoked_at, g.revoked_by, g.ticket, gu.email AS granted_by_email, \
                  ru.email AS revoked_by_email FROM support_grants g \
                  LEFT JOIN users gu ON gu.id = g.granted_by \
                  LEFT JOIN users ru ON ru.id = g.revoked_by \
@@ -300,3 +338,191 @@ fn end_of_time() -> DateTime<Utc> {
 const SELECT_EVENTS: &str = "SELECT e.id, e.occurred_at, e.actor_id, u.email AS actor_email, \
      e.account_id, e.action, e.log_entry_id, e.grant_id, e.detail FROM access_events e \
      LEFT JOIN users u ON u.id = e.actor_id";
+
+/// What asking for access did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestChange {
+    Requested(AccessRequest),
+    /// A request was waiting already (perhaps another agent's); nothing changed.
+    AlreadyOpen(AccessRequest),
+    /// A grant is in force; nothing changed.
+    AlreadyGranted(Grant),
+}
+
+/// A request about to be made.
+pub struct NewAccessRequest<'a> {
+    pub account_id: i64,
+    pub by: i64,
+    pub ticket: &'a str,
+    pub reason: &'a str,
+    pub lapses_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Asks the account's customer for access, unless a grant is in force or a request
+    /// is waiting: one request at a time per account, under the account's lock.
+    pub async fn request_access(
+        &self,
+        new: NewAccessRequest<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<RequestChange, StoreError> {
+        let account_id = new.account_id;
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
+            let latest: Option<Grant> =
+                sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
+            let open: Option<AccessRequest> =
+                sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
+                    .bind(account_id)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let change = match (latest, open) {
+                (Some(grant), _) if in_force(&grant, now) => RequestChange::AlreadyGranted(grant),
+                (_, Some(open)) => RequestChange::AlreadyOpen(open),
+                _ => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO access_requests \
+                         (account_id, requested_by, requested_at, lapses_at, ticket, reason) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(account_id)
+                    .bind(new.by)
+                    .bind(now)
+                    .bind(new.lapses_at)
+                    .bind(new.ticket)
+                    .bind(new.reason)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let event = NewAccessEvent {
+                        actor_id: Some(new.by),
+                        account_id,
+                        action: AccessAction::Request,
+                        log_entry_id: None,
+                        grant_id: None,
+                        detail: AccessDetail {
+                            ticket: Some(new.ticket.to_owned()),
+                            ..AccessDetail::default()
+                        },
+                    };
+                    insert_event(&event, now).execute(&mut *tx).await?;
+                    let request: AccessRequest =
+                        sqlx::query_as(&format!("{SELECT_REQUEST} WHERE r.id = $1"))
+                            .bind(id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    RequestChange::Requested(request)
+                }
+            };
+            tx.commit().await?;
+            change
+        }))
+    }
+
+    /// Declines the account's request waiting for an answer, if one is; returns it.
+    pub async fn decline_request(
+        &self,
+        account_id: i64,
+        by: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<AccessRequest>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
+            let open: Option<AccessRequest> =
+                sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
+                    .bind(account_id)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(request) = &open {
+                sqlx::query(DECIDE_REQUEST)
+                    .bind(RequestState::Declined.as_str())
+                    .bind(by)
+                    .bind(now)
+                    .bind(request.id)
+                    .execute(&mut *tx)
+                    .await?;
+                let event = NewAccessEvent {
+                    actor_id: Some(by),
+                    account_id,
+                    action: AccessAction::Decline,
+                    log_entry_id: None,
+                    grant_id: None,
+                    detail: AccessDetail {
+                        ticket: Some(request.ticket.clone()),
+                        ..AccessDetail::default()
+                    },
+                };
+                insert_event(&event, now).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            open.map(|request| AccessRequest {
+                state: RequestState::Declined,
+                decided_at: Some(now),
+                ..request
+            })
+        }))
+    }
+
+    /// Records, once each, the lapse of every request nobody answered by `now`, dated
+    /// the instant it lapsed. Safe to run from several instances at once: a request is
+    /// marked lapsed by one statement, and only the one that marked it records it.
+    pub async fn record_lapses(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let lapsed: Vec<(i64, i64, DateTime<Utc>, String)> = sqlx::query_as(
+                "UPDATE access_requests SET outcome = 'lapsed', decided_at = lapses_at \
+                 WHERE outcome IS NULL AND lapses_at <= $1 \
+                 RETURNING id, account_id, lapses_at, ticket",
+            )
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (_, account_id, lapsed_at, ticket) in &lapsed {
+                let event = NewAccessEvent {
+                    actor_id: None,
+                    account_id: *account_id,
+                    action: AccessAction::Lapse,
+                    log_entry_id: None,
+                    grant_id: None,
+                    detail: AccessDetail { ticket: Some(ticket.clone()), ..AccessDetail::default() },
+                };
+                insert_event(&event, *lapsed_at).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            lapsed.len() as u64
+        }))
+    }
+
+    /// The account's latest request, in any state.
+    pub async fn latest_request(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<AccessRequest>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "{SELECT_REQUEST} WHERE r.account_id = $1 ORDER BY r.id DESC LIMIT 1"
+            ))
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The account's requests, newest first, at most `limit`.
+    pub async fn access_requests(
+        &self,
+        account_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AccessRequest>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "{SELECT_REQUEST} WHERE r.account_id = $1 ORDER BY r.id DESC LIMIT $2"
+            ))
+            .bind(account_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}
