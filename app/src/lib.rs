@@ -78,6 +78,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/logs/decline")
+                        view=support_access::DeclineConfirmPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/logs/access")
                         view=logs::AccessHistoryPage
                         ssr=SsrMode::Async

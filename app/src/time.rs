@@ -46,3 +46,15 @@ pub fn LocalTime(at: DateTime<Utc>) -> impl IntoView {
         </time>
     }
 }
+
+/// Runs `tick` every `millis` while the calling component lives (in the browser).
+pub fn every(millis: u32, tick: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        let interval = gloo_timers::callback::Interval::new(millis, tick);
+        let interval = send_wrapper::SendWrapper::new(interval);
+        leptos::prelude::on_cleanup(move || drop(interval));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (millis, tick);
+}

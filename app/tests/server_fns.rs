@@ -11,7 +11,7 @@ use app::{
     state::AppState,
     store::Store,
     store_conformance_tests, support,
-    support_access::{self, AccessAction, AccessDetail, GRANT_DURATION},
+    support_access::{self, AccessAction, AccessDetail, RequestState, GRANT_DURATION},
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -21,6 +21,7 @@ store_conformance_tests!(
     a_customer_reads_only_their_own_account,
     the_console_answers_one_account,
     the_history_shows_each_grant_with_what_support_opened_under_it,
+    support_asks_and_the_customer_answers,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -256,4 +257,54 @@ async fn the_history_shows_each_grant_with_what_support_opened_under_it(store: &
     let activity =
         support_access::ssr::activity(w.state.clone(), w.bob.clone(), None, first.grant.id, None);
     assert!(activity.await.unwrap().events.is_empty());
+}
+
+async fn support_asks_and_the_customer_answers(store: &Store) {
+    let w = world(store).await;
+    let tom = user(store, "tom@support.example", Role::Support, None).await;
+    let ask = |agent: User, ticket: &str, reason: &str| {
+        support_access::ssr::request(w.state.clone(), agent, w.acme, ticket.into(), reason.into())
+    };
+    let status = |customer: User| support_access::ssr::status(w.state.clone(), customer);
+
+    // What a request must carry.
+    for (ticket, reason) in [("", "why"), (" ", "why"), ("T-1", ""), ("T\n1", "why")] {
+        assert!(matches!(ask(w.sam.clone(), ticket, reason).await, Err(AppError::Invalid(_))));
+    }
+    let long = "x".repeat(support_access::MAX_REASON_CHARS + 1);
+    assert!(matches!(ask(w.sam.clone(), "T-1", &long).await, Err(AppError::Invalid(_))));
+    let nowhere =
+        support_access::ssr::request(w.state.clone(), w.sam.clone(), 999, "T".into(), "r".into());
+    assert_eq!(nowhere.await.unwrap_err(), AppError::NotFound);
+    assert!(store.latest_request(w.acme).await.unwrap().is_none(), "nothing asked");
+
+    // Sam asks; Tom is told who asked, for which ticket; Alice sees it, Bob does not.
+    let asked = ask(w.sam.clone(), " T-1 ", "Invoice totals look wrong").await.unwrap();
+    assert_eq!(
+        (asked.ticket.as_str(), asked.reason.as_str()),
+        ("T-1", "Invoice totals look wrong")
+    );
+    assert_eq!(asked.lapses_at, t0() + support_access::REQUEST_LIFETIME);
+    let AppError::Conflict(why) = ask(tom.clone(), "T-2", "Me too").await.unwrap_err() else {
+        panic!("a conflict");
+    };
+    assert!(why.contains("sam@support.example") && why.contains("T-1"), "{why}");
+    assert_eq!(status(w.alice.clone()).await.unwrap().request, Some(asked.clone()));
+    assert_eq!(status(w.bob.clone()).await.unwrap().request, None);
+
+    // Alice declines; Bob's decline never touches Acme.
+    support_access::ssr::decline(w.state.clone(), w.bob.clone()).await.unwrap();
+    assert_eq!(status(w.alice.clone()).await.unwrap().request, Some(asked));
+    let declined = support_access::ssr::decline(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!((declined.grant, declined.request), (None, None));
+    let console = support::ssr::account(w.state.clone(), w.acme).await.unwrap();
+    assert_eq!(console.account.request.map(|r| r.state), Some(RequestState::Declined));
+
+    // Tom asks; Alice's grant answers him, and names his ticket.
+    ask(tom.clone(), "T-2", "Another look").await.unwrap();
+    let granted = support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    assert_eq!(granted.grant.unwrap().ticket.as_deref(), Some("T-2"));
+    let console = support::ssr::account(w.state.clone(), w.acme).await.unwrap();
+    assert_eq!((console.account.grant.is_some(), console.account.request), (true, None));
+    assert!(matches!(ask(w.sam.clone(), "T-3", "Again").await, Err(AppError::Conflict(_))));
 }

@@ -20,8 +20,11 @@ use crate::auth::{ssr::guard, Role};
 use crate::{
     error::{AppError, ErrorView},
     logs::{LogDetail, LogsTable, UsageChart},
-    support_access::{countdown_text, AccessRequest, Grant},
-    time::LocalTime,
+    support_access::{
+        countdown_text, AccessRequest, Grant, RequestAccess, RequestState, MAX_REASON_CHARS,
+        MAX_TICKET_CHARS,
+    },
+    time::{every, LocalTime},
 };
 
 #[cfg(feature = "ssr")]
@@ -69,18 +72,69 @@ pub async fn support_account_status(id: i64) -> Result<AccountAccess, AppError> 
     guard(STAFF, |state, _| ssr::account(state, id)).await
 }
 
-/// "no access", or "granted until <time> (<time left> left)".
+/// "No access", "Requested …", "Declined …", or "Granted until <time> (<time left> left)".
 #[component]
-fn AccessCell(grant: Option<Grant>, now: DateTime<Utc>) -> impl IntoView {
-    match grant {
-        None => view! { <span class="no-access">"No access"</span> }.into_any(),
-        Some(grant) => view! {
+fn AccessCell(
+    grant: Option<Grant>,
+    request: Option<AccessRequest>,
+    now: DateTime<Utc>,
+) -> impl IntoView {
+    match (grant, request) {
+        (Some(grant), _) => view! {
             <span class="granted">
                 "Granted until " <LocalTime at=grant.expires_at />
                 {format!(" ({} left)", countdown_text(grant.expires_at - now))}
+                {grant.ticket.map(|ticket| format!(" for ticket {ticket}"))}
             </span>
         }
         .into_any(),
+        (None, Some(request)) if request.state == RequestState::Declined => view! {
+            <span class="declined">
+                "Declined "
+                {request.decided_at.map(|at| view! { <LocalTime at /> })}
+                {format!(" (ticket {})", request.ticket)}
+            </span>
+        }
+        .into_any(),
+        (None, Some(request)) => view! {
+            <span class="requested">
+                "Requested since " <LocalTime at=request.requested_at />
+                {format!(
+                    " by {} for ticket {}",
+                    request.requested_by_email.unwrap_or_default(),
+                    request.ticket,
+                )}
+            </span>
+        }
+        .into_any(),
+        (None, None) => view! { <span class="no-access">"No access"</span> }.into_any(),
+    }
+}
+
+/// The form that asks the account's customer for access: a ticket and a reason.
+#[component]
+fn RequestForm(id: i64, request: ServerAction<RequestAccess>) -> impl IntoView {
+    view! {
+        <ActionForm action=request attr:class="request-access">
+            <input type="hidden" name="account" value=id.to_string() />
+            <label>
+                "Ticket " <input type="text" name="ticket" required maxlength=MAX_TICKET_CHARS.to_string() />
+            </label>
+            <label>
+                "Why you need access "
+                <textarea name="reason" required maxlength=MAX_REASON_CHARS.to_string() rows="3"></textarea>
+            </label>
+            <button type="submit" class="button">
+                "Request access"
+            </button>
+        </ActionForm>
+        {move || {
+            request
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|error| view! { <ErrorView error /> })
+        }}
     }
 }
 
@@ -89,7 +143,11 @@ fn AccessCell(grant: Option<Grant>, now: DateTime<Utc>) -> impl IntoView {
 pub fn SupportConsole() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.with(|q| q.get("q").unwrap_or_default());
-    let accounts = Resource::new(search, list_support_accounts);
+    // Asked again every ten seconds: customers grant, decline and revoke meanwhile.
+    let asked = RwSignal::new(0_u64);
+    Effect::new(move |_| every(10_000, move || asked.update(|n| *n += 1)));
+    let accounts =
+        Resource::new(move || (search(), asked.get()), |(search, _)| list_support_accounts(search));
     view! {
         <Title text="Support console" />
         <h1>"Support console"</h1>
@@ -117,7 +175,7 @@ pub fn SupportConsole() -> impl IntoView {
                                         </td>
                                         <td>{account.contact_email.unwrap_or_default()}</td>
                                         <td>
-                                            <AccessCell grant=account.grant now />
+                                            <AccessCell grant=account.grant request=account.request now />
                                         </td>
                                     </tr>
                                 }
@@ -149,27 +207,38 @@ fn account_param() -> impl Fn() -> Option<i64> + Copy {
     move || params.with(|p| p.get("account").and_then(|id| id.parse().ok()))
 }
 
-/// The account's name and access status, above its logs.
+/// The account's name and access status, above its logs, asked again every ten
+/// seconds (the customer may answer a request meanwhile); with no access and no request
+/// waiting, the form that asks for it.
 #[component]
 fn AccountHeader(id: i64) -> impl IntoView {
-    let account = Resource::new(move || id, support_account_status);
+    let request = ServerAction::<RequestAccess>::new();
+    let asked = RwSignal::new(0_u64);
+    Effect::new(move |_| every(10_000, move || asked.update(|n| *n += 1)));
+    let account = Resource::new(
+        move || (id, asked.get(), request.version().get()),
+        |(id, _, _)| support_account_status(id),
+    );
     view! {
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 account
                     .await
                     .ok()
                     .map(|AccountAccess { account, now }| {
+                        let ask = account.grant.is_none()
+                            && account.request.as_ref().is_none_or(|r| r.state != RequestState::Open);
                         view! {
                             <h1>{format!("API Logs of {}", account.name)}</h1>
                             <p class="account-access">
-                                <AccessCell grant=account.grant now />
+                                <AccessCell grant=account.grant request=account.request now />
                                 " · read-only"
                             </p>
+                            {ask.then(|| view! { <RequestForm id request /> })}
                         }
                     })
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

@@ -1,6 +1,7 @@
-//! The customer's side: right above their logs table, the link that grants access,
-//! or the banner that says until when it is granted, with a live countdown and a link
-//! that revokes it. Without JavaScript both links lead to confirmation pages.
+//! The customer's side: right above their logs table, the link that grants access
+//! (under Support's request, if one waits, with a link that declines it), or the banner
+//! that says until when it is granted, with a live countdown and a link that revokes
+//! it. Without JavaScript every link leads to a confirmation page.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leptos::{ev, prelude::*};
@@ -8,12 +9,12 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::{
-    countdown_text, support_access_status, AccessStatus, Grant, GrantAccess, RevokeAccess,
-    GRANT_DURATION, GRANT_LINK_TEXT,
+    countdown_text, support_access_status, AccessRequest, AccessStatus, DeclineAccess, Grant,
+    GrantAccess, RevokeAccess, GRANT_DURATION, GRANT_LINK_TEXT,
 };
 use crate::{
     error::{AppError, ErrorView},
-    time::{local_text, LocalTime},
+    time::{every, local_text, LocalTime},
 };
 
 pub const GRANTED_TEXT: &str = "Access to your API Logs is granted to Customer Support until ";
@@ -21,29 +22,30 @@ const REVOKE_LINK_TEXT: &str = "Revoke Customer Support's access now";
 const REVOKE_QUESTION: &str = "Revoke Customer Support's access to your API Logs now? They \
                                will lose it at once.";
 
-fn grant_question(until: DateTime<Utc>) -> String {
+const DECLINE_LINK_TEXT: &str = "Decline";
+
+fn grant_question(until: DateTime<Utc>, ticket: Option<&str>) -> String {
+    let answering = ticket
+        .map(|ticket| format!(" This answers Customer Support's request for ticket {ticket}."))
+        .unwrap_or_default();
     format!(
         "Grant Customer Support access to your API Logs details, including the input and \
-         output params of every call, for 2 weeks: until {}?\n\nYou can revoke it at any time.",
+         output params of every call, for 2 weeks: until {}?{answering}\n\nYou can revoke it \
+         at any time.",
         local_text(until)
+    )
+}
+
+fn decline_question(ticket: &str) -> String {
+    format!(
+        "Decline Customer Support's request for access to your API Logs (ticket {ticket})? \
+         They will not get access."
     )
 }
 
 /// Asks `question` in a `window.confirm` pop-up.
 fn confirmed(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
-}
-
-/// Runs `tick` every `millis` while the calling component lives (in the browser).
-fn every(millis: u32, tick: impl Fn() + 'static) {
-    #[cfg(feature = "hydrate")]
-    {
-        let interval = gloo_timers::callback::Interval::new(millis, tick);
-        let interval = send_wrapper::SendWrapper::new(interval);
-        on_cleanup(move || drop(interval));
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (millis, tick);
 }
 
 /// Where a page's support access comes from: the server, asked when the page opens and
@@ -61,6 +63,7 @@ struct Access {
     status: Resource<Result<AccessStatus, AppError>>,
     grant: ServerAction<GrantAccess>,
     revoke: ServerAction<RevokeAccess>,
+    decline: ServerAction<DeclineAccess>,
     source: RwSignal<Source>,
 }
 
@@ -68,8 +71,9 @@ impl Access {
     fn new() -> Self {
         let grant = ServerAction::<GrantAccess>::new();
         let revoke = ServerAction::<RevokeAccess>::new();
+        let decline = ServerAction::<DeclineAccess>::new();
         let source = RwSignal::new(Source::Ask(0));
-        for answer in [grant.value(), revoke.value()] {
+        for answer in [grant.value(), revoke.value(), decline.value()] {
             Effect::new(move |_| {
                 if let Some(answer) = answer.get() {
                     source.set(Source::Answer(Box::new(answer)));
@@ -85,7 +89,7 @@ impl Access {
                 }
             },
         );
-        Access { status, grant, revoke, source }
+        Access { status, grant, revoke, decline, source }
     }
 
     /// Asks the server again: the grant may have ended meanwhile.
@@ -159,8 +163,11 @@ pub fn GrantBanner() -> impl IntoView {
                         Ok(AccessStatus { grant: Some(granted), now, .. }) => {
                             view! { <Granted granted now access /> }.into_any()
                         }
-                        Ok(AccessStatus { grant: None, now, .. }) => {
-                            view! { <GrantLink now grant=access.grant /> }.into_any()
+                        Ok(AccessStatus { grant: None, request: Some(request), now }) => {
+                            view! { <Requested request now access /> }.into_any()
+                        }
+                        Ok(AccessStatus { grant: None, request: None, now }) => {
+                            view! { <GrantLink now grant=access.grant ticket=None /> }.into_any()
                         }
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
@@ -175,11 +182,13 @@ fn GrantLink(
     /// The server's clock when the status was read.
     now: DateTime<Utc>,
     grant: ServerAction<GrantAccess>,
+    /// The ticket of the request the grant would answer.
+    ticket: Option<String>,
 ) -> impl IntoView {
     let clock = ServerClock::from_answer(now);
     let on_click = move |event: ev::MouseEvent| {
         event.prevent_default();
-        if confirmed(&grant_question(clock.now() + GRANT_DURATION)) {
+        if confirmed(&grant_question(clock.now() + GRANT_DURATION, ticket.as_deref())) {
             grant.dispatch(GrantAccess {});
         }
     };
@@ -187,6 +196,38 @@ fn GrantLink(
         <p class="grant-link">
             <a href="/logs/grant" on:click=on_click>
                 {GRANT_LINK_TEXT}
+            </a>
+        </p>
+    }
+}
+
+/// Support's request waiting for an answer: who asks, for which ticket and why; then
+/// the grant link, as ever, and a link that declines.
+#[component]
+fn Requested(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl IntoView {
+    let ticket = request.ticket.clone();
+    let question = decline_question(&ticket);
+    let on_decline = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        if confirmed(&question) {
+            access.decline.dispatch(DeclineAccess {});
+        }
+    };
+    let who = request.requested_by_email.unwrap_or_else(|| "Customer Support".into());
+    view! {
+        <div class="access-request" role="status">
+            <p>
+                <strong>{who}</strong>
+                " from Customer Support asks for access to your API Logs for ticket "
+                <strong class="ticket">{request.ticket}</strong> ", since "
+                <LocalTime at=request.requested_at /> ":"
+            </p>
+            <blockquote class="reason">{request.reason}</blockquote>
+        </div>
+        <GrantLink now grant=access.grant ticket=Some(ticket) />
+        <p>
+            <a href="/logs/decline" class="decline-link" on:click=on_decline>
+                {DECLINE_LINK_TEXT}
             </a>
         </p>
     }
@@ -222,6 +263,9 @@ fn Granted(
             <p class="granted-until">
                 {GRANTED_TEXT} <LocalTime at=expires_at /> " " <TimeLeft until=expires_at server_now />
             </p>
+            {granted
+                .ticket
+                .map(|ticket| view! { <p class="grant-ticket">"For ticket " {ticket}</p> })}
             <p>
                 <a href="/logs/revoke" class="revoke-link" on:click=on_revoke>
                     {REVOKE_LINK_TEXT}
@@ -231,24 +275,39 @@ fn Granted(
     }
 }
 
-/// Without JavaScript, the grant and revoke links lead to these pages: the same
-/// question as the pop-up, with an OK button (a plain form post) and a way back.
+/// Without JavaScript, the grant, revoke and decline links lead to these pages: the
+/// same question as the pop-up, with an OK button (a plain form post) and a way back.
 #[component]
 pub fn GrantConfirmPage() -> impl IntoView {
-    view! { <ConfirmChange grant=true /> }
+    view! { <ConfirmChange change=Change::Grant /> }
 }
 
 #[component]
 pub fn RevokeConfirmPage() -> impl IntoView {
-    view! { <ConfirmChange grant=false /> }
+    view! { <ConfirmChange change=Change::Revoke /> }
 }
 
-/// Asks to grant (or revoke); once the grant is in force (or not), back to the logs.
 #[component]
-fn ConfirmChange(grant: bool) -> impl IntoView {
+pub fn DeclineConfirmPage() -> impl IntoView {
+    view! { <ConfirmChange change=Change::Decline /> }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Grant,
+    Revoke,
+    Decline,
+}
+
+/// Asks to make the change; once it is made (or has nothing to change), back to the logs.
+#[component]
+fn ConfirmChange(change: Change) -> impl IntoView {
     let access = Access::new();
-    let title =
-        if grant { "Grant access to Customer Support" } else { "Revoke Customer Support's access" };
+    let title = match change {
+        Change::Grant => "Grant access to Customer Support",
+        Change::Revoke => "Revoke Customer Support's access",
+        Change::Decline => "Decline Customer Support's request",
+    };
     let buttons = || {
         view! {
             <button type="submit" class="button">
@@ -262,35 +321,35 @@ fn ConfirmChange(grant: bool) -> impl IntoView {
         <Title text=title />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match access.status.await {
-                    Ok(status) if status.grant.is_some() == grant => {
-                        view! { <Redirect path="/logs" /> }.into_any()
-                    }
-                    Ok(AccessStatus { now, .. }) => {
-                        let (question, form) = if grant {
-                            (
-                                grant_question(now + GRANT_DURATION),
-                                view! { <ActionForm action=access.grant>{buttons()}</ActionForm> }
-                                    .into_any(),
-                            )
-                        } else {
-                            (
-                                REVOKE_QUESTION.to_owned(),
-                                view! { <ActionForm action=access.revoke>{buttons()}</ActionForm> }
-                                    .into_any(),
-                            )
-                        };
-                        view! {
-                            <section class="confirm-card">
-                                <h1>{title}</h1>
-                                <p>{question}</p>
-                                {form}
-                            </section>
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                let status = match access.status.await {
+                    Ok(status) => status,
+                    Err(error) => return view! { <ErrorView error /> }.into_any(),
+                };
+                let ticket = status.request.as_ref().map(|request| request.ticket.clone());
+                let (question, form) = match (change, &status) {
+                    (Change::Grant, AccessStatus { grant: None, now, .. }) => (
+                        grant_question(*now + GRANT_DURATION, ticket.as_deref()),
+                        view! { <ActionForm action=access.grant>{buttons()}</ActionForm> }.into_any(),
+                    ),
+                    (Change::Revoke, AccessStatus { grant: Some(_), .. }) => (
+                        REVOKE_QUESTION.to_owned(),
+                        view! { <ActionForm action=access.revoke>{buttons()}</ActionForm> }.into_any(),
+                    ),
+                    (Change::Decline, AccessStatus { request: Some(request), .. }) => (
+                        decline_question(&request.ticket),
+                        view! { <ActionForm action=access.decline>{buttons()}</ActionForm> }.into_any(),
+                    ),
+                    // Nothing left to change.
+                    _ => return view! { <Redirect path="/logs" /> }.into_any(),
+                };
+                view! {
+                    <section class="confirm-card">
+                        <h1>{title}</h1>
+                        <p>{question}</p>
+                        {form}
+                    </section>
                 }
+                    .into_any()
             })}
         </Suspense>
     }

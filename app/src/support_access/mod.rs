@@ -12,7 +12,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use banner::{Countdown, GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT};
+pub use banner::{
+    Countdown, DeclineConfirmPage, GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT,
+};
 #[cfg(feature = "ssr")]
 pub use store::{GrantChange, NewAccessEvent, NewAccessRequest, RequestChange, RevokeChange};
 

@@ -5,7 +5,10 @@ use app::{
     auth::Role,
     clock::Clock,
     logs::{Call, LogFilter, NewLogEntry, PageFrom},
-    support_access::{AccessAction, RevokeChange, GRANT_DURATION},
+    support_access::{
+        AccessAction, NewAccessRequest, RequestState, RevokeChange, GRANT_DURATION,
+        REQUEST_LIFETIME,
+    },
 };
 use axum::http::StatusCode;
 use chrono::TimeDelta;
@@ -15,6 +18,8 @@ use super::TestApp;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum GrantState {
     None,
+    /// No grant, and Support's request waiting.
+    Requested,
     InForce,
     Revoked,
     Expired,
@@ -47,7 +52,7 @@ impl World {
         let app = TestApp::new().await;
         let (alice, account) = app.user("alice@acme.example", Role::Customer).await;
         let (_, other_account) = app.user("bob@globex.example", Role::Customer).await;
-        app.user("sam@support.example", Role::Support).await;
+        let (sam, _) = app.user("sam@support.example", Role::Support).await;
         app.user("ada@admin.example", Role::Admin).await;
         let (account, other_account) = (account.unwrap(), other_account.unwrap());
         let now = app.clock.now();
@@ -74,6 +79,16 @@ impl World {
         let store = &app.store;
         match state {
             GrantState::None => {}
+            GrantState::Requested => {
+                let new = NewAccessRequest {
+                    account_id: account,
+                    by: sam,
+                    ticket: "T-0",
+                    reason: "A look",
+                    lapses_at: now + REQUEST_LIFETIME,
+                };
+                store.request_access(new, now).await.unwrap();
+            }
             GrantState::InForce => {
                 store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
             }
@@ -139,6 +154,13 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("access/status" | "access/grant" | "access/revoke", Support | Admin) => {
             StatusCode::FORBIDDEN
         }
+        // Requests: agents ask (one waits at a time: the admin, asking after the support
+        // agent, is told one waits; while granted, both are told so); customers answer.
+        ("access/request A", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
+        ("access/request A", Support) if state != GrantState::InForce => StatusCode::OK,
+        ("access/request A", Support | Admin) => StatusCode::CONFLICT,
+        ("access/decline", Owner | OtherCustomer) => StatusCode::OK,
+        ("access/decline", Support | Admin) => StatusCode::FORBIDDEN,
         // The access history: the account's customers, and admins (read-only); never
         // support, whatever the grant.
         ("access/history A" | "access/list A" | "access/activity A", Owner | Admin) => {
@@ -184,6 +206,12 @@ async fn check_matrix(state: GrantState) {
         ("logs/summary", "/api/logs/summary".into(), String::new()),
         ("logs/usage A", "/api/logs/usage".into(), format!("account={a}")),
         ("access/status", "/api/support_access/status".into(), String::new()),
+        ("access/decline", "/api/support_access/decline".into(), String::new()),
+        (
+            "access/request A",
+            "/api/support_access/request".into(),
+            format!("account={a}&ticket=T-1&reason=Invoices+look+wrong"),
+        ),
         ("access/history A", "/api/support_access/history".into(), format!("account={a}")),
         ("access/history own", "/api/support_access/history".into(), String::new()),
         ("access/list A", "/api/support_access/list".into(), format!("account={a}")),
@@ -264,7 +292,25 @@ async fn check_matrix(state: GrantState) {
     if exports != want_exports {
         wrong.push(format!("{exports} support exports recorded, expected {want_exports}"));
     }
+    // The owner declined the request waiting before the agent asked, and the owner's grant
+    // above answered the agent's; nobody else answered anything.
+    let requests = world.app.store.access_requests(a, 10).await.unwrap();
+    let states: Vec<(&str, RequestState)> =
+        requests.iter().map(|r| (r.ticket.as_str(), r.state)).collect();
+    let want: &[(&str, RequestState)] = match state {
+        GrantState::InForce => &[],
+        GrantState::Requested => &[("T-1", RequestState::Granted), ("T-0", RequestState::Declined)],
+        _ => &[("T-1", RequestState::Granted)],
+    };
+    if states != want {
+        wrong.push(format!("requests {states:?}, expected {want:?}"));
+    }
     assert!(wrong.is_empty(), "{state:?}:\n{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn with_a_request_waiting() {
+    check_matrix(GrantState::Requested).await;
 }
 
 #[tokio::test]
@@ -339,4 +385,38 @@ async fn the_history_page_shows_what_support_opened() {
     );
     assert!(lines[2].contains(&format!(",view_entry,sam@support.example,1,{entry},req_1,/v1/")));
     assert!(lines[3].contains(",grant,alice@acme.example,1,,"), "{csv}");
+}
+
+/// A request waiting shows above the customer's table (who, which ticket, why, the
+/// seed's grant link and a decline link, each with a confirmation page) and in the
+/// agents' console.
+#[tokio::test]
+async fn a_request_waiting_shows_to_the_customer_and_in_the_console() {
+    let world = World::new(GrantState::Requested).await;
+    let logs = world.app.get("/logs", world.cookie(Caller::Owner)).await;
+    let html = super::body(logs).await;
+    for shown in [
+        "sam@support.example",
+        " from Customer Support asks for access to your API Logs for ticket ",
+        "T-0",
+        "A look",
+        app::support_access::GRANT_LINK_TEXT,
+        r#"href="/logs/decline""#,
+    ] {
+        assert!(html.contains(shown), "{shown} is not on /logs");
+    }
+    let confirm = world.app.get("/logs/decline", world.cookie(Caller::Owner)).await;
+    let html = super::body(confirm).await;
+    assert!(
+        html.contains("Decline Customer Support&#x27;s request")
+            || html.contains("Decline Customer Support's request"),
+        "{html}"
+    );
+    assert!(html.contains("(ticket T-0)"));
+    let confirm = world.app.get("/logs/grant", world.cookie(Caller::Owner)).await;
+    assert!(super::body(confirm).await.contains("request for ticket T-0"));
+
+    let console = world.app.get("/support", world.cookie(Caller::Support)).await;
+    let html = super::body(console).await;
+    assert!(html.contains("Requested since") && html.contains("for ticket T-0"), "{html}");
 }
