@@ -24,6 +24,10 @@ pub struct AppState {
     pub request_lifetime: chrono::TimeDelta,
 }
 
+/// How long Support's request for access waits for an answer before it lapses, unless
+/// configured otherwise.
+pub const REQUEST_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
 /// The state, from a server function's or component's context.
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("AppState is not in context"))
@@ -42,7 +46,7 @@ impl AppState {
             secure_cookies: false,
             session_idle: chrono::TimeDelta::days(36_500),
             api_url: "https://api.example.com".into(),
-            request_lifetime: crate::support_access::REQUEST_LIFETIME,
+            request_lifetime: REQUEST_LIFETIME,
         }
     }
 }

@@ -8,7 +8,7 @@ use app::{
     clock::ManualClock,
     error::AppError,
     logs::{self, Call, LogFilter, NewLogEntry},
-    state::AppState,
+    state::{self, AppState},
     store::Store,
     store_conformance_tests, support,
     support_access::{self, AccessAction, AccessDetail, RequestState, GRANT_DURATION},
@@ -284,7 +284,7 @@ async fn support_asks_and_the_customer_answers(store: &Store) {
         (asked.ticket.as_str(), asked.reason.as_str()),
         ("T-1", "Invoice totals look wrong")
     );
-    assert_eq!(asked.lapses_at, t0() + support_access::REQUEST_LIFETIME);
+    assert_eq!(asked.lapses_at, t0() + state::REQUEST_LIFETIME);
     let AppError::Conflict(why) = ask(tom.clone(), "T-2", "Me too").await.unwrap_err() else {
         panic!("a conflict");
     };

@@ -7,12 +7,12 @@ use app::{
         NewUser, Role,
     },
     logs::{Call, LogFilter, LogRow, NewLogEntry, PageFrom, StatusClass},
+    state::REQUEST_LIFETIME,
     store::{Store, StoreError},
     store_conformance_tests,
     support_access::{
         in_force, is_open, AccessAction, AccessDetail, GrantChange, NewAccessEvent,
         NewAccessRequest, RequestChange, RequestState, RevokeChange, GRANT_DURATION,
-        REQUEST_LIFETIME,
     },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};

@@ -109,6 +109,74 @@ test("OK grants for exactly 14 days, shown in the viewer's zone with a ticking c
   await expect(page.getByRole("heading", { name: "Response body" })).toBeVisible();
 });
 
+test("the agent asks with a ticket; the customer declines, then grants the next request, which the banner names", async ({
+  page,
+  browser,
+}) => {
+  // The agent, in Berlin, asks for access to Acme's logs.
+  const agentContext = await browser.newContext({ timezoneId: "Europe/Berlin" });
+  const agent = await agentContext.newPage();
+  await signIn(agent, SAM.email);
+  await agent.getByRole("link", { name: ALICE.account }).click();
+  await hydrated(agent);
+  const ask = async (ticket: string, reason: string) => {
+    await agent.getByLabel("Ticket").fill(ticket);
+    await agent.getByLabel("Why you need access").fill(reason);
+    await agent.getByRole("button", { name: "Request access" }).click();
+    await expect(agent.locator(".account-access")).toContainText(`by ${SAM.email} for ticket ${ticket}`);
+  };
+  await ask("T-1234", "The customer reports wrong totals on invoices");
+  await expect(agent.locator(".account-access")).toContainText("UTC+01:00");
+
+  // The customer, in New York, sees who asks, for which ticket and why, right above the
+  // table, with the grant link as ever; Cancel on Decline sends nothing.
+  await signIn(page, ALICE.email);
+  await hydrated(page);
+  const request = page.locator(".access-request");
+  await expect(request).toContainText(`${SAM.email} from Customer Support asks for access to your API Logs for ticket T-1234`);
+  await expect(request.locator(".reason")).toHaveText("The customer reports wrong totals on invoices");
+  await expect(page.getByRole("link", { name: GRANT_LINK })).toHaveText(GRANT_LINK);
+  const requests: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  page.once("dialog", (dialog) => dialog.dismiss());
+  await page.getByRole("link", { name: "Decline", exact: true }).click();
+  await page.waitForTimeout(500);
+  expect(requests).toEqual([]);
+  let question = "";
+  page.once("dialog", async (dialog) => {
+    question = dialog.message();
+    await dialog.accept();
+  });
+  await page.getByRole("link", { name: "Decline", exact: true }).click();
+  await expect(request).toHaveCount(0);
+  expect(question).toContain("ticket T-1234");
+  await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+
+  // The agent's open page learns of it without a reload, and may ask again.
+  await expect(agent.locator(".account-access")).toContainText("Declined", { timeout: 15_000 });
+  await ask("T-1235", "A second look, please");
+
+  // The customer grants through the seed's link; the pop-up and the banner name the ticket.
+  await page.reload();
+  await expect(request).toContainText("T-1235");
+  page.once("dialog", async (dialog) => {
+    question = dialog.message();
+    await dialog.accept();
+  });
+  await page.getByRole("link", { name: GRANT_LINK }).click();
+  await expect(page.locator(".granted-until")).toContainText(GRANTED);
+  expect(question).toContain("for 2 weeks");
+  expect(question).toContain("ticket T-1235");
+  await expect(page.locator(".grant-ticket")).toHaveText("For ticket T-1235");
+  await expect(agent.locator(".account-access")).toContainText("Granted until", { timeout: 15_000 });
+  await expect(agent.locator(".account-access")).toContainText("for ticket T-1235");
+  await agentContext.close();
+
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("link", { name: "Revoke Customer Support's access now" }).click();
+  await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+});
+
 test("an agent without a grant sees a clear page, not the logs", async ({ page }) => {
   await signIn(page, SAM.email);
   await page.goto("/support?q=globex");

@@ -12,7 +12,8 @@ use super::LogFilter;
 use crate::{
     error::ErrorView,
     support_access::{
-        access_history, AccessAction, AccessEvent, Activity, Countdown, GrantRecord, HistoryPage,
+        access_history, is_open, AccessAction, AccessEvent, AccessRequest, Activity, Countdown,
+        GrantRecord, HistoryPage, RequestState,
     },
     time::LocalTime,
     url::query_pairs,
@@ -47,9 +48,30 @@ pub fn AccessHistoryPage() -> impl IntoView {
 
 #[component]
 fn History(page: HistoryPage) -> impl IntoView {
+    let requests = (!page.requests.is_empty()).then(|| {
+        let now = page.now;
+        let rows = page.requests.into_iter().map(|request| view! { <RequestRow request now /> });
+        view! {
+            <h2>"Requests from Customer Support"</h2>
+            <table class="access-requests">
+                <thead>
+                    <tr>
+                        <th scope="col">"Asked"</th>
+                        <th scope="col">"Agent"</th>
+                        <th scope="col">"Ticket and reason"</th>
+                        <th scope="col">"Answer"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows.collect_view()}</tbody>
+            </table>
+        }
+    });
     if page.grants.is_empty() {
-        return view! { <p>"You have not granted Customer Support access to your API Logs."</p> }
-            .into_any();
+        return view! {
+            <p>"You have not granted Customer Support access to your API Logs."</p>
+            {requests}
+        }
+        .into_any();
     }
     let now = page.now;
     let grants = page
@@ -65,10 +87,41 @@ fn History(page: HistoryPage) -> impl IntoView {
         }
     });
     view! {
+        {requests}
+        <h2>"Grants"</h2>
         <ol class="access-history">{grants}</ol>
         {older}
     }
     .into_any()
+}
+
+#[component]
+fn RequestRow(request: AccessRequest, now: DateTime<Utc>) -> impl IntoView {
+    let answer = match (request.state, request.decided_at) {
+        (RequestState::Granted, Some(at)) => view! { "Granted " <LocalTime at /> }.into_any(),
+        (RequestState::Declined, Some(at)) => view! { "Declined " <LocalTime at /> }.into_any(),
+        (RequestState::Lapsed, _) => {
+            view! { "Lapsed unanswered " <LocalTime at=request.lapses_at /> }.into_any()
+        }
+        _ if is_open(&request, now) => {
+            view! { <strong>"Waiting for your answer"</strong> }.into_any()
+        }
+        _ => view! { "Lapsed unanswered " <LocalTime at=request.lapses_at /> }.into_any(),
+    };
+    view! {
+        <tr>
+            <td>
+                <LocalTime at=request.requested_at />
+            </td>
+            <td>{request.requested_by_email.unwrap_or_else(|| "a former agent".into())}</td>
+            <td>
+                <strong>{request.ticket}</strong>
+                ": "
+                {request.reason}
+            </td>
+            <td>{answer}</td>
+        </tr>
+    }
 }
 
 #[component]

@@ -42,8 +42,6 @@ pub struct Grant {
     pub ticket: Option<String>,
 }
 
-/// How long a request for access waits for an answer before it lapses, by default.
-pub const REQUEST_LIFETIME: TimeDelta = TimeDelta::days(7);
 /// The longest ticket reference and reason a request may carry, in characters.
 pub const MAX_TICKET_CHARS: usize = 64;
 pub const MAX_REASON_CHARS: usize = 500;
@@ -307,9 +305,14 @@ pub struct Activity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
     pub grants: Vec<(GrantRecord, Activity)>,
+    /// Support's latest requests for access, newest first, answered or not.
+    pub requests: Vec<AccessRequest>,
     pub older: Option<i64>,
     pub now: DateTime<Utc>,
 }
+
+/// Requests the history shows.
+pub const REQUESTS_SHOWN: i64 = 20;
 
 /// Grants per page of the history, and events per grant.
 pub const GRANTS_PER_PAGE: i64 = 10;

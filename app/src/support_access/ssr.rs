@@ -5,7 +5,7 @@ use super::{
     activity_cursor, in_force, is_open, AccessAction, AccessDetail, AccessRequest, AccessStatus,
     Activity, Grant, GrantChange, GrantList, HistoryPage, NewAccessEvent, NewAccessRequest,
     RequestChange, EVENTS_PER_PAGE, GRANTS_PER_PAGE, GRANT_DURATION, MAX_REASON_CHARS,
-    MAX_TICKET_CHARS,
+    MAX_TICKET_CHARS, REQUESTS_SHOWN,
 };
 use crate::{
     auth::{Role, User},
@@ -256,7 +256,8 @@ pub async fn history(
         let activity = grant_activity(&state, account_id, record.grant.id, None).await?;
         grants.push((record, activity));
     }
-    Ok(HistoryPage { grants, older: list.older, now: list.now })
+    let requests = state.store.access_requests(account_id, REQUESTS_SHOWN).await?;
+    Ok(HistoryPage { grants, requests, older: list.older, now: list.now })
 }
 
 /// The place an activity cursor names ([`activity_cursor`]).

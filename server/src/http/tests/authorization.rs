@@ -5,10 +5,8 @@ use app::{
     auth::Role,
     clock::Clock,
     logs::{Call, LogFilter, NewLogEntry, PageFrom},
-    support_access::{
-        AccessAction, NewAccessRequest, RequestState, RevokeChange, GRANT_DURATION,
-        REQUEST_LIFETIME,
-    },
+    state::REQUEST_LIFETIME,
+    support_access::{AccessAction, NewAccessRequest, RequestState, RevokeChange, GRANT_DURATION},
 };
 use axum::http::StatusCode;
 use chrono::TimeDelta;
@@ -415,6 +413,12 @@ async fn a_request_waiting_shows_to_the_customer_and_in_the_console() {
     assert!(html.contains("(ticket T-0)"));
     let confirm = world.app.get("/logs/grant", world.cookie(Caller::Owner)).await;
     assert!(super::body(confirm).await.contains("request for ticket T-0"));
+
+    let history = world.app.get("/logs/access", world.cookie(Caller::Owner)).await;
+    let html = super::body(history).await;
+    for shown in ["Requests from Customer Support", "Waiting for your answer", "T-0", "A look"] {
+        assert!(html.contains(shown), "{shown} is not on /logs/access");
+    }
 
     let console = world.app.get("/support", world.cookie(Caller::Support)).await;
     let html = super::body(console).await;
