@@ -1,9 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { BOB, GRANT_LINK, GRANTED, hydrated, SAM, signIn } from "./demo";
+import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, SAM, signIn } from "./demo";
 
 // Runs last and alone (its own project): it moves the server's clock two weeks on,
-// through the test-only control the test server is started with.
-test("a grant that reaches its expiry ends the agent's access and flips the customer's page", async ({
+// through the test-only control the test server is started with. One test, so that
+// nothing else runs while the clock jumps.
+test("a grant that reaches its expiry ends the agent's access and flips the customer's page; an unanswered request lapses", async ({
   page,
   browser,
 }) => {
@@ -18,6 +19,17 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
   await signIn(agent, SAM.email);
   await agent.getByRole("link", { name: BOB.account }).click();
   await expect(agent.locator(".logs-table tbody tr")).toHaveCount(50);
+  // The agent also asks Acme for access; nobody answers.
+  await agent.goto("/support");
+  await agent.getByRole("link", { name: ALICE.account }).click();
+  await hydrated(agent);
+  await agent.getByLabel("Ticket").fill("T-7");
+  await agent.getByLabel("Why you need access").fill("Nobody will answer this");
+  await agent.getByRole("button", { name: "Request access" }).click();
+  await expect(agent.locator(".account-access")).toContainText("for ticket T-7");
+  await agent.goto(`/support?q=globex`);
+  await agent.getByRole("link", { name: BOB.account }).click();
+  await expect(agent.locator(".logs-table tbody tr")).toHaveCount(50);
 
   const moved = await page.request.post("/test/clock", { form: { advance_seconds: "1209600" } });
   expect(moved.ok()).toBeTruthy();
@@ -29,4 +41,16 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
   await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible({ timeout: 20_000 });
   await expect(page.locator(".granted-until")).toHaveCount(0);
   await agentContext.close();
+  await page.goto("/logs/access");
+  await expect(page.locator(".access-grant").first()).toContainText("Expired at ");
+
+  // Two weeks on, Acme's request has lapsed: gone from the customer's page, and in the
+  // history as lapsed.
+  const alice = await (await browser.newContext()).newPage();
+  await signIn(alice, ALICE.email);
+  await expect(alice.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+  await expect(alice.locator(".access-request")).toHaveCount(0);
+  await alice.goto("/logs/access");
+  const lapsed = alice.locator(".access-requests tbody tr", { hasText: "T-7" });
+  await expect(lapsed).toContainText("Lapsed unanswered");
 });
