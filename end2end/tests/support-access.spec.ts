@@ -203,4 +203,26 @@ test.describe("without JavaScript", () => {
     await expect(page).toHaveURL(/\/logs$/);
     await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
   });
+
+  test("the agent's request form and the customer's decline page work too", async ({ page, browser }) => {
+    const agentContext = await browser.newContext({ javaScriptEnabled: false });
+    const agent = await agentContext.newPage();
+    await signIn(agent, SAM.email);
+    await agent.getByRole("link", { name: ALICE.account }).click();
+    await agent.getByLabel("Ticket").fill("T-NOJS");
+    await agent.getByLabel("Why you need access").fill("Without scripts");
+    await agent.getByRole("button", { name: "Request access" }).click();
+    await expect(agent.locator(".account-access")).toContainText("for ticket T-NOJS");
+    await agentContext.close();
+
+    await signIn(page, ALICE.email);
+    await expect(page.locator(".access-request")).toContainText("T-NOJS");
+    await page.getByRole("link", { name: "Decline", exact: true }).click();
+    await expect(page).toHaveURL(/\/logs\/decline$/);
+    await expect(page.getByText("(ticket T-NOJS)")).toBeVisible();
+    await page.getByRole("button", { name: "OK" }).click();
+    await expect(page).toHaveURL(/\/logs$/);
+    await expect(page.locator(".access-request")).toHaveCount(0);
+    await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+  });
 });

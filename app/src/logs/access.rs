@@ -12,16 +12,52 @@ use super::LogFilter;
 use crate::{
     error::ErrorView,
     support_access::{
-        access_history, is_open, AccessAction, AccessEvent, AccessRequest, Activity, Countdown,
-        GrantRecord, HistoryPage, RequestState,
+        access_history, grant_activity, is_open, AccessAction, AccessEvent, AccessRequest,
+        Activity, Countdown, GrantRecord, HistoryPage, RequestState,
     },
     time::LocalTime,
-    url::query_pairs,
+    url::{encode_component, query_pairs},
 };
 
-/// The access history page.
+/// The access history page: the grants, or with `?grant=<id>&activity=<cursor>`, older
+/// activity under one grant.
 #[component]
 pub fn AccessHistoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let grant = move || query.with(|q| q.get("grant").and_then(|g| g.parse::<i64>().ok()));
+    view! {
+        {move || match grant() {
+            Some(grant) => view! { <OlderActivity grant /> }.into_any(),
+            None => view! { <Grants /> }.into_any(),
+        }}
+    }
+}
+
+/// Older activity under one grant, a page at a time.
+#[component]
+fn OlderActivity(grant: i64) -> impl IntoView {
+    let query = use_query_map();
+    let before = move || query.with(|q| q.get("activity"));
+    let activity = Resource::new(before, move |before| grant_activity(None, grant, before));
+    view! {
+        <Title text="Access history" />
+        <p class="back">
+            <A href="/logs/access">"← Access history"</A>
+        </p>
+        <h1>"What Customer Support did under one grant"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
+            {move || Suspend::new(async move {
+                match activity.await {
+                    Ok(activity) => view! { <ActivityTable activity grant /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Grants() -> impl IntoView {
     let query = use_query_map();
     let before = move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()));
     let history = Resource::new(before, |before| access_history(None, before));
@@ -148,28 +184,7 @@ fn GrantSection(record: GrantRecord, activity: Activity, now: DateTime<Utc>) -> 
         }
         .into_any(),
     };
-    let events = if activity.events.is_empty() {
-        view! { <p class="muted">"Customer Support opened nothing under this grant."</p> }
-            .into_any()
-    } else {
-        let rows = activity.events.into_iter().map(|event| view! { <EventRow event /> });
-        view! {
-            <table class="access-activity">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Agent"</th>
-                        <th scope="col">"What"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows.collect_view()}</tbody>
-            </table>
-        }
-        .into_any()
-    };
-    let more = activity.older.map(|_| {
-        view! { <p class="muted">"Older activity under this grant is not shown."</p> }
-    });
+    let grant_id = grant.id;
     view! {
         <li class="access-grant">
             <h2>
@@ -177,10 +192,41 @@ fn GrantSection(record: GrantRecord, activity: Activity, now: DateTime<Utc>) -> 
                 {granted_by_email.unwrap_or_else(someone)}
             </h2>
             <p>"Until " <LocalTime at=grant.expires_at /> ". " {ended}</p>
-            {events}
-            {more}
+            <ActivityTable activity grant=grant_id />
         </li>
     }
+}
+
+/// Support's activity under a grant, with a link to the older activity when there is.
+#[component]
+fn ActivityTable(activity: Activity, grant: i64) -> impl IntoView {
+    let older = activity.older.map(|cursor| {
+        let href = format!("/logs/access?grant={grant}&activity={}", encode_component(&cursor));
+        view! {
+            <p class="pager">
+                <A href=href>"Older activity"</A>
+            </p>
+        }
+    });
+    if activity.events.is_empty() {
+        return view! { <p class="muted">"Customer Support opened nothing under this grant."</p> }
+            .into_any();
+    }
+    let rows = activity.events.into_iter().map(|event| view! { <EventRow event /> });
+    view! {
+        <table class="access-activity">
+            <thead>
+                <tr>
+                    <th scope="col">"When"</th>
+                    <th scope="col">"Agent"</th>
+                    <th scope="col">"What"</th>
+                </tr>
+            </thead>
+            <tbody>{rows.collect_view()}</tbody>
+        </table>
+        {older}
+    }
+    .into_any()
 }
 
 #[component]

@@ -42,6 +42,8 @@ struct World {
     account: i64,
     other_account: i64,
     entry: i64,
+    /// The support agent's user id.
+    sam: i64,
     cookies: Vec<(Caller, String)>,
 }
 
@@ -109,7 +111,7 @@ impl World {
         ] {
             cookies.push((caller, app.sign_in(email).await));
         }
-        World { app, account, other_account, entry, cookies }
+        World { app, account, other_account, entry, sam, cookies }
     }
 
     fn cookie(&self, caller: Caller) -> Option<&str> {
@@ -423,4 +425,38 @@ async fn a_request_waiting_shows_to_the_customer_and_in_the_console() {
     let console = world.app.get("/support", world.cookie(Caller::Support)).await;
     let html = super::body(console).await;
     assert!(html.contains("Requested since") && html.contains("for ticket T-0"), "{html}");
+}
+
+/// A grant's activity beyond the first page is a link away, a page at a time.
+#[tokio::test]
+async fn older_activity_under_a_grant_pages_on() {
+    let world = World::new(GrantState::InForce).await;
+    let a = world.account;
+    let grant = world.app.store.latest_grant(a).await.unwrap().unwrap();
+    let sam = world.sam;
+    let now = world.app.clock.now();
+    for i in 0..55 {
+        let event = app::support_access::NewAccessEvent {
+            actor_id: Some(sam),
+            account_id: a,
+            action: AccessAction::ViewEntry,
+            log_entry_id: Some(i),
+            grant_id: Some(grant.id),
+            detail: app::support_access::AccessDetail {
+                request_id: Some(format!("req_page_{i:02}")),
+                ..Default::default()
+            },
+        };
+        world.app.store.record_access_event(event, now + TimeDelta::seconds(i)).await.unwrap();
+    }
+    let html = super::body(world.app.get("/logs/access", world.cookie(Caller::Owner)).await).await;
+    assert!(html.contains("req_page_54") && html.contains("req_page_05"));
+    assert!(!html.contains("req_page_04"), "the first page holds 50");
+    let start = html.find("/logs/access?grant=").expect("a link to older activity");
+    let href = html[start..html[start..].find('"').unwrap() + start].replace("&amp;", "&");
+    let older = world.app.get(&href, world.cookie(Caller::Owner)).await;
+    assert_eq!(older.status(), StatusCode::OK);
+    let html = super::body(older).await;
+    assert!(html.contains("req_page_04") && html.contains("req_page_00"), "{href}");
+    assert!(!html.contains("req_page_05"));
 }
