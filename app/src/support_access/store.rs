@@ -86,6 +86,36 @@ where
         .bind(detail)
 }
 
+/// The UPDATE that records a request's answer.
+fn decide_request<'q, DB>(
+    id: i64,
+    state: RequestState,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
+where
+    DB: Database,
+    DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    Option<&'static str>: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query(DECIDE_REQUEST).bind(state.as_str()).bind(by).bind(now).bind(id)
+}
+
+impl NewAccessEvent {
+    /// An event about a request (asked, declined, lapsed), carrying its ticket.
+    fn request(actor_id: Option<i64>, account_id: i64, action: AccessAction, ticket: &str) -> Self {
+        NewAccessEvent {
+            actor_id,
+            account_id,
+            action,
+            log_entry_id: None,
+            grant_id: None,
+            detail: AccessDetail { ticket: Some(ticket.to_owned()), ..AccessDetail::default() },
+        }
+    }
+}
+
 impl Store {
     /// The account's most recent grant, in force or not. Grants never overlap, so
     /// this one alone says whether support may read the account now.
@@ -132,11 +162,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                     if let Some(request) = &request {
-                        sqlx::query(DECIDE_REQUEST)
-                            .bind(RequestState::Granted.as_str())
-                            .bind(by)
-                            .bind(now)
-                            .bind(request.id)
+                        decide_request(request.id, RequestState::Granted, by, now)
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -394,17 +420,12 @@ impl Store {
                     .bind(new.reason)
                     .fetch_one(&mut *tx)
                     .await?;
-                    let event = NewAccessEvent {
-                        actor_id: Some(new.by),
+                    let event = NewAccessEvent::request(
+                        Some(new.by),
                         account_id,
-                        action: AccessAction::Request,
-                        log_entry_id: None,
-                        grant_id: None,
-                        detail: AccessDetail {
-                            ticket: Some(new.ticket.to_owned()),
-                            ..AccessDetail::default()
-                        },
-                    };
+                        AccessAction::Request,
+                        new.ticket,
+                    );
                     insert_event(&event, now).execute(&mut *tx).await?;
                     let request: AccessRequest =
                         sqlx::query_as(&format!("{SELECT_REQUEST} WHERE r.id = $1"))
@@ -435,24 +456,15 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
             if let Some(request) = &open {
-                sqlx::query(DECIDE_REQUEST)
-                    .bind(RequestState::Declined.as_str())
-                    .bind(by)
-                    .bind(now)
-                    .bind(request.id)
+                decide_request(request.id, RequestState::Declined, by, now)
                     .execute(&mut *tx)
                     .await?;
-                let event = NewAccessEvent {
-                    actor_id: Some(by),
+                let event = NewAccessEvent::request(
+                    Some(by),
                     account_id,
-                    action: AccessAction::Decline,
-                    log_entry_id: None,
-                    grant_id: None,
-                    detail: AccessDetail {
-                        ticket: Some(request.ticket.clone()),
-                        ..AccessDetail::default()
-                    },
-                };
+                    AccessAction::Decline,
+                    &request.ticket,
+                );
                 insert_event(&event, now).execute(&mut *tx).await?;
             }
             tx.commit().await?;
@@ -479,14 +491,8 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (_, account_id, lapsed_at, ticket) in &lapsed {
-                let event = NewAccessEvent {
-                    actor_id: None,
-                    account_id: *account_id,
-                    action: AccessAction::Lapse,
-                    log_entry_id: None,
-                    grant_id: None,
-                    detail: AccessDetail { ticket: Some(ticket.clone()), ..AccessDetail::default() },
-                };
+                let event =
+                    NewAccessEvent::request(None, *account_id, AccessAction::Lapse, ticket);
                 insert_event(&event, *lapsed_at).execute(&mut *tx).await?;
             }
             tx.commit().await?;
