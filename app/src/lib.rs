@@ -103,6 +103,11 @@ pub fn App() -> impl IntoView {
                         view=support::SupportLogDetailPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/support/accounts/:account/access")
+                        view=logs::AccountAccessHistoryPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </layout::Layout>
         </Router>

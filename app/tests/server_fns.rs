@@ -177,12 +177,16 @@ async fn a_customer_reads_only_their_own_account(store: &Store) {
 async fn the_console_answers_one_account(store: &Store) {
     let w = world(store).await;
     support_access::ssr::grant(w.state.clone(), w.bob.clone()).await.unwrap();
-    let globex = support::ssr::account(w.state.clone(), w.globex).await.unwrap();
+    let globex = support::ssr::account(w.state.clone(), w.sam.clone(), w.globex).await.unwrap();
     assert_eq!(globex.account.name, "Globex");
     assert_eq!(globex.account.grant.map(|g| g.expires_at), Some(t0() + GRANT_DURATION));
-    let acme = support::ssr::account(w.state.clone(), w.acme).await.unwrap();
+    let acme = support::ssr::account(w.state.clone(), w.sam.clone(), w.acme).await.unwrap();
     assert_eq!((acme.account.name.as_str(), acme.account.grant), ("Acme", None));
-    let missing = support::ssr::account(w.state.clone(), 9_999).await;
+    // The access history is for admins: the header links to it for them alone.
+    assert!(!acme.history);
+    let admin = user(store, "ada@apilogs.example", Role::Admin, None).await;
+    assert!(support::ssr::account(w.state.clone(), admin, w.acme).await.unwrap().history);
+    let missing = support::ssr::account(w.state.clone(), w.sam.clone(), 9_999).await;
     assert_eq!(missing.unwrap_err(), AppError::NotFound);
 }
 
@@ -297,14 +301,14 @@ async fn support_asks_and_the_customer_answers(store: &Store) {
     assert_eq!(status(w.alice.clone()).await.unwrap().request, Some(asked));
     let declined = support_access::ssr::decline(w.state.clone(), w.alice.clone()).await.unwrap();
     assert_eq!((declined.grant, declined.request), (None, None));
-    let console = support::ssr::account(w.state.clone(), w.acme).await.unwrap();
+    let console = support::ssr::account(w.state.clone(), w.sam.clone(), w.acme).await.unwrap();
     assert_eq!(console.account.request.map(|r| r.state), Some(RequestState::Declined));
 
     // Tom asks; Alice's grant answers him, and names his ticket.
     ask(tom.clone(), "T-2", "Another look").await.unwrap();
     let granted = support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
     assert_eq!(granted.grant.unwrap().ticket.as_deref(), Some("T-2"));
-    let console = support::ssr::account(w.state.clone(), w.acme).await.unwrap();
+    let console = support::ssr::account(w.state.clone(), w.sam.clone(), w.acme).await.unwrap();
     assert_eq!((console.account.grant.is_some(), console.account.request), (true, None));
     assert!(matches!(ask(w.sam.clone(), "T-3", "Again").await, Err(AppError::Conflict(_))));
 }

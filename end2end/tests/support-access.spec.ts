@@ -91,25 +91,12 @@ test("OK grants for exactly 14 days, shown in the viewer's zone with a ticking c
   await expect(agent.getByRole("heading", { name: "No access to this account's API Logs" })).toBeVisible();
   await expect(agent.locator(".logs-table")).toHaveCount(0);
   await agentContext.close();
-
-  // The customer's access history: the grant, who revoked it and when, and exactly what
-  // the agent opened, each call linking to the customer's own view of it.
-  await page.getByRole("link", { name: "What Customer Support has seen" }).click();
-  const latest = page.locator(".access-grant").first();
-  await expect(latest.locator("h2")).toContainText(`by ${ALICE.email}`);
-  await expect(latest).toContainText(`Revoked by ${ALICE.email} at `);
-  await expect(latest).toContainText("UTC-05:00");
-  const rows = latest.locator(".access-activity tbody tr");
-  await expect(rows.filter({ hasText: "Exported the calls as CSV (all calls)" })).toHaveCount(1);
-  await expect(rows.filter({ hasText: "Opened the list of calls" }).first()).toContainText(SAM.email);
-  const opened = rows.filter({ hasText: "Opened the call " });
-  await expect(opened).toHaveCount(1);
-  await opened.getByRole("link").click();
-  await expect(page).toHaveURL(/\/logs\/\d+$/);
-  await expect(page.getByRole("heading", { name: "Response body" })).toBeVisible();
 });
 
-test("the agent asks with a ticket; the customer declines, then grants the next request, which the banner names", async ({
+// The story as the customer and the agent live it, each in their own browser and time
+// zone: a request declined, a second one granted, what the agent did under the grant,
+// and the customer's history of it.
+test("the agent asks; the customer declines, then grants the next request; the history shows exactly what the agent did, and the revoke", async ({
   page,
   browser,
 }) => {
@@ -119,6 +106,7 @@ test("the agent asks with a ticket; the customer declines, then grants the next 
   await signIn(agent, SAM.email);
   await agent.getByRole("link", { name: ALICE.account }).click();
   await hydrated(agent);
+  const account = agent.url();
   const ask = async (ticket: string, reason: string) => {
     await agent.getByLabel("Ticket").fill(ticket);
     await agent.getByLabel("Why you need access").fill(reason);
@@ -152,8 +140,12 @@ test("the agent asks with a ticket; the customer declines, then grants the next 
   expect(question).toContain("ticket T-1234");
   await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
 
-  // The agent's open page learns of it without a reload, and may ask again.
+  // The agent's open page learns of it without a reload, and the console says so too.
   await expect(agent.locator(".account-access")).toContainText("Declined", { timeout: 15_000 });
+  await agent.goto("/support");
+  await expect(agent.getByRole("row", { name: new RegExp(ALICE.account) })).toContainText("Declined");
+  await agent.goto(account);
+  await hydrated(agent);
   await ask("T-1235", "A second look, please");
 
   // The customer grants through the seed's link; the pop-up and the banner name the ticket.
@@ -170,11 +162,63 @@ test("the agent asks with a ticket; the customer declines, then grants the next 
   await expect(page.locator(".grant-ticket")).toHaveText("For ticket T-1235");
   await expect(agent.locator(".account-access")).toContainText("Granted until", { timeout: 15_000 });
   await expect(agent.locator(".account-access")).toContainText("for ticket T-1235");
+
+  // The agent opens two calls and exports the account's calls as CSV.
+  const opened: string[] = [];
+  for (const n of [0, 1]) {
+    await agent.goto(account);
+    const link = agent.locator(".logs-table tbody tr .endpoint a").nth(n);
+    opened.push((await link.getAttribute("href"))!.split("/").pop()!);
+    await link.click();
+    await expect(agent.getByRole("heading", { name: "Response body" })).toBeVisible();
+  }
+  await agent.goto(account);
+  const [file] = await Promise.all([
+    agent.waitForEvent("download"),
+    agent.getByRole("link", { name: "CSV", exact: true }).click(),
+  ]);
+  const exported = (await readFile(await file.path(), "utf8")).trimEnd().split("\r\n").length - 1;
   await agentContext.close();
 
+  // The customer's history lists exactly that, by the agent, in the customer's zone; the
+  // calls link to the customer's own views of them.
+  await page.getByRole("link", { name: "What Customer Support has seen" }).click();
+  const latest = page.locator(".access-grant").first();
+  await expect(latest.locator("h2")).toContainText(`by ${ALICE.email}`);
+  await expect(latest).toContainText("In force");
+  await expect(latest).toContainText("UTC-05:00");
+  const rows = latest.locator(".access-activity tbody tr");
+  await expect(rows.first()).toContainText(`Exported ${exported} calls as CSV (all calls)`);
+  await expect(rows.filter({ hasText: "Started a CSV export of the calls (all calls)" })).toHaveCount(1);
+  await expect(rows.filter({ hasText: "Exported " })).toHaveCount(1);
+  const calls = rows.filter({ hasText: "Opened the call " });
+  await expect(calls).toHaveCount(2);
+  const linked = await calls.getByRole("link").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  expect(linked.sort()).toEqual(opened.map((id) => `/logs/${id}`).sort());
+  // Nothing else but the lists and the usage chart the agent's pages showed, all Sam's.
+  const what = await rows.locator("td:nth-child(3)").allTextContents();
+  const others = what.filter((text) => !/^(Opened the call |Started a CSV export|Exported )/.test(text));
+  expect(others.length).toBeGreaterThan(0);
+  for (const text of others) expect(text).toMatch(/^(Opened the list of calls \(all calls\)|Viewed the usage chart)$/);
+  const agents = await rows.locator("td:nth-child(2)").allTextContents();
+  expect(new Set(agents)).toEqual(new Set([SAM.email]));
+  await calls.first().getByRole("link").click();
+  await expect(page).toHaveURL(/\/logs\/\d+$/);
+  await expect(page.getByRole("heading", { name: "Response body" })).toBeVisible();
+
+  // The customer revokes; the history says who and when.
+  await page.goto("/logs");
+  await hydrated(page);
   page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("link", { name: "Revoke Customer Support's access now" }).click();
   await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+  await page.getByRole("link", { name: "What Customer Support has seen" }).click();
+  await expect(page.locator(".access-grant").first()).toContainText(
+    new RegExp(`Revoked by ${ALICE.email} at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC-05:00`),
+  );
+  const answered = page.locator(".access-requests tbody tr");
+  await expect(answered.filter({ hasText: "T-1235" })).toContainText("Granted ");
+  await expect(answered.filter({ hasText: "T-1234" })).toContainText("Declined ");
 });
 
 test("an agent without a grant sees a clear page, not the logs", async ({ page }) => {
@@ -224,5 +268,7 @@ test.describe("without JavaScript", () => {
     await expect(page).toHaveURL(/\/logs$/);
     await expect(page.locator(".access-request")).toHaveCount(0);
     await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+    await page.getByRole("link", { name: "What Customer Support has seen" }).click();
+    await expect(page.locator(".access-requests tbody tr", { hasText: "T-NOJS" })).toContainText("Declined ");
   });
 });

@@ -6,7 +6,10 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
 
 use super::LogFilter;
 use crate::{
@@ -19,36 +22,92 @@ use crate::{
     url::{encode_component, query_pairs},
 };
 
-/// The access history page: the grants, or with `?grant=<id>&activity=<cursor>`, older
-/// activity under one grant.
+/// Whose history a page shows: the signed-in customer's own account, or the account
+/// an admin names (read-only: no links into the calls, which are the customer's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Whose {
+    Own,
+    Admin(i64),
+}
+
+impl Whose {
+    /// The account the server functions are asked about.
+    fn account(self) -> Option<i64> {
+        match self {
+            Whose::Own => None,
+            Whose::Admin(account) => Some(account),
+        }
+    }
+
+    /// Where this history lives.
+    fn path(self) -> String {
+        match self {
+            Whose::Own => "/logs/access".to_owned(),
+            Whose::Admin(account) => format!("/support/accounts/{account}/access"),
+        }
+    }
+
+    /// A link to the customer's own view, `/logs` + `rest`: only on their own history.
+    fn logs_link(self, rest: &str) -> Option<String> {
+        (self == Whose::Own).then(|| format!("/logs{rest}"))
+    }
+}
+
+/// `/logs/access`: the customer's own history.
 #[component]
 pub fn AccessHistoryPage() -> impl IntoView {
+    view! { <HistoryOf whose=Whose::Own /> }
+}
+
+/// `/support/accounts/<account>/access`: an account's history, for admins.
+#[component]
+pub fn AccountAccessHistoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let account = move || params.with(|p| p.get("account").and_then(|id| id.parse().ok()));
+    move || match account() {
+        Some(account) => view! { <HistoryOf whose=Whose::Admin(account) /> }.into_any(),
+        None => view! { <p class="form-error">"There is no such account."</p> }.into_any(),
+    }
+}
+
+/// The grants, or with `?grant=<id>&activity=<cursor>`, older activity under one grant.
+#[component]
+fn HistoryOf(whose: Whose) -> impl IntoView {
     let query = use_query_map();
     let grant = move || query.with(|q| q.get("grant").and_then(|g| g.parse::<i64>().ok()));
+    let back = match whose {
+        Whose::Own => view! { <A href="/logs">"← API Logs"</A> }.into_any(),
+        Whose::Admin(account) => view! {
+            <A href=format!("/support/accounts/{account}/logs")>"← The account"</A>
+        }
+        .into_any(),
+    };
     view! {
+        <Title text="Access history" />
+        <p class="back">{back}</p>
         {move || match grant() {
-            Some(grant) => view! { <OlderActivity grant /> }.into_any(),
-            None => view! { <Grants /> }.into_any(),
+            Some(grant) => view! { <OlderActivity whose grant /> }.into_any(),
+            None => view! { <Grants whose /> }.into_any(),
         }}
     }
 }
 
 /// Older activity under one grant, a page at a time.
 #[component]
-fn OlderActivity(grant: i64) -> impl IntoView {
+fn OlderActivity(whose: Whose, grant: i64) -> impl IntoView {
     let query = use_query_map();
     let before = move || query.with(|q| q.get("activity"));
-    let activity = Resource::new(before, move |before| grant_activity(None, grant, before));
+    let activity =
+        Resource::new(before, move |before| grant_activity(whose.account(), grant, before));
     view! {
-        <Title text="Access history" />
-        <p class="back">
-            <A href="/logs/access">"← Access history"</A>
-        </p>
         <h1>"What Customer Support did under one grant"</h1>
+        <p>
+            <A href=whose.path()>"All grants"</A>
+        </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
             {move || Suspend::new(async move {
                 match activity.await {
-                    Ok(activity) => view! { <ActivityTable activity grant /> }.into_any(),
+                    Ok(activity) => view! { <ActivityTable whose activity grant /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
@@ -57,24 +116,29 @@ fn OlderActivity(grant: i64) -> impl IntoView {
 }
 
 #[component]
-fn Grants() -> impl IntoView {
+fn Grants(whose: Whose) -> impl IntoView {
     let query = use_query_map();
     let before = move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()));
-    let history = Resource::new(before, |before| access_history(None, before));
+    let history = Resource::new(before, move |before| access_history(whose.account(), before));
+    let about = match whose {
+        Whose::Own => "Every grant of access to your API Logs, and everything Customer Support \
+                       opened under it. "
+            .to_owned(),
+        Whose::Admin(account) => format!(
+            "Every grant of access to the API Logs of account {account}, and everything \
+             Customer Support opened under it. Read-only. "
+        ),
+    };
     view! {
-        <Title text="Access history" />
-        <p class="back">
-            <A href="/logs">"← API Logs"</A>
-        </p>
         <h1>"What Customer Support has seen"</h1>
         <p class="muted">
-            "Every grant of access to your API Logs, and everything Customer Support opened under it. "
-            <a href="/logs/access.csv" download>"Download as CSV"</a>
+            {about}
+            <a href=format!("{}.csv", whose.path()) download>"Download as CSV"</a>
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
             {move || Suspend::new(async move {
                 match history.await {
-                    Ok(page) => view! { <History page /> }.into_any(),
+                    Ok(page) => view! { <History whose page /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
@@ -83,7 +147,7 @@ fn Grants() -> impl IntoView {
 }
 
 #[component]
-fn History(page: HistoryPage) -> impl IntoView {
+fn History(whose: Whose, page: HistoryPage) -> impl IntoView {
     let requests = (!page.requests.is_empty()).then(|| {
         let now = page.now;
         let rows = page.requests.into_iter().map(|request| view! { <RequestRow request now /> });
@@ -104,7 +168,7 @@ fn History(page: HistoryPage) -> impl IntoView {
     });
     if page.grants.is_empty() {
         return view! {
-            <p>"You have not granted Customer Support access to your API Logs."</p>
+            <p>"Customer Support has never been granted access to these API Logs."</p>
             {requests}
         }
         .into_any();
@@ -113,12 +177,12 @@ fn History(page: HistoryPage) -> impl IntoView {
     let grants = page
         .grants
         .into_iter()
-        .map(|(record, activity)| view! { <GrantSection record activity now /> })
+        .map(|(record, activity)| view! { <GrantSection whose record activity now /> })
         .collect_view();
     let older = page.older.map(|id| {
         view! {
             <p class="pager">
-                <A href=format!("/logs/access?before={id}")>"Older grants"</A>
+                <A href=format!("{}?before={id}", whose.path())>"Older grants"</A>
             </p>
         }
     });
@@ -161,7 +225,12 @@ fn RequestRow(request: AccessRequest, now: DateTime<Utc>) -> impl IntoView {
 }
 
 #[component]
-fn GrantSection(record: GrantRecord, activity: Activity, now: DateTime<Utc>) -> impl IntoView {
+fn GrantSection(
+    whose: Whose,
+    record: GrantRecord,
+    activity: Activity,
+    now: DateTime<Utc>,
+) -> impl IntoView {
     let GrantRecord { grant, granted_by_email, revoked_by_email } = record;
     let someone = || "a former user".to_owned();
     let ended = match grant.revoked_at {
@@ -192,16 +261,16 @@ fn GrantSection(record: GrantRecord, activity: Activity, now: DateTime<Utc>) -> 
                 {granted_by_email.unwrap_or_else(someone)}
             </h2>
             <p>"Until " <LocalTime at=grant.expires_at /> ". " {ended}</p>
-            <ActivityTable activity grant=grant_id />
+            <ActivityTable whose activity grant=grant_id />
         </li>
     }
 }
 
 /// Support's activity under a grant, with a link to the older activity when there is.
 #[component]
-fn ActivityTable(activity: Activity, grant: i64) -> impl IntoView {
+fn ActivityTable(whose: Whose, activity: Activity, grant: i64) -> impl IntoView {
     let older = activity.older.map(|cursor| {
-        let href = format!("/logs/access?grant={grant}&activity={}", encode_component(&cursor));
+        let href = format!("{}?grant={grant}&activity={}", whose.path(), encode_component(&cursor));
         view! {
             <p class="pager">
                 <A href=href>"Older activity"</A>
@@ -212,7 +281,7 @@ fn ActivityTable(activity: Activity, grant: i64) -> impl IntoView {
         return view! { <p class="muted">"Customer Support opened nothing under this grant."</p> }
             .into_any();
     }
-    let rows = activity.events.into_iter().map(|event| view! { <EventRow event /> });
+    let rows = activity.events.into_iter().map(|event| view! { <EventRow whose event /> });
     view! {
         <table class="access-activity">
             <thead>
@@ -230,7 +299,7 @@ fn ActivityTable(activity: Activity, grant: i64) -> impl IntoView {
 }
 
 #[component]
-fn EventRow(event: AccessEvent) -> impl IntoView {
+fn EventRow(whose: Whose, event: AccessEvent) -> impl IntoView {
     let agent = event.actor_email.clone().unwrap_or_else(|| "a former agent".into());
     view! {
         <tr>
@@ -238,103 +307,94 @@ fn EventRow(event: AccessEvent) -> impl IntoView {
                 <LocalTime at=event.occurred_at />
             </td>
             <td>{agent}</td>
-            <td>{what(&event)}</td>
+            <td>{what(whose, &event)}</td>
         </tr>
     }
 }
 
 /// What an agent did, in words, with links to the customer's own views.
-fn what(event: &AccessEvent) -> AnyView {
-    let filter =
-        event.detail.filter.as_deref().map(|query| (filter_words(query), format!("/logs?{query}")));
-    let filtered = move |text: &'static str| match filter.clone() {
-        Some((words, href)) => view! {
-            {text}
-            " ("
-            <a href=href>{words}</a>
-            ")"
-        }
-        .into_any(),
-        None => view! { {text} " (all calls)" }.into_any(),
+fn what(whose: Whose, event: &AccessEvent) -> AnyView {
+    let detail = &event.detail;
+    let filter = detail.filter.as_deref().map(|query| (filter_words(query), query.to_owned()));
+    // What the agent did, then the filter they did it with.
+    let filtered = move |text: String| {
+        let filter = match filter {
+            Some((words, query)) => match whose.logs_link(&format!("?{query}")) {
+                Some(href) => view! { <a href=href>{words}</a> }.into_any(),
+                None => words.into_any(),
+            },
+            None => "all calls".into_any(),
+        };
+        view! { {text} " (" {filter} ")" }.into_any()
     };
+    let format = detail.format.as_deref().unwrap_or("csv").to_uppercase();
     match event.action {
-        AccessAction::ViewLogs => filtered("Opened the list of calls"),
-        AccessAction::Export => {
-            let format = event.detail.format.as_deref().unwrap_or("a file").to_uppercase();
-            match format.as_str() {
-                "CSV" => filtered("Exported the calls as CSV"),
-                _ => filtered("Exported the calls as NDJSON"),
-            }
+        AccessAction::ViewLogs => filtered("Opened the list of calls".into()),
+        AccessAction::Export => filtered(format!("Started a {format} export of the calls")),
+        AccessAction::ExportEnd => {
+            let calls = detail.calls.unwrap_or(0);
+            let calls = format!("{calls} call{}", if calls == 1 { "" } else { "s" });
+            filtered(match &detail.broken_off {
+                None => format!("Exported {calls} as {format}"),
+                Some(why) => format!("The {format} export stopped after {calls}: {why}"),
+            })
         }
         AccessAction::ViewEntry => {
-            let request_id = event.detail.request_id.clone().unwrap_or_else(|| "a call".into());
-            let endpoint = event.detail.endpoint.clone().unwrap_or_default();
-            match event.log_entry_id {
-                Some(id) => view! {
-                    "Opened the call "
-                    <a href=format!("/logs/{id}")>{request_id}</a>
-                    " "
-                    <span class="endpoint">{endpoint}</span>
-                }
-                .into_any(),
-                None => view! { "Opened the call " {request_id} }.into_any(),
+            let request_id = detail.request_id.clone().unwrap_or_else(|| "a call".into());
+            let endpoint = detail.endpoint.clone().unwrap_or_default();
+            let call = match event.log_entry_id.and_then(|id| whose.logs_link(&format!("/{id}"))) {
+                Some(href) => view! { <a href=href>{request_id}</a> }.into_any(),
+                None => request_id.into_any(),
+            };
+            view! {
+                "Opened the call "
+                {call}
+                " "
+                <span class="endpoint">{endpoint}</span>
             }
+            .into_any()
         }
-        AccessAction::ViewUsage => view! { "Viewed the usage chart" }.into_any(),
+        AccessAction::ViewUsage => "Viewed the usage chart".into_any(),
         AccessAction::Grant
         | AccessAction::Revoke
         | AccessAction::Expire
         | AccessAction::Request
         | AccessAction::Decline
-        | AccessAction::Lapse => view! { {event.action.as_str()} }.into_any(),
+        | AccessAction::Lapse => event.action.as_str().into_any(),
     }
 }
 
-/// The whole history as CSV, newest first: every grant, revoke and expiry, and every
-/// view and export by Support, with what it was of.
+/// The access history as CSV: this header, then a row per event, newest first
+/// ([`history_csv_row`]).
+pub const HISTORY_CSV_HEADER: &str =
+    "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket\n";
+
+/// One event of the access history as a CSV row: what it was of, the filter in words.
 #[cfg(feature = "ssr")]
-pub async fn history_csv(
-    state: crate::state::AppState,
-    user: crate::auth::User,
-    account: Option<i64>,
-) -> Result<Vec<u8>, crate::error::AppError> {
-    use super::export::csv_field;
-    const HEADER: &str = "time,action,by,grant,call,request_id,endpoint,filter,format\n";
-    const BATCH: i64 = 500;
-    let account = crate::support_access::ssr::history_account(&user, account)?;
-    let mut out = HEADER.as_bytes().to_vec();
-    let mut before = None;
-    loop {
-        let events = state.store.access_events_before(account, before, BATCH).await?;
-        for event in &events {
-            let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
-            let filter = event.detail.filter.as_deref().map(filter_words).unwrap_or_default();
-            let fields = [
-                event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                event.action.as_str().to_owned(),
-                event.actor_email.clone().unwrap_or_default(),
-                number(event.grant_id),
-                number(event.log_entry_id),
-                event.detail.request_id.clone().unwrap_or_default(),
-                event.detail.endpoint.clone().unwrap_or_default(),
-                filter,
-                event.detail.format.clone().unwrap_or_default(),
-            ];
-            for (i, field) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                csv_field(field, &mut out);
-            }
-            out.push(b'\n');
+pub fn history_csv_row(event: &AccessEvent, out: &mut Vec<u8>) {
+    let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let detail = &event.detail;
+    let fields = [
+        event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        event.action.as_str().to_owned(),
+        event.actor_email.clone().unwrap_or_default(),
+        number(event.grant_id),
+        number(event.log_entry_id),
+        detail.request_id.clone().unwrap_or_default(),
+        detail.endpoint.clone().unwrap_or_default(),
+        detail.filter.as_deref().map(filter_words).unwrap_or_default(),
+        detail.format.clone().unwrap_or_default(),
+        detail.calls.map(|n| n.to_string()).unwrap_or_default(),
+        detail.broken_off.clone().unwrap_or_default(),
+        detail.ticket.clone().unwrap_or_default(),
+    ];
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        match events.last() {
-            Some(last) if events.len() as i64 == BATCH => {
-                before = Some((last.occurred_at, last.id))
-            }
-            _ => return Ok(out),
-        }
+        super::export::csv_field(field, out);
     }
+    out.push(b'\n');
 }
 
 /// A filter's URL query in words (the query itself when it does not read as a filter).

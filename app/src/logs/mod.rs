@@ -28,8 +28,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-pub use access::history_csv;
-pub use access::AccessHistoryPage;
+#[cfg(feature = "ssr")]
+pub use access::history_csv_row;
+pub use access::HISTORY_CSV_HEADER;
+pub use access::{AccessHistoryPage, AccountAccessHistoryPage};
 pub use call::{header_pairs, Call, Field, LogEntry};
 pub use detail::LogDetail;
 pub use export::ExportFormat;

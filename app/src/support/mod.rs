@@ -56,6 +56,8 @@ pub struct SupportAccounts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountAccess {
     pub account: SupportAccount,
+    /// Whether the caller may read the account's access history (admins may).
+    pub history: bool,
     /// The server's clock, for the time left.
     pub now: DateTime<Utc>,
 }
@@ -69,7 +71,7 @@ pub async fn list_support_accounts(search: String) -> Result<SupportAccounts, Ap
 /// One account and its access, for the header of its logs page.
 #[server(endpoint = "support/account")]
 pub async fn support_account_status(id: i64) -> Result<AccountAccess, AppError> {
-    guard(STAFF, |state, _| ssr::account(state, id)).await
+    guard(STAFF, |state, user| ssr::account(state, user, id)).await
 }
 
 /// "No access", "Requested …", "Declined …", or "Granted until <time> (<time left> left)".
@@ -225,7 +227,7 @@ fn AccountHeader(id: i64) -> impl IntoView {
                 account
                     .await
                     .ok()
-                    .map(|AccountAccess { account, now }| {
+                    .map(|AccountAccess { account, history, now }| {
                         let ask = account.grant.is_none()
                             && account.request.as_ref().is_none_or(|r| r.state != RequestState::Open);
                         view! {
@@ -233,6 +235,15 @@ fn AccountHeader(id: i64) -> impl IntoView {
                             <p class="account-access">
                                 <AccessCell grant=account.grant request=account.request now />
                                 " · read-only"
+                                {history
+                                    .then(|| {
+                                        view! {
+                                            " · "
+                                            <A href=format!("/support/accounts/{id}/access")>
+                                                "Access history"
+                                            </A>
+                                        }
+                                    })}
                             </p>
                             {ask.then(|| view! { <RequestForm id request /> })}
                         }

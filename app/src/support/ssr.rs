@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 
 use super::{AccountAccess, ListedAccount, SupportAccount, SupportAccounts};
 use crate::{
+    auth::User,
     error::AppError,
     state::AppState,
-    support_access::{in_force, is_open, RequestState},
+    support_access::{in_force, is_open, ssr::history_account, RequestState},
 };
 
 /// Accounts listed at most on one console page.
@@ -21,14 +22,15 @@ pub async fn accounts(state: AppState, search: String) -> Result<SupportAccounts
 }
 
 /// One account and its access.
-pub async fn account(state: AppState, id: i64) -> Result<AccountAccess, AppError> {
+pub async fn account(state: AppState, user: User, id: i64) -> Result<AccountAccess, AppError> {
     let account = state.store.account(id).await?.ok_or(AppError::NotFound)?;
     let latest_grant = state.store.latest_grant(id).await?;
     let latest_request = state.store.latest_request(id).await?;
     let listed =
         ListedAccount { id, name: account.name, contact_email: None, latest_grant, latest_request };
     let now = state.clock.now();
-    Ok(AccountAccess { account: shown(listed, now), now })
+    let history = history_account(&user, Some(id)).is_ok();
+    Ok(AccountAccess { account: shown(listed, now), history, now })
 }
 
 /// The account as the console shows it: its grant only while in force; its latest

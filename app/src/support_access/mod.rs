@@ -144,14 +144,16 @@ pub enum AccessAction {
     ViewLogs,
     /// A support agent opened one call's detail.
     ViewEntry,
-    /// A support agent downloaded an export of the account's calls.
+    /// A support agent started an export of the account's calls.
     Export,
+    /// An agent's export ended: how many calls it sent, and why it stopped early.
+    ExportEnd,
     /// A support agent looked at the account's usage chart.
     ViewUsage,
 }
 
 impl AccessAction {
-    pub const ALL: [AccessAction; 10] = [
+    pub const ALL: [AccessAction; 11] = [
         AccessAction::Grant,
         AccessAction::Revoke,
         AccessAction::Expire,
@@ -161,14 +163,16 @@ impl AccessAction {
         AccessAction::ViewLogs,
         AccessAction::ViewEntry,
         AccessAction::Export,
+        AccessAction::ExportEnd,
         AccessAction::ViewUsage,
     ];
 
     /// What Support does under a grant.
-    pub const VIEWS: [AccessAction; 4] = [
+    pub const VIEWS: [AccessAction; 5] = [
         AccessAction::ViewLogs,
         AccessAction::ViewEntry,
         AccessAction::Export,
+        AccessAction::ExportEnd,
         AccessAction::ViewUsage,
     ];
 
@@ -183,6 +187,7 @@ impl AccessAction {
             AccessAction::ViewLogs => "view_logs",
             AccessAction::ViewEntry => "view_entry",
             AccessAction::Export => "export",
+            AccessAction::ExportEnd => "export_end",
             AccessAction::ViewUsage => "view_usage",
         }
     }
@@ -217,6 +222,12 @@ pub struct AccessDetail {
     /// The ticket of a request, or of the request a grant answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
+    /// The calls an export sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<u64>,
+    /// Why an export stopped before its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broken_off: Option<String>,
 }
 
 impl AccessDetail {

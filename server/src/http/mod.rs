@@ -4,8 +4,7 @@
 
 mod auth;
 pub mod client;
-mod export;
-mod history;
+mod downloads;
 pub mod ingest;
 mod listener;
 mod protect;
@@ -57,8 +56,7 @@ pub fn router(
         .route("/healthz", get(healthz))
         .route("/signin", post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
-        .merge(export::routes())
-        .merge(history::routes())
+        .merge(downloads::routes())
         .merge(ingest::routes(ingest))
         .merge(demo_api::routes(state.store.clone(), recorder))
         .leptos_routes_with_context(&state, routes, csp::use_request_nonce, move || {

@@ -6,7 +6,10 @@ use app::{
     clock::Clock,
     logs::{Call, LogFilter, NewLogEntry, PageFrom},
     state::REQUEST_LIFETIME,
-    support_access::{AccessAction, NewAccessRequest, RequestState, RevokeChange, GRANT_DURATION},
+    support_access::{
+        AccessAction, AccessDetail, NewAccessEvent, NewAccessRequest, RequestState, RevokeChange,
+        GRANT_DURATION,
+    },
 };
 use axum::http::StatusCode;
 use chrono::TimeDelta;
@@ -174,6 +177,10 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("access/history own", Admin) => StatusCode::BAD_REQUEST,
         ("page /logs/access" | "page /logs/access.csv", Owner | OtherCustomer) => StatusCode::OK,
         ("page /logs/access" | "page /logs/access.csv", Support | Admin) => StatusCode::FORBIDDEN,
+        ("page /support/access" | "page /support/access.csv", Admin) => StatusCode::OK,
+        ("page /support/access" | "page /support/access.csv", Owner | OtherCustomer | Support) => {
+            StatusCode::FORBIDDEN
+        }
         // The console is for staff.
         ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
         ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
@@ -222,6 +229,8 @@ async fn check_matrix(state: GrantState) {
         ),
         ("page /logs/access", "/logs/access".into(), String::new()),
         ("page /logs/access.csv", "/logs/access.csv".into(), String::new()),
+        ("page /support/access", format!("/support/accounts/{a}/access"), String::new()),
+        ("page /support/access.csv", format!("/support/accounts/{a}/access.csv"), String::new()),
         ("support/accounts", "/api/support/accounts".into(), "search=".into()),
         ("support/account", "/api/support/account".into(), format!("id={a}")),
         ("page /logs", "/logs".into(), String::new()),
@@ -287,10 +296,13 @@ async fn check_matrix(state: GrantState) {
     if staff_views != want_views {
         wrong.push(format!("{staff_views} support views recorded, expected {want_views}"));
     }
-    let exports = events.iter().filter(|e| e.action == AccessAction::Export).count();
+    // Each export twice: when it started, and when it ended.
     let want_exports = if state == GrantState::InForce { 2 } else { 0 };
-    if exports != want_exports {
-        wrong.push(format!("{exports} support exports recorded, expected {want_exports}"));
+    for action in [AccessAction::Export, AccessAction::ExportEnd] {
+        let exports = events.iter().filter(|e| e.action == action).count();
+        if exports != want_exports {
+            wrong.push(format!("{exports} {action:?} recorded, expected {want_exports}"));
+        }
     }
     // The owner declined the request waiting before the agent asked, and the owner's grant
     // above answered the agent's; nobody else answered anything.
@@ -378,13 +390,60 @@ async fn the_history_page_shows_what_support_opened() {
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = super::body(csv).await;
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "time,action,by,grant,call,request_id,endpoint,filter,format");
+    assert_eq!(
+        lines[0],
+        "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket"
+    );
     assert_eq!(lines.len(), 4, "the grant, the call opened, the list: {csv}");
     assert!(
         lines[1].contains(",view_logs,sam@support.example,") && lines[1].contains("method POST")
     );
     assert!(lines[2].contains(&format!(",view_entry,sam@support.example,1,{entry},req_1,/v1/")));
     assert!(lines[3].contains(",grant,alice@acme.example,1,,"), "{csv}");
+
+    // An admin reads the same history, read-only: the account's page links to it, and
+    // nothing on it leads into the customer's calls.
+    let world = &world;
+    let admin = |path: String| async move {
+        super::body(world.app.get(&path, world.cookie(Caller::Admin)).await).await
+    };
+    let header = admin(format!("/support/accounts/{a}/logs")).await;
+    assert!(header.contains(&format!(r#"href="/support/accounts/{a}/access""#)));
+    let html = admin(format!("/support/accounts/{a}/access")).await;
+    assert!(html.contains("req_1") && html.contains("method POST") && html.contains("Read-only"));
+    assert!(!html.contains(r#"href="/logs/"#) && !html.contains(r#"href="/logs?"#), "{html}");
+    // The same rows, after the admin's own look at the account's logs page (recorded).
+    let csv = admin(format!("/support/accounts/{a}/access.csv")).await;
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!((rows[0], &rows[rows.len() - 3..]), (lines[0], &lines[1..]));
+    assert!(rows[1].contains(",view_logs,ada@admin.example,"), "{csv}");
+}
+
+/// The history's download holds every event, read a page at a time.
+#[tokio::test]
+async fn the_history_downloads_every_event() {
+    let world = World::new(GrantState::InForce).await;
+    let grant = world.app.store.latest_grant(world.account).await.unwrap().unwrap();
+    let start = world.app.clock.now();
+    for i in 0..1_234_i64 {
+        let event = NewAccessEvent {
+            actor_id: None,
+            account_id: world.account,
+            action: AccessAction::ViewUsage,
+            log_entry_id: None,
+            grant_id: Some(grant.id),
+            detail: AccessDetail { request_id: Some(format!("r{i}")), ..AccessDetail::default() },
+        };
+        // Two at each instant: the pages' keyset takes the id too.
+        let at = start + TimeDelta::seconds(i / 2);
+        world.app.store.record_access_event(event, at).await.unwrap();
+    }
+    let csv = world.app.get("/logs/access.csv", world.cookie(Caller::Owner)).await;
+    let csv = super::body(csv).await;
+    let ids: Vec<&str> = csv.lines().skip(1).filter_map(|line| line.split(',').nth(5)).collect();
+    let want: Vec<String> = (0..1_234).rev().map(|i| format!("r{i}")).collect();
+    assert_eq!(ids[..1_234], want, "newest first, each once");
+    assert_eq!(ids.len(), 1_234 + 1, "and the grant");
 }
 
 /// A request waiting shows above the customer's table (who, which ticket, why, the

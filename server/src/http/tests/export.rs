@@ -6,7 +6,7 @@ use app::{
     auth::Role,
     clock::Clock,
     logs::{Call, LogEntry, NewLogEntry},
-    support_access::GRANT_DURATION,
+    support_access::{AccessAction, GRANT_DURATION},
 };
 use axum::{
     body::Body,
@@ -15,7 +15,7 @@ use axum::{
 use chrono::{TimeDelta, Utc};
 
 use super::{body, TestApp};
-use crate::http::export::PER_USER;
+use crate::http::downloads::PER_USER;
 
 /// `count` calls of `account`, one a second back from now, every tenth a 500; bodies
 /// with the characters CSV must quote.
@@ -124,7 +124,7 @@ async fn unread_exports_take_nothing_from_other_users() {
         match response.status() {
             StatusCode::OK => held.push(response),
             StatusCode::TOO_MANY_REQUESTS => {
-                assert!(body(response).await.contains("exports running already"));
+                assert!(body(response).await.contains("downloads running already"));
             }
             status => panic!("{status}"),
         }
@@ -172,13 +172,40 @@ async fn a_support_export_stops_when_the_grant_ends() {
     app.store.grant_access(acme, alice_id, now, now + GRANT_DURATION).await.unwrap();
     let sam = app.sign_in("sam@support.example").await;
 
-    let whole = app.get(&format!("/support/accounts/{acme}/logs/export.csv"), Some(&sam)).await;
+    let errors = format!("/support/accounts/{acme}/logs/export.csv?status=5xx");
+    let whole = app.get(&errors, Some(&sam)).await;
     assert_eq!(whole.status(), StatusCode::OK);
-    assert_eq!(body(whole).await.lines().count(), 1 + 3_000, "the whole account while granted");
+    assert_eq!(body(whole).await.lines().count(), 1 + 300, "every 5xx while granted");
 
     let cut = app.get(&format!("/support/accounts/{acme}/logs/export.csv"), Some(&sam)).await;
     assert_eq!(cut.status(), StatusCode::OK);
     app.store.revoke_access(acme, alice_id, app.clock.now()).await.unwrap();
     let read = axum::body::to_bytes(cut.into_body(), usize::MAX).await;
     assert!(read.is_err(), "the download is broken off, not ended as if whole");
+
+    // Each export is in the history when it starts and when it ends: how many calls it
+    // sent, and why it stopped early.
+    let events = app.store.access_events(acme, 10).await.unwrap();
+    let exports: Vec<_> = events
+        .iter()
+        .rev()
+        .filter(|e| matches!(e.action, AccessAction::Export | AccessAction::ExportEnd))
+        .map(|e| {
+            (e.action, e.detail.filter.as_deref(), e.detail.calls, e.detail.broken_off.as_deref())
+        })
+        .collect();
+    let (cut_short, why) = match exports[3] {
+        (AccessAction::ExportEnd, None, Some(calls), Some(why)) => (calls, why),
+        other => panic!("the cut export's end: {other:?}"),
+    };
+    assert!(cut_short < 3_000 && why.contains("not granted"), "{cut_short} calls, {why}");
+    assert_eq!(
+        exports,
+        [
+            (AccessAction::Export, Some("status=5xx"), None, None),
+            (AccessAction::ExportEnd, Some("status=5xx"), Some(300), None),
+            (AccessAction::Export, None, None, None),
+            (AccessAction::ExportEnd, None, Some(cut_short), Some(why)),
+        ]
+    );
 }
