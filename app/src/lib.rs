@@ -11,6 +11,8 @@ pub mod csp;
 pub mod error;
 pub mod layout;
 pub mod logs;
+#[cfg(feature = "ssr")]
+pub mod notices;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;

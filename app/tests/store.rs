@@ -685,6 +685,7 @@ async fn access_events_are_append_only(store: &Store) {
         action: AccessAction::ViewLogs,
         log_entry_id: None,
         grant_id: None,
+        request_id: None,
         detail: AccessDetail::default(),
     };
     // An event from two years ago: the floor of a year no longer holds it.
@@ -740,6 +741,7 @@ async fn the_history_pages_through_grants_and_their_activity(store: &Store) {
             action: AccessAction::ViewEntry,
             log_entry_id: Some(i),
             grant_id: Some(grants[2]),
+            request_id: None,
             detail: AccessDetail {
                 request_id: Some(format!("req_{i}")),
                 ..AccessDetail::default()
@@ -756,6 +758,7 @@ async fn the_history_pages_through_grants_and_their_activity(store: &Store) {
         action: AccessAction::ViewLogs,
         log_entry_id: None,
         grant_id: Some(grants[2]),
+        request_id: None,
         detail: AccessDetail::default(),
     };
     store.record_access_event(elsewhere, t0()).await.unwrap();

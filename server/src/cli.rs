@@ -98,6 +98,28 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub ingest: IngestArgs,
+
+    #[command(flatten)]
+    pub notices: NoticeArgs,
+}
+
+/// Who hears about support access, and how.
+#[derive(Debug, Args)]
+pub struct NoticeArgs {
+    /// The app's address as its users reach it, for the links in emails
+    /// (`https://logs.example.com`). Default: `http://` and `--addr`.
+    #[arg(long, env = "APILOGS_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// The SMTP server that sends the emails about support access: `smtp://host:port`
+    /// (STARTTLS when offered; add `?tls=required` to insist), `smtps://host:port` (TLS),
+    /// with `user:password@` to sign in. None: no email is sent.
+    #[arg(long, env = "APILOGS_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// The emails' sender: `apilogs <noreply@example.com>`. Required with `--smtp-url`.
+    #[arg(long, env = "APILOGS_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
 }
 
 /// How calls come in, what is kept of them, and for how long.

@@ -15,6 +15,7 @@ mod demo_api;
 mod http;
 mod ingest;
 mod jobs;
+mod notices;
 mod quota;
 mod recorder;
 mod redact;
@@ -69,6 +70,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 access_history: days(cli.serve.access_history_days),
             };
             jobs::spawn(store.clone(), clock.clone(), retention);
+            let public_url = cli.serve.notices.public_url.clone();
+            let public_url = public_url.unwrap_or_else(|| format!("http://{}", cli.serve.addr));
+            let mailer = match (&cli.serve.notices.smtp_url, &cli.serve.notices.mail_from) {
+                (Some(smtp), Some(from)) => Some(notices::Mailer::new(smtp, from, &public_url)?),
+                (Some(_), None) => anyhow::bail!("--smtp-url needs --mail-from, the sender"),
+                (None, _) => {
+                    tracing::info!("no --smtp-url: no email about support access is sent");
+                    None
+                }
+            };
+            let public_url = public_url.trim_end_matches('/').to_owned();
+            notices::spawn(
+                store.clone(),
+                clock.clone(),
+                Arc::new(notices::Notices { public_url, mailer }),
+            );
             let serving = http::Serving {
                 addr: cli.serve.addr,
                 ingest: cli.serve.ingest.settings()?,

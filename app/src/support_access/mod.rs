@@ -6,7 +6,7 @@ mod banner;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 #[cfg(feature = "ssr")]
-mod store;
+pub(crate) mod store;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
@@ -260,6 +260,8 @@ pub struct AccessEvent {
     pub log_entry_id: Option<i64>,
     /// The grant it happened under, or that it changed.
     pub grant_id: Option<i64>,
+    /// The request for access it is about.
+    pub request_id: Option<i64>,
     #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
     pub detail: AccessDetail,
 }

@@ -40,6 +40,7 @@ impl LogsReader {
             action,
             log_entry_id: entry,
             grant_id: Some(*grant_id),
+            request_id: None,
             detail,
         };
         Ok(self.state.store.record_access_event(event, self.state.clock.now()).await?)

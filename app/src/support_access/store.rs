@@ -17,8 +17,14 @@ const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expir
      revoked_at, revoked_by, ticket FROM support_grants WHERE account_id = $1 \
      ORDER BY id DESC LIMIT 1";
 
+/// Grants with the emails of who granted and who revoked them; `g` is `support_grants`.
+pub(crate) const SELECT_GRANT_RECORDS: &str = "SELECT g.id, g.account_id, g.granted_by, \
+     g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket, \
+     gu.email AS granted_by_email, ru.email AS revoked_by_email FROM support_grants g \
+     LEFT JOIN users gu ON gu.id = g.granted_by LEFT JOIN users ru ON ru.id = g.revoked_by";
+
 /// A request with its agent's email; `r` is `access_requests`.
-const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_by, \
+pub(crate) const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_by, \
      u.email AS requested_by_email, r.requested_at, r.lapses_at, r.ticket, r.reason, \
      r.outcome AS state, r.decided_at FROM access_requests r \
      LEFT JOIN users u ON u.id = r.requested_by";
@@ -31,8 +37,8 @@ const DECIDE_REQUEST: &str =
     "UPDATE access_requests SET outcome = $1, decided_by = $2, decided_at = $3 WHERE id = $4";
 
 const INSERT_EVENT: &str = "INSERT INTO access_events \
-     (occurred_at, actor_id, account_id, action, log_entry_id, grant_id, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     (occurred_at, actor_id, account_id, action, log_entry_id, grant_id, request_id, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// What granting did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +63,8 @@ pub struct NewAccessEvent {
     pub action: AccessAction,
     pub log_entry_id: Option<i64>,
     pub grant_id: Option<i64>,
+    /// The request for access it is about (asked, answered, lapsed).
+    pub request_id: Option<i64>,
     pub detail: AccessDetail,
 }
 
@@ -83,6 +91,7 @@ where
         .bind(event.action.as_str())
         .bind(event.log_entry_id)
         .bind(event.grant_id)
+        .bind(event.request_id)
         .bind(detail)
 }
 
@@ -104,13 +113,18 @@ where
 
 impl NewAccessEvent {
     /// An event about a request (asked, declined, lapsed), carrying its ticket.
-    fn request(actor_id: Option<i64>, account_id: i64, action: AccessAction, ticket: &str) -> Self {
+    fn request(
+        actor_id: Option<i64>,
+        action: AccessAction,
+        (account_id, request_id, ticket): (i64, i64, &str),
+    ) -> Self {
         NewAccessEvent {
             actor_id,
             account_id,
             action,
             log_entry_id: None,
             grant_id: None,
+            request_id: Some(request_id),
             detail: AccessDetail { ticket: Some(ticket.to_owned()), ..AccessDetail::default() },
         }
     }
@@ -172,6 +186,7 @@ impl Store {
                         action: AccessAction::Grant,
                         log_entry_id: None,
                         grant_id: Some(grant.id),
+                        request_id: request.as_ref().map(|r| r.id),
                         detail: AccessDetail { ticket: grant.ticket.clone(), ..AccessDetail::default() },
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
@@ -211,6 +226,7 @@ impl Store {
                         action: AccessAction::Revoke,
                         log_entry_id: None,
                         grant_id: Some(grant.id),
+                        request_id: None,
                         detail: AccessDetail::default(),
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
@@ -312,14 +328,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<GrantRecord>, StoreError> {
         Ok(with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT g.id, g.account_id, g.granted_by, g.granted_at, g.expires_at, \
-                 g.revoked_at, g.revoked_by, g.ticket, gu.email AS granted_by_email, \
-                 ru.email AS revoked_by_email FROM support_grants g \
-                 LEFT JOIN users gu ON gu.id = g.granted_by \
-                 LEFT JOIN users ru ON ru.id = g.revoked_by \
-                 WHERE g.account_id = $1 AND g.id < $2 ORDER BY g.id DESC LIMIT $3",
-            )
+            sqlx::query_as(&format!(
+                "{SELECT_GRANT_RECORDS} WHERE g.account_id = $1 AND g.id < $2 \
+                 ORDER BY g.id DESC LIMIT $3"
+            ))
             .bind(account_id)
             .bind(before.unwrap_or(i64::MAX))
             .bind(limit)
@@ -361,8 +373,9 @@ fn end_of_time() -> DateTime<Utc> {
     DateTime::from_timestamp(253_402_300_799, 0).expect("a valid time")
 }
 
-const SELECT_EVENTS: &str = "SELECT e.id, e.occurred_at, e.actor_id, u.email AS actor_email, \
-     e.account_id, e.action, e.log_entry_id, e.grant_id, e.detail FROM access_events e \
+pub(crate) const SELECT_EVENTS: &str = "SELECT e.id, e.occurred_at, e.actor_id, \
+     u.email AS actor_email, e.account_id, e.action, e.log_entry_id, e.grant_id, e.request_id, \
+     e.detail FROM access_events e \
      LEFT JOIN users u ON u.id = e.actor_id";
 
 /// What asking for access did.
@@ -422,9 +435,8 @@ impl Store {
                     .await?;
                     let event = NewAccessEvent::request(
                         Some(new.by),
-                        account_id,
                         AccessAction::Request,
-                        new.ticket,
+                        (account_id, id, new.ticket),
                     );
                     insert_event(&event, now).execute(&mut *tx).await?;
                     let request: AccessRequest =
@@ -461,9 +473,8 @@ impl Store {
                     .await?;
                 let event = NewAccessEvent::request(
                     Some(by),
-                    account_id,
                     AccessAction::Decline,
-                    &request.ticket,
+                    (account_id, request.id, &request.ticket),
                 );
                 insert_event(&event, now).execute(&mut *tx).await?;
             }
@@ -490,9 +501,9 @@ impl Store {
             .bind(now)
             .fetch_all(&mut *tx)
             .await?;
-            for (_, account_id, lapsed_at, ticket) in &lapsed {
+            for (id, account_id, lapsed_at, ticket) in &lapsed {
                 let event =
-                    NewAccessEvent::request(None, *account_id, AccessAction::Lapse, ticket);
+                    NewAccessEvent::request(None, AccessAction::Lapse, (*account_id, *id, ticket));
                 insert_event(&event, *lapsed_at).execute(&mut *tx).await?;
             }
             tx.commit().await?;

@@ -432,6 +432,7 @@ async fn the_history_downloads_every_event() {
             action: AccessAction::ViewUsage,
             log_entry_id: None,
             grant_id: Some(grant.id),
+            request_id: None,
             detail: AccessDetail { request_id: Some(format!("r{i}")), ..AccessDetail::default() },
         };
         // Two at each instant: the pages' keyset takes the id too.
@@ -501,6 +502,7 @@ async fn older_activity_under_a_grant_pages_on() {
             action: AccessAction::ViewEntry,
             log_entry_id: Some(i),
             grant_id: Some(grant.id),
+            request_id: None,
             detail: app::support_access::AccessDetail {
                 request_id: Some(format!("req_page_{i:02}")),
                 ..Default::default()

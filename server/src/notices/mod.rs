@@ -1,0 +1,153 @@
+//! The outbox's worker: it writes each notice's deliveries ([`email`]) and delivers
+//! them, at least once each, retrying with exponential back-off for about a day.
+//! Several instances may run it on one PostgreSQL: notices and deliveries are claimed
+//! with `SKIP LOCKED`, and a claimed delivery is leased, so that a killed instance's
+//! work falls due again.
+
+pub mod email;
+mod mail;
+
+use std::{sync::Arc, time::Duration};
+
+use app::{
+    clock::Clock,
+    notices::{Attempt, Channel, Delivery, NewDelivery, NoticeFacts},
+    store::{Store, StoreError},
+};
+use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::join_all;
+
+pub use mail::Mailer;
+
+/// How often the worker looks for work.
+const TICK: Duration = Duration::from_secs(1);
+/// Notices written, and deliveries attempted, per round.
+const BATCH: i64 = 50;
+/// How long an attempt may hold its delivery before another instance may try.
+const LEASE: TimeDelta = TimeDelta::minutes(2);
+/// Waits before each retry; after the last, the delivery is given up (about 23 h in all).
+const BACK_OFF: [TimeDelta; 11] = [
+    TimeDelta::seconds(30),
+    TimeDelta::minutes(1),
+    TimeDelta::minutes(2),
+    TimeDelta::minutes(5),
+    TimeDelta::minutes(10),
+    TimeDelta::minutes(30),
+    TimeDelta::hours(1),
+    TimeDelta::hours(2),
+    TimeDelta::hours(4),
+    TimeDelta::hours(6),
+    TimeDelta::hours(8),
+];
+/// When a grant's "ends in 24 hours" goes out.
+pub const ENDING_NOTICE: TimeDelta = TimeDelta::hours(24);
+
+/// Who gets told, and how.
+pub struct Notices {
+    /// The app's address as people reach it, for links: `https://logs.example.com`.
+    pub public_url: String,
+    /// `None`: no SMTP server, no email.
+    pub mailer: Option<Mailer>,
+}
+
+impl Notices {
+    /// The deliveries a notice makes.
+    fn write(&self, facts: &NoticeFacts) -> Vec<NewDelivery> {
+        match &self.mailer {
+            Some(_) => email::emails(facts, &self.public_url),
+            None => Vec::new(),
+        }
+    }
+
+    /// One round: announces grants about to end, writes the deliveries of the notices
+    /// waiting, and attempts the deliveries due. Returns the deliveries attempted.
+    pub async fn run_once(&self, store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        store.announce_endings(now, ENDING_NOTICE).await?;
+        while store.fan_out(now, BATCH, |facts| self.write(facts)).await? == BATCH as usize {}
+        let due = store.claim_deliveries(now, now + LEASE, BATCH).await?;
+        let attempted = due.len();
+        let results = join_all(due.iter().map(|delivery| self.attempt(delivery, now))).await;
+        for (delivery, attempt) in due.iter().zip(results) {
+            if let Attempt::Failed { error, retry_at, .. } = &attempt {
+                tracing::warn!(
+                    message = delivery.message_id,
+                    attempts = delivery.attempts,
+                    error,
+                    ?retry_at,
+                    "a delivery failed"
+                );
+            }
+            store.settle_delivery(delivery.id, &attempt, now).await?;
+        }
+        Ok(attempted)
+    }
+
+    async fn attempt(&self, delivery: &Delivery, now: DateTime<Utc>) -> Attempt {
+        let sent = match (delivery.channel, &self.mailer) {
+            (Channel::Email, Some(mailer)) => mailer.send(delivery).await,
+            (Channel::Email, None) => Err(Failure::permanent("no SMTP server is configured")),
+            (Channel::Webhook, _) => Err(Failure::permanent("webhooks are not delivered yet")),
+        };
+        match sent {
+            Ok(status) => Attempt::Delivered { status },
+            Err(failure) => Attempt::Failed {
+                retry_at: (!failure.permanent).then(|| retry_at(delivery.attempts, now)).flatten(),
+                error: failure.error,
+                status: failure.status,
+            },
+        }
+    }
+}
+
+/// Why an attempt failed, and whether trying again could help.
+pub struct Failure {
+    pub error: String,
+    pub status: Option<i32>,
+    pub permanent: bool,
+}
+
+impl Failure {
+    pub fn permanent(error: impl Into<String>) -> Self {
+        Failure { error: error.into(), status: None, permanent: true }
+    }
+}
+
+/// When to try again after the `attempts`-th attempt failed; `None`: give up.
+fn retry_at(attempts: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let wait = *BACK_OFF.get(usize::try_from(attempts).ok()?.checked_sub(1)?)?;
+    // Up to a tenth more, so that many deliveries failing together do not retry together.
+    let jitter = wait.num_milliseconds() * i64::from(rand::random::<u8>()) / 2_550;
+    Some(now + wait + TimeDelta::milliseconds(jitter))
+}
+
+/// Runs the worker until the process ends.
+pub fn spawn(store: Store, clock: Arc<dyn Clock>, notices: Arc<Notices>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(TICK);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = notices.run_once(&store, clock.now()).await {
+                tracing::warn!(%error, "the outbox worker's round failed");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_for_about_a_day_then_stop() {
+        let now = DateTime::UNIX_EPOCH;
+        let waits: Vec<TimeDelta> =
+            (1..=11).map(|n| retry_at(n, now).expect("retried") - now).collect();
+        for (wait, base) in waits.iter().zip(BACK_OFF) {
+            assert!(*wait >= base && *wait <= base + base / 10, "{wait} after {base}");
+        }
+        let total: TimeDelta = BACK_OFF.iter().sum();
+        assert!(total > TimeDelta::hours(20) && total < TimeDelta::hours(26), "{total}");
+        assert_eq!(retry_at(12, now), None);
+        assert_eq!(retry_at(0, now), None);
+    }
+}
