@@ -17,28 +17,31 @@ pub fn run() -> Result {
         apt(&["chromium"])?;
         wasm_bindgen()?;
         npm_packages()?;
-        schemathesis()
+        python_tools()
     })
 }
 
-/// Schemathesis, which `make test` points at the ingest API's OpenAPI document. From
-/// PyPI, at this version, in a virtual environment of its own under target/.
-const SCHEMATHESIS: &str = "4.32.5";
-pub const SCHEMATHESIS_ENV: &str = "target/schemathesis";
+/// The Python tools the tests run, from PyPI at these versions, in a virtual
+/// environment of their own under target/: Schemathesis (pointed at the ingest API's
+/// OpenAPI document), aiosmtpd (the SMTP server the email tests send to) and the
+/// Standard Webhooks library (which checks our webhooks' signatures).
+const PYTHON_TOOLS: [&str; 3] =
+    ["schemathesis==4.32.5", "aiosmtpd==1.4.6", "standardwebhooks==1.1.0"];
+pub const PYTHON_ENV: &str = "target/python";
 
-fn schemathesis() -> Result {
-    let st = root().join(SCHEMATHESIS_ENV).join("bin/st");
-    let installed = cmd::output(cmd(&st).arg("--version"));
-    if installed.is_some_and(|out| out.trim().ends_with(SCHEMATHESIS)) {
+fn python_tools() -> Result {
+    let pip = root().join(PYTHON_ENV).join("bin/pip");
+    let installed = cmd::output(cmd(&pip).args(["freeze", "--all"])).unwrap_or_default();
+    let installed: Vec<&str> = installed.lines().map(str::trim).collect();
+    if PYTHON_TOOLS.iter().all(|tool| installed.contains(tool)) {
         return Ok(());
     }
     let python = ["python3", "/usr/bin/python3"]
         .into_iter()
         .find(|python| cmd::output(cmd(python).args(["-c", "import venv"])).is_some())
         .map_or_else(|| apt(&["python3-venv"]).map(|()| "python3"), Ok)?;
-    cmd::run(cmd(python).args(["-m", "venv", SCHEMATHESIS_ENV]))?;
-    let pip = root().join(SCHEMATHESIS_ENV).join("bin/pip");
-    cmd::run(cmd(pip).args(["install", "--quiet", &format!("schemathesis=={SCHEMATHESIS}")]))
+    cmd::run(cmd(python).args(["-m", "venv", PYTHON_ENV]))?;
+    cmd::run(cmd(pip).args(["install", "--quiet"]).args(PYTHON_TOOLS))
 }
 
 /// The standard library for wasm32: rustup's where it can be fetched, else Debian's

@@ -96,7 +96,7 @@ fn end_to_end() -> Result {
 fn hostile_input(addr: SocketAddr) -> Result {
     let root = cmd::root();
     cmd::run(
-        cmd(root.join(setup::SCHEMATHESIS_ENV).join("bin/st"))
+        cmd(root.join(setup::PYTHON_ENV).join("bin/st"))
             // Its cache of crashes goes in the working folder: under target/, not the
             // repository.
             .current_dir(root.join("target"))

@@ -134,7 +134,10 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, notices: Arc<Notices>) {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod back_off_tests {
     use super::*;
 
     #[test]
