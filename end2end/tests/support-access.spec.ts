@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, localText, SAM, signIn, TWO_WEEKS_MS } from "./demo";
+import { settled, since, utcText } from "./mail";
 
 // The customer's grant, then the agent's reads, then the revoke: one story, in order,
 // on Acme's account. The browser is in New York, so local time is not UTC.
@@ -101,6 +102,7 @@ test("the agent asks; the customer declines, then grants the next request; the h
   browser,
 }) => {
   // The agent, in Berlin, asks for access to Acme's logs.
+  const inbox = await settled();
   const agentContext = await browser.newContext({ timezoneId: "Europe/Berlin" });
   const agent = await agentContext.newPage();
   await signIn(agent, SAM.email);
@@ -162,6 +164,8 @@ test("the agent asks; the customer declines, then grants the next request; the h
   await expect(page.locator(".grant-ticket")).toHaveText("For ticket T-1235");
   await expect(agent.locator(".account-access")).toContainText("Granted until", { timeout: 15_000 });
   await expect(agent.locator(".account-access")).toContainText("for ticket T-1235");
+  const { grant } = await (await page.request.post("/api/support_access/status")).json();
+  const until = utcText(grant.expires_at);
 
   // The agent opens two calls and exports the account's calls as CSV.
   const opened: string[] = [];
@@ -219,6 +223,26 @@ test("the agent asks; the customer declines, then grants the next request; the h
   const answered = page.locator(".access-requests tbody tr");
   await expect(answered.filter({ hasText: "T-1235" })).toContainText("Granted ");
   await expect(answered.filter({ hasText: "T-1234" })).toContainText("Declined ");
+
+  // Each change reached the people it concerns by email, once: the customer heard of
+  // both requests, the grant (until when) and the revoke; the agent of each answer.
+  const expected = [
+    [ALICE.email, "Customer Support asks for access to your API Logs (ticket T-1234)"],
+    [ALICE.email, "Customer Support asks for access to your API Logs (ticket T-1235)"],
+    [ALICE.email, `Customer Support can read your API Logs until ${until}`],
+    [ALICE.email, "Customer Support's access to your API Logs was revoked"],
+    [SAM.email, `${ALICE.account} declined your request for ticket T-1234`],
+    [SAM.email, `${ALICE.account} granted your request for ticket T-1235`],
+  ]
+    .map(([to, subject]) => `${to} | ${subject}`)
+    .sort();
+  const sent = () => since(inbox).map((email) => `${email.to} | ${email.subject}`).sort();
+  await expect.poll(sent, { timeout: 15_000 }).toEqual(expected);
+  const granted = since(inbox).find((email) => email.subject.startsWith("Customer Support can read"))!;
+  expect(granted.body).toContain(`for 2 weeks: until ${until}`);
+  expect(granted.body).toContain("It answers Customer Support's request for ticket T-1235.");
+  await page.waitForTimeout(2_000);
+  expect(sent()).toEqual(expected);
 });
 
 test("an agent without a grant sees a clear page, not the logs", async ({ page }) => {

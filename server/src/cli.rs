@@ -37,6 +37,9 @@ pub enum Command {
     User(UserCommand),
     /// Load the demo accounts, users and API calls into an empty database.
     Demo,
+    /// Say where the outbox stands: notices not yet written out, deliveries pending,
+    /// delivered and given up, and the latest that failed, with their last error.
+    Outbox,
     /// Apply the current redaction rules (with the `--redact-…` and `--keep-…` options)
     /// again to calls already stored, in batches, and say how many values went.
     Scrub {

@@ -1,11 +1,15 @@
 //! Work that happens by time alone, whether or not anyone visits: each grant's expiry
-//! and each unanswered request's lapse is recorded in the audit trail; spent sessions, sign-in failures, and calls and
-//! access events past their retention are removed. Every step is idempotent, so any number of instances
-//! may run it at once.
+//! and each unanswered request's lapse is recorded in the audit trail; spent sessions,
+//! sign-in failures, calls and access events past their retention, and settled notices
+//! are removed. Every step is idempotent, so any number of instances may run it at once.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
-use app::{auth::ssr::FAILURE_WINDOW, clock::Clock, store::Store};
+use app::{
+    auth::ssr::FAILURE_WINDOW,
+    clock::Clock,
+    store::{Store, StoreError},
+};
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// How often expiries are looked for (they are recorded at the instant they happened).
@@ -17,6 +21,10 @@ const HOUSEKEEPING_EVERY: u32 = 720;
 /// (or the SQLite writer) for long and requests go on meanwhile.
 const PURGE_BATCH: i64 = 5_000;
 const PURGE_PAUSE: Duration = Duration::from_millis(20);
+
+/// How long the outbox keeps a notice once all its deliveries are settled (delivered,
+/// or given up), for the deliveries' history.
+const NOTICES_KEPT: TimeDelta = TimeDelta::days(30);
 
 /// How long what is recorded is kept.
 #[derive(Clone, Copy, Debug)]
@@ -55,10 +63,17 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: Retention) {
                     Ok(purged) => tracing::info!(purged, "deleted calls past their retention"),
                     Err(error) => tracing::warn!(%error, "could not delete calls past retention"),
                 }
-                match purge_access_events(&store, now - retention.access_history).await {
+                let cutoff = now - retention.access_history;
+                match in_batches(|| store.purge_access_events(cutoff, PURGE_BATCH)).await {
                     Ok(0) => {}
                     Ok(purged) => tracing::info!(purged, "deleted access events past retention"),
                     Err(error) => tracing::warn!(%error, "could not delete old access events"),
+                }
+                let cutoff = now - NOTICES_KEPT;
+                match in_batches(|| store.purge_notices(cutoff, PURGE_BATCH)).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "deleted settled notices"),
+                    Err(error) => tracing::warn!(%error, "could not delete settled notices"),
                 }
             }
         }
@@ -66,32 +81,22 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: Retention) {
 }
 
 /// Deletes every call from before `cutoff`, account by account, in bounded batches.
-pub async fn purge_calls(
-    store: &Store,
-    cutoff: DateTime<Utc>,
-) -> Result<u64, app::store::StoreError> {
+pub async fn purge_calls(store: &Store, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
     let mut purged = 0;
     for account in store.account_ids().await? {
-        loop {
-            let deleted = store.purge_log_entries(account, cutoff, PURGE_BATCH).await?;
-            purged += deleted;
-            if deleted < PURGE_BATCH as u64 {
-                break;
-            }
-            tokio::time::sleep(PURGE_PAUSE).await;
-        }
+        purged += in_batches(|| store.purge_log_entries(account, cutoff, PURGE_BATCH)).await?;
     }
     Ok(purged)
 }
 
-/// Deletes every access event from before `cutoff`, in bounded batches.
-pub async fn purge_access_events(
-    store: &Store,
-    cutoff: DateTime<Utc>,
-) -> Result<u64, app::store::StoreError> {
+/// Runs `delete`, which deletes at most [`PURGE_BATCH`] rows, until a batch comes back
+/// short, pausing between batches; returns how many rows went.
+async fn in_batches<F: Future<Output = Result<u64, StoreError>>>(
+    mut delete: impl FnMut() -> F,
+) -> Result<u64, StoreError> {
     let mut purged = 0;
     loop {
-        let deleted = store.purge_access_events(cutoff, PURGE_BATCH).await?;
+        let deleted = delete().await?;
         purged += deleted;
         if deleted < PURGE_BATCH as u64 {
             return Ok(purged);

@@ -113,6 +113,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             users::add(&store, clock.now(), &email, role, account.as_deref()).await
         }
         Command::Demo => demo::load(&store, clock.now()).await,
+        Command::Outbox => notices::report(&store).await,
         Command::Scrub { account, since } => {
             let redactor = cli.serve.ingest.redactor()?;
             scrub::run(&store, &redactor, account, since).await

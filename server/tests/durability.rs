@@ -1,10 +1,11 @@
 //! What was acknowledged is durable: the real server, killed with SIGKILL in the middle
 //! of a stream of ingest batches, has stored every batch it answered 200, whole, and no
-//! batch in part.
+//! batch in part; killed with emails waiting to go out, it sends each after a restart.
+
+mod support;
 
 use std::{
     collections::HashMap,
-    process::Stdio,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -12,41 +13,18 @@ use std::{
 use app::store::Store;
 use chrono::Utc;
 use serde_json::json;
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
-    process::Command,
-};
+use support::server::{status, Server};
 
 const TOKEN: &str = "durability-test-token";
 const BATCH: usize = 200;
 const CLIENTS: usize = 4;
 
-/// One HTTP/1.1 request on its own connection; the status code, or `None` when the
-/// connection failed (the server is gone).
+/// A batch posted to the ingest API; the status code, or `None` when the server is gone.
 async fn post(port: u16, path: &str, body: &str) -> Option<u16> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json"
     );
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.ok()?;
-    let status_line = String::from_utf8_lossy(&response).lines().next()?.to_owned();
-    status_line.split(' ').nth(1)?.parse().ok()
-}
-
-async fn healthy(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)).await else {
-        return false;
-    };
-    let request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    let mut response = String::new();
-    stream.write_all(request.as_bytes()).await.is_ok()
-        && stream.read_to_string(&mut response).await.is_ok()
-        && response.starts_with("HTTP/1.1 200")
+    status(port, &head, body).await
 }
 
 fn batch(account: i64, name: &str) -> String {
@@ -76,20 +54,8 @@ async fn every_acknowledged_batch_survives_a_sigkill_whole() {
     let account = store.create_account("Durability", Utc::now()).await.unwrap().id;
     store.close().await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_apilogs"))
-        .args(["serve", "--database-url", &url, "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--ingest-token", TOKEN, "--log", "warn"])
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut waited = 0;
-    while !healthy(port).await {
-        assert!(waited < 300, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        waited += 1;
-    }
+    let server = Server::start(&url, &["--ingest-token", TOKEN]).await;
+    let port = server.port;
 
     // Clients post batch after batch until the server is gone.
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
@@ -114,8 +80,7 @@ async fn every_acknowledged_batch_survives_a_sigkill_whole() {
     while acknowledged.lock().unwrap().len() < 40 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    server.start_kill().unwrap(); // SIGKILL
-    server.wait().await.unwrap();
+    server.kill().await;
     for client in clients {
         client.await.unwrap();
     }
@@ -142,4 +107,75 @@ async fn every_acknowledged_batch_survives_a_sigkill_whole() {
         in_flight,
         per_batch.len() - acknowledged.len()
     );
+}
+
+/// The server, killed with emails it could not send yet (its SMTP server is down), sends
+/// every one of them, once, after it is started again.
+#[cfg(feature = "test-clock")]
+#[tokio::test]
+async fn emails_waiting_at_a_sigkill_are_sent_after_the_restart() {
+    use app::{
+        auth::{NewUser, Role},
+        support_access::GRANT_DURATION,
+    };
+    use support::{server::advance_clock, smtp::SmtpServer};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("outbox.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let now = Utc::now();
+    let account = store.create_account("Acme", now).await.unwrap().id;
+    let customer = |email| NewUser {
+        email,
+        password_hash: "-",
+        role: Role::Customer,
+        account_id: Some(account),
+    };
+    let alice = store.create_user(customer("alice@acme.example"), now).await.unwrap().id;
+    store.create_user(customer("bob@acme.example"), now).await.unwrap();
+
+    // The SMTP server's port, with nothing listening on it yet.
+    let smtp = SmtpServer::start();
+    let (smtp_addr, smtp_url) = (smtp.addr, smtp.url());
+    drop(smtp);
+    let args =
+        ["--smtp-url", &smtp_url, "--mail-from", "apilogs <noreply@apilogs.test>", "--test-clock"];
+    let server = Server::start(&url, &args).await;
+    store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
+    store.revoke_access(account, alice, now).await.unwrap();
+    // Four emails, each tried once and waiting for its retry.
+    let mut waited = 0;
+    while store.recent_deliveries(true, 10).await.unwrap().len() < 4 {
+        assert!(waited < 300, "the server did not try the emails");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let port = server.port;
+    server.kill().await;
+    assert_eq!(store.outbox_state().await.unwrap().pending, 4);
+
+    let smtp = SmtpServer::start_on(smtp_addr);
+    let _server = Server::start_on(port, &url, &args).await;
+    // An hour on: every retry is due.
+    advance_clock(port, 3600).await;
+    let mut waited = 0;
+    while smtp.received().len() < 4 {
+        assert!(waited < 300, "the emails were not sent after the restart");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = smtp.received();
+    let to: Vec<&str> = received.iter().map(|m| m.to.as_str()).collect();
+    assert_eq!(
+        to,
+        ["alice@acme.example", "alice@acme.example", "bob@acme.example", "bob@acme.example"]
+    );
+    let ids: std::collections::HashSet<&str> =
+        received.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids.len(), 4, "four messages, each its own id");
+    assert!(received.iter().all(|m| m.raw.contains("the API Logs of Acme")));
+    let state = store.outbox_state().await.unwrap();
+    assert_eq!((state.pending, state.delivered, state.failed), (0, 4, 0));
 }

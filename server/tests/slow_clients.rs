@@ -1,15 +1,14 @@
 //! Clients that send a request's head a byte at a time (slowloris) stop no one else, and
 //! are dropped once they take longer than the server's header-read time.
 
-use std::{
-    process::Stdio,
-    time::{Duration, Instant},
-};
+mod support;
 
+use std::time::{Duration, Instant};
+
+use support::server::Server;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
-    process::Command,
 };
 
 /// Connections the attack holds open.
@@ -28,19 +27,8 @@ async fn get(port: u16, path: &str) -> Option<String> {
 async fn a_slowloris_attack_stops_no_one_and_is_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("slow.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _server = Command::new(env!("CARGO_BIN_EXE_apilogs"))
-        .args(["serve", "--database-url", &url, "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--log", "warn"])
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while get(port, "/healthz").await.is_none_or(|r| !r.starts_with("HTTP/1.1 200")) {
-        assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let server = Server::start(&url, &[]).await;
+    let port = server.port;
 
     // Each slow client sends its request's head one byte a second, and never ends it.
     let slow: Vec<_> = (0..SLOW_CLIENTS)

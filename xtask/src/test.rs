@@ -49,11 +49,32 @@ fn end_to_end() -> Result {
     let scratch = std::env::temp_dir().join(format!("apilogs-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let addr = free_port()?;
+    // A real SMTP server that keeps every email in a maildir the browser tests read.
+    let (smtp, maildir) = (free_port()?, scratch.join("maildir"));
+    let smtp_server = cmd(cmd::root().join(setup::PYTHON_ENV).join("bin/python"))
+        .args(["-m", "aiosmtpd", "-n", "-l", &smtp.to_string()])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir)
+        .spawn()
+        .map_err(|e| format!("cannot start the SMTP server: {e}"))?;
+    let _smtp_server = KillOnDrop(smtp_server);
+    let started = Instant::now();
+    while TcpStream::connect(smtp).is_err() {
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("the SMTP server did not listen on {smtp} within 30 s"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let server = cmd(build::server_binary(Profile::Dev))
-        // The expiry test lets two weeks pass on the server's clock.
         // The expiry test lets two weeks pass at once: sessions must not go idle then.
         .args(["serve", "--demo", "--test-clock", "--session-idle-hours", "720"])
         .args(["--ingest-token", INGEST_TOKEN])
+        .args([
+            "--smtp-url",
+            &format!("smtp://{smtp}"),
+            "--mail-from",
+            "apilogs <noreply@apilogs.test>",
+        ])
         .env("DATABASE_URL", scratch.join("e2e.db"))
         .env("APILOGS_ADDR", addr.to_string())
         .env("LEPTOS_SITE_ROOT", build::SITE_ROOT)
@@ -69,6 +90,7 @@ fn end_to_end() -> Result {
             cmd("npx")
                 .args(["playwright", "test", "--config", "end2end/playwright.config.ts"])
                 .env("APILOGS_BASE_URL", format!("http://{addr}"))
+                .env("APILOGS_MAILDIR", &maildir)
                 .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report),
         )
     });

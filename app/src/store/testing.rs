@@ -14,6 +14,8 @@ use super::Store;
 
 pub struct TestDb {
     pub store: Store,
+    /// The database's URL, for a server process started on it.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     postgres_schema: Option<(PgConnectOptions, String)>,
 }
@@ -26,11 +28,10 @@ fn postgres_url() -> String {
 impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let store = Store::connect(&dir.path().join("test.db").to_string_lossy())
-            .await
-            .expect("a SQLite database");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = Store::connect(&url).await.expect("a SQLite database");
         store.migrate().await.expect("migrations");
-        TestDb { store, _dir: Some(dir), postgres_schema: None }
+        TestDb { store, url, _dir: Some(dir), postgres_schema: None }
     }
 
     /// A fresh schema on the test PostgreSQL server; `None` (after a loud notice) when
@@ -60,7 +61,9 @@ impl TestDb {
         let scoped = options.clone().options([("search_path", schema.as_str())]);
         let store = Store::connect_postgres(scoped).await.expect("a PostgreSQL pool");
         store.migrate().await.expect("migrations");
-        Some(TestDb { store, _dir: None, postgres_schema: Some((options, schema)) })
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}options[search_path]={schema}");
+        Some(TestDb { store, url, _dir: None, postgres_schema: Some((options, schema)) })
     }
 }
 

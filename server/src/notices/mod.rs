@@ -120,6 +120,38 @@ fn retry_at(attempts: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(now + wait + TimeDelta::milliseconds(jitter))
 }
 
+/// Failed deliveries `apilogs outbox` lists.
+const REPORTED: i64 = 20;
+
+/// `apilogs outbox`: the outbox's counts, then the latest failures.
+pub async fn report(store: &Store) -> anyhow::Result<()> {
+    let state = store.outbox_state().await?;
+    say!(
+        "notices waiting: {}\ndeliveries pending: {}, delivered: {}, given up: {}",
+        state.notices_waiting,
+        state.pending,
+        state.delivered,
+        state.failed
+    );
+    for d in store.recent_deliveries(true, REPORTED).await? {
+        let state = match (d.failed_at, d.delivered_at) {
+            (Some(at), _) => format!("given up {}", at.to_rfc3339()),
+            (None, Some(at)) => format!("delivered {}", at.to_rfc3339()),
+            (None, None) => format!("next attempt {}", d.next_attempt_at.to_rfc3339()),
+        };
+        say!(
+            "{} {} {} to {} — {} attempt(s), {state}; last error: {}",
+            d.message_id,
+            d.channel.as_str(),
+            d.topic,
+            d.recipient,
+            d.attempts,
+            d.last_error.as_deref().unwrap_or("none")
+        );
+    }
+    Ok(())
+}
+
 /// Runs the worker until the process ends.
 pub fn spawn(store: Store, clock: Arc<dyn Clock>, notices: Arc<Notices>) {
     tokio::spawn(async move {

@@ -1,5 +1,7 @@
 //! The outbox's worker against a real SMTP server: who gets which email, once.
 
+// The SMTP server the integration tests use too.
+#[path = "../../../tests/support/smtp.rs"]
 mod smtp;
 
 use app::{

@@ -1,0 +1,7 @@
+//! What the integration tests share (and the server's own tests, by path): the server
+//! itself, started as a process, and a real SMTP server.
+
+#![allow(dead_code)] // Each test crate uses its own part of it.
+
+pub mod server;
+pub mod smtp;
