@@ -101,6 +101,7 @@ test("the agent asks; the customer declines, then grants the next request; the h
   page,
   browser,
 }) => {
+  test.setTimeout(90_000); // a long story, and the emails it sends
   // The agent, in Berlin, asks for access to Acme's logs.
   const inbox = await settled();
   const agentContext = await browser.newContext({ timezoneId: "Europe/Berlin" });

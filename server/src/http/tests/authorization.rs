@@ -416,7 +416,7 @@ async fn the_history_page_shows_what_support_opened() {
     let csv = admin(format!("/support/accounts/{a}/access.csv")).await;
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!((rows[0], &rows[rows.len() - 3..]), (lines[0], &lines[1..]));
-    assert!(rows[1].contains(",view_logs,ada@admin.example,"), "{csv}");
+    assert!(rows[1..rows.len() - 3].iter().any(|r| r.contains(",view_logs,ada@admin.example,")));
 }
 
 /// The history's download holds every event, read a page at a time.

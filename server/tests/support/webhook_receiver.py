@@ -1,0 +1,70 @@
+"""A webhook receiver for the tests: it keeps every request it gets, and checks them
+afterwards with the official Standard Webhooks library.
+
+    webhook_receiver.py serve PORT LOG     answer POSTs, appending each to LOG (JSON
+                                           lines); a path with ?fail=N answers 500 to its
+                                           first N requests, then 200
+    webhook_receiver.py verify SECRET LOG [PATH]
+                                           print, as JSON, each request (to PATH, if
+                                           given) whose signature verifies with SECRET:
+                                           its webhook-id and payload; exit 1 if any does not
+"""
+
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks.webhooks import Webhook
+
+
+def serve(port, log):
+    lock = threading.Lock()
+    seen = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+            with lock:
+                seen[self.path] = seen.get(self.path, 0) + 1
+                count = seen[self.path]
+                with open(log, "a") as out:
+                    out.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
+            fail = 0
+            if "?fail=" in self.path:
+                fail = int(self.path.rsplit("?fail=", 1)[1])
+            status = 500 if count <= fail else 200
+            self.send_response(status)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
+
+
+def verify(secret, log, path=None):
+    webhook = Webhook(secret)
+    verified, failed = [], 0
+    with open(log) as lines:
+        for line in lines:
+            request = json.loads(line)
+            if path is not None and request["path"] != path:
+                continue
+            headers = {name.lower(): value for name, value in request["headers"].items()}
+            try:
+                payload = webhook.verify(request["body"], headers)
+            except Exception as error:  # the library's own verification failure
+                print(f"not verified: {error}", file=sys.stderr)
+                failed += 1
+                continue
+            verified.append({"id": headers["webhook-id"], "path": request["path"], "payload": payload})
+    print(json.dumps(verified))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    {"serve": serve, "verify": verify}[command](*args)
