@@ -11,7 +11,6 @@ pub mod csp;
 pub mod error;
 pub mod layout;
 pub mod logs;
-#[cfg(feature = "ssr")]
 pub mod notices;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -23,6 +22,7 @@ pub mod support_access;
 pub mod theme;
 pub mod time;
 pub mod url;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -87,6 +87,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/logs/access")
                         view=logs::AccessHistoryPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/logs/webhooks")
+                        view=webhooks::WebhooksPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -22,6 +22,9 @@ pub struct AppState {
     /// How long Support's request for access waits for an answer before it lapses.
     #[from_ref(skip)]
     pub request_lifetime: chrono::TimeDelta,
+    /// Let webhook endpoints be on loopback or private addresses: for tests only.
+    #[from_ref(skip)]
+    pub allow_private_webhooks: bool,
 }
 
 /// How long Support's request for access waits for an answer before it lapses, unless
@@ -47,6 +50,7 @@ impl AppState {
             session_idle: chrono::TimeDelta::days(36_500),
             api_url: "https://api.example.com".into(),
             request_lifetime: REQUEST_LIFETIME,
+            allow_private_webhooks: false,
         }
     }
 }

@@ -123,6 +123,11 @@ pub struct NoticeArgs {
     /// The emails' sender: `apilogs <noreply@example.com>`. Required with `--smtp-url`.
     #[arg(long, env = "APILOGS_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
+
+    /// FOR TESTS ONLY: let webhook endpoints be on loopback and private addresses, over
+    /// plain HTTP. Without it, webhooks go only to HTTPS URLs on the public internet.
+    #[arg(long, env = "APILOGS_ALLOW_PRIVATE_WEBHOOKS", global = true)]
+    pub allow_private_webhooks: bool,
 }
 
 /// How calls come in, what is kept of them, and for how long.

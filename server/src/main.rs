@@ -81,10 +81,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             let public_url = public_url.trim_end_matches('/').to_owned();
+            let allow_private_webhooks = cli.serve.notices.allow_private_webhooks;
+            if allow_private_webhooks {
+                tracing::warn!("--allow-private-webhooks is on: webhooks may go to this network");
+            }
+            let webhooks = notices::Webhooks::new(allow_private_webhooks)?;
             notices::spawn(
                 store.clone(),
                 clock.clone(),
-                Arc::new(notices::Notices { public_url, mailer }),
+                Arc::new(notices::Notices { public_url, mailer, webhooks }),
             );
             let serving = http::Serving {
                 addr: cli.serve.addr,
@@ -102,6 +107,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 session_idle: chrono::TimeDelta::hours(cli.serve.session_idle_hours.into()),
                 api_url,
                 request_lifetime: days(cli.serve.access_request_days),
+                allow_private_webhooks,
             };
             http::serve(state, serving).await
         }

@@ -32,6 +32,8 @@ pub fn CustomerLogsPage() -> impl IntoView {
         <UsageChart />
         <p class="access-history-link">
             <A href="/logs/access">"What Customer Support has seen"</A>
+            " · "
+            <A href="/logs/webhooks">"Webhooks"</A>
         </p>
         <GrantBanner />
         <LogsTable base="/logs" />

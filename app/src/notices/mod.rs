@@ -4,15 +4,19 @@
 //! each notice into deliveries, emails and webhook calls, and delivers each at least
 //! once, with the same message id on every attempt.
 
+#[cfg(feature = "ssr")]
 mod store;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
 use crate::support_access::{AccessEvent, AccessRequest, GrantRecord};
 
-/// The topic of a notice that no access event carries: a grant ends within a day.
+/// The topics of notices that no access event carries: a grant ends within a day; a
+/// customer asked for a test event at one of their webhook endpoints.
 pub const ENDING: &str = "ending";
+pub const TEST: &str = "test";
 
 /// How a delivery reaches its recipient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,8 +47,9 @@ impl TryFrom<String> for Channel {
     }
 }
 
-/// Something to announce: an access event (its action is the topic) or a grant's end
-/// coming ([`ENDING`]).
+/// Something to announce: an access event (its action is the topic), a grant's end
+/// coming ([`ENDING`]), or a test event for one endpoint ([`TEST`]).
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Notice {
     pub id: i64,
@@ -52,16 +57,21 @@ pub struct Notice {
     pub account_id: i64,
     pub event_id: Option<i64>,
     pub grant_id: Option<i64>,
+    /// A test event's endpoint.
+    pub endpoint_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
 /// What a notice is about, read in the transaction that writes its deliveries.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoticeFacts {
     pub notice: Notice,
     pub account_name: String,
     /// The account's customers' emails.
     pub customers: Vec<String>,
+    /// The webhook endpoints it goes to: the account's enabled ones, or a test event's.
+    pub endpoints: Vec<i64>,
     pub event: Option<AccessEvent>,
     pub grant: Option<GrantRecord>,
     /// The request for access the event is about.
@@ -69,6 +79,7 @@ pub struct NoticeFacts {
 }
 
 /// A message to deliver, as every attempt sends it.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewDelivery {
     /// Stable across attempts and instances, so that a receiver can drop duplicates;
@@ -81,6 +92,7 @@ pub struct NewDelivery {
 }
 
 /// A delivery claimed for an attempt.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct Delivery {
     pub id: i64,
@@ -98,6 +110,7 @@ pub struct Delivery {
 }
 
 /// How an attempt went.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt {
     Delivered {
@@ -123,11 +136,12 @@ pub struct OutboxState {
 }
 
 /// A delivery as its history shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DeliveryRecord {
     pub id: i64,
     pub message_id: String,
-    #[sqlx(try_from = "String")]
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub channel: Channel,
     pub recipient: String,
     pub topic: String,

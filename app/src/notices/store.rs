@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{Attempt, Delivery, DeliveryRecord, NewDelivery, Notice, NoticeFacts, OutboxState};
+use super::{
+    Attempt, Channel, Delivery, DeliveryRecord, NewDelivery, Notice, NoticeFacts, OutboxState,
+};
 use crate::{
     store::{with_pool, Locking, Store, StoreError},
     support_access::store::{SELECT_EVENTS, SELECT_GRANT_RECORDS, SELECT_REQUEST},
@@ -34,8 +36,8 @@ impl Store {
         write: impl Fn(&NoticeFacts) -> Vec<NewDelivery>,
     ) -> Result<usize, StoreError> {
         let claim = format!(
-            "SELECT id, topic, account_id, event_id, grant_id, created_at FROM notices \
-             WHERE fanned_out_at IS NULL ORDER BY id LIMIT $1{}",
+            "SELECT id, topic, account_id, event_id, grant_id, endpoint_id, created_at \
+             FROM notices WHERE fanned_out_at IS NULL ORDER BY id LIMIT $1{}",
             self.skip_locked()
         );
         Ok(with_pool!(self, pool => {
@@ -55,6 +57,16 @@ impl Store {
                 .bind(notice.account_id)
                 .fetch_all(&mut *tx)
                 .await?;
+                let endpoints: Vec<i64> = match notice.endpoint_id {
+                    Some(id) => vec![id],
+                    None => sqlx::query_scalar(
+                        "SELECT id FROM webhook_endpoints WHERE account_id = $1 \
+                         AND disabled_at IS NULL ORDER BY id",
+                    )
+                    .bind(notice.account_id)
+                    .fetch_all(&mut *tx)
+                    .await?,
+                };
                 let event: Option<crate::support_access::AccessEvent> = match notice.event_id {
                     Some(id) => sqlx::query_as(&format!("{SELECT_EVENTS} WHERE e.id = $1"))
                         .bind(id)
@@ -80,6 +92,7 @@ impl Store {
                     notice: notice.clone(),
                     account_name,
                     customers,
+                    endpoints,
                     event,
                     grant,
                     request,
@@ -229,6 +242,26 @@ impl Store {
             format!("SELECT {RECORD_COLUMNS} FROM deliveries {only} ORDER BY id DESC LIMIT $1");
         Ok(with_pool!(self, pool => {
             sqlx::query_as(&query).bind(limit).fetch_all(pool).await?
+        }))
+    }
+
+    /// The latest deliveries of one account on one channel, newest first.
+    pub async fn account_deliveries(
+        &self,
+        account_id: i64,
+        channel: Channel,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {RECORD_COLUMNS} FROM deliveries WHERE account_id = $1 AND channel = $2 \
+                 ORDER BY id DESC LIMIT $3"
+            ))
+            .bind(account_id)
+            .bind(channel.as_str())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
         }))
     }
 

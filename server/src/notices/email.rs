@@ -8,7 +8,8 @@ use app::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+use super::message_id;
 
 /// An email as every attempt sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,12 +257,6 @@ fn delivery(notice: i64, to: &str, subject: &str, lines: &[Line]) -> NewDelivery
         recipient: to.to_owned(),
         payload: serde_json::to_string(&email).expect("an email serialises"),
     }
-}
-
-/// A delivery's id: the same for a notice and recipient however often it is written.
-pub fn message_id(notice: i64, channel: &str, recipient: &str) -> String {
-    let digest = Sha256::digest(recipient.as_bytes());
-    format!("msg_{notice}_{channel}_{}", hex::encode(&digest[..8]))
 }
 
 /// `2026-12-12 03:20:15 UTC`

@@ -6,6 +6,7 @@
 
 pub mod email;
 mod mail;
+mod webhook;
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,8 +17,10 @@ use app::{
 };
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::future::join_all;
+use sha2::{Digest, Sha256};
 
 pub use mail::Mailer;
+pub use webhook::Webhooks;
 
 /// How often the worker looks for work.
 const TICK: Duration = Duration::from_secs(1);
@@ -48,15 +51,19 @@ pub struct Notices {
     pub public_url: String,
     /// `None`: no SMTP server, no email.
     pub mailer: Option<Mailer>,
+    pub webhooks: Webhooks,
 }
 
 impl Notices {
-    /// The deliveries a notice makes.
+    /// The deliveries a notice makes: emails (with an SMTP server), and a webhook call
+    /// to each of the account's endpoints.
     fn write(&self, facts: &NoticeFacts) -> Vec<NewDelivery> {
-        match &self.mailer {
+        let mut deliveries = match &self.mailer {
             Some(_) => email::emails(facts, &self.public_url),
             None => Vec::new(),
-        }
+        };
+        deliveries.extend(webhook::deliveries(facts));
+        deliveries
     }
 
     /// One round: announces grants about to end, writes the deliveries of the notices
@@ -66,7 +73,8 @@ impl Notices {
         while store.fan_out(now, BATCH, |facts| self.write(facts)).await? == BATCH as usize {}
         let due = store.claim_deliveries(now, now + LEASE, BATCH).await?;
         let attempted = due.len();
-        let results = join_all(due.iter().map(|delivery| self.attempt(delivery, now))).await;
+        let attempts = due.iter().map(|delivery| self.attempt(store, delivery, now));
+        let results = join_all(attempts).await;
         for (delivery, attempt) in due.iter().zip(results) {
             if let Attempt::Failed { error, retry_at, .. } = &attempt {
                 tracing::warn!(
@@ -82,11 +90,11 @@ impl Notices {
         Ok(attempted)
     }
 
-    async fn attempt(&self, delivery: &Delivery, now: DateTime<Utc>) -> Attempt {
+    async fn attempt(&self, store: &Store, delivery: &Delivery, now: DateTime<Utc>) -> Attempt {
         let sent = match (delivery.channel, &self.mailer) {
             (Channel::Email, Some(mailer)) => mailer.send(delivery).await,
             (Channel::Email, None) => Err(Failure::permanent("no SMTP server is configured")),
-            (Channel::Webhook, _) => Err(Failure::permanent("webhooks are not delivered yet")),
+            (Channel::Webhook, _) => self.webhooks.send(store, delivery).await,
         };
         match sent {
             Ok(status) => Attempt::Delivered { status },
@@ -107,9 +115,21 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Trying again cannot help.
     pub fn permanent(error: impl Into<String>) -> Self {
         Failure { error: error.into(), status: None, permanent: true }
     }
+
+    /// Trying again later may.
+    pub fn transient(error: impl Into<String>) -> Self {
+        Failure { error: error.into(), status: None, permanent: false }
+    }
+}
+
+/// A delivery's id: the same for a notice and recipient however often it is written.
+pub fn message_id(notice: i64, channel: &str, recipient: &str) -> String {
+    let digest = Sha256::digest(recipient.as_bytes());
+    format!("msg_{notice}_{channel}_{}", hex::encode(&digest[..8]))
 }
 
 /// When to try again after the `attempts`-th attempt failed; `None`: give up.

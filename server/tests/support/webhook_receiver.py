@@ -3,7 +3,7 @@ afterwards with the official Standard Webhooks library.
 
     webhook_receiver.py serve PORT LOG     answer POSTs, appending each to LOG (JSON
                                            lines); a path with ?fail=N answers 500 to its
-                                           first N requests, then 200
+                                           first N requests, then 200; ?redirect=URL, 302
     webhook_receiver.py verify SECRET LOG [PATH]
                                            print, as JSON, each request (to PATH, if
                                            given) whose signature verifies with SECRET:
@@ -30,14 +30,21 @@ def serve(port, log):
                 count = seen[self.path]
                 with open(log, "a") as out:
                     out.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
+            if "?redirect=" in self.path:
+                self.send_response(302)
+                self.send_header("location", self.path.rsplit("?redirect=", 1)[1])
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
             fail = 0
             if "?fail=" in self.path:
                 fail = int(self.path.rsplit("?fail=", 1)[1])
             status = 500 if count <= fail else 200
+            answer = b"down for now" if status == 500 else b"ok"
             self.send_response(status)
-            self.send_header("content-length", "2")
+            self.send_header("content-length", str(len(answer)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(answer)
 
         def log_message(self, *args):
             pass
