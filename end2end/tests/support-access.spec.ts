@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, localText, SAM, signIn, TWO_WEEKS_MS } from "./demo";
 import { settled, since, utcText } from "./mail";
+import { addEndpoint, verified } from "./webhooks";
 
 // The customer's grant, then the agent's reads, then the revoke: one story, in order,
 // on Acme's account. The browser is in New York, so local time is not UTC.
@@ -102,6 +103,13 @@ test("the agent asks; the customer declines, then grants the next request; the h
   browser,
 }) => {
   test.setTimeout(90_000); // a long story, and the emails it sends
+  // The customer's systems listen for webhooks.
+  await signIn(page, ALICE.email);
+  await page.goto("/logs/webhooks");
+  await hydrated(page);
+  const hooks = `/acme-${Date.now()}`;
+  const hookSecret = await addEndpoint(page, hooks);
+
   // The agent, in Berlin, asks for access to Acme's logs.
   const inbox = await settled();
   const agentContext = await browser.newContext({ timezoneId: "Europe/Berlin" });
@@ -121,7 +129,7 @@ test("the agent asks; the customer declines, then grants the next request; the h
 
   // The customer, in New York, sees who asks, for which ticket and why, right above the
   // table, with the grant link as ever; Cancel on Decline sends nothing.
-  await signIn(page, ALICE.email);
+  await page.goto("/logs");
   await hydrated(page);
   const request = page.locator(".access-request");
   await expect(request).toContainText(`${SAM.email} from Customer Support asks for access to your API Logs for ticket T-1234`);
@@ -205,6 +213,7 @@ test("the agent asks; the customer declines, then grants the next request; the h
   const others = what.filter((text) => !/^(Opened the call |Started a CSV export|Exported )/.test(text));
   expect(others.length).toBeGreaterThan(0);
   for (const text of others) expect(text).toMatch(/^(Opened the list of calls \(all calls\)|Viewed the usage chart)$/);
+  const viewed = what.length;
   const agents = await rows.locator("td:nth-child(2)").allTextContents();
   expect(new Set(agents)).toEqual(new Set([SAM.email]));
   await calls.first().getByRole("link").click();
@@ -244,6 +253,35 @@ test("the agent asks; the customer declines, then grants the next request; the h
   expect(granted.body).toContain("It answers Customer Support's request for ticket T-1235.");
   await page.waitForTimeout(2_000);
   expect(sent()).toEqual(expected);
+
+  // The customer's systems heard of each, once, signed (the official Standard Webhooks
+  // library checks): the requests and their answers, every view, the revoke.
+  const changes = [
+    "support_access.requested",
+    "support_access.declined",
+    "support_access.requested",
+    "support_access.granted",
+    "support_access.revoked",
+  ];
+  const events = () => verified(hookSecret, hooks).sort((a, b) => a.payload.data.event_id - b.payload.data.event_id);
+  await expect.poll(() => events().length, { timeout: 15_000 }).toBe(changes.length + viewed);
+  const received = events();
+  expect(new Set(received.map((event) => event.id)).size).toBe(received.length);
+  const types = received.map((event) => event.payload.type);
+  expect(types.filter((type) => type !== "support_access.viewed")).toEqual(changes);
+  const tickets = received
+    .filter((event) => event.payload.type === "support_access.requested")
+    .map((event) => event.payload.data.request.ticket);
+  expect(tickets).toEqual(["T-1234", "T-1235"]);
+  const grantEvent = received.find((event) => event.payload.type === "support_access.granted")!;
+  expect(grantEvent.payload.data.grant.ticket).toBe("T-1235");
+  const views = received.filter((event) => event.payload.type === "support_access.viewed");
+  expect(new Set(views.map((event) => event.payload.data.actor))).toEqual(new Set([SAM.email]));
+
+  await page.goto("/logs/webhooks");
+  await hydrated(page);
+  await page.locator(".webhook-endpoint", { hasText: hooks }).getByRole("button", { name: "Remove" }).click();
+  await expect(page.locator(".webhook-endpoint", { hasText: hooks })).toHaveCount(0);
 });
 
 test("an agent without a grant sees a clear page, not the logs", async ({ page }) => {

@@ -51,20 +51,26 @@ fn end_to_end() -> Result {
     let addr = free_port()?;
     // A real SMTP server that keeps every email in a maildir the browser tests read.
     let (smtp, maildir) = (free_port()?, scratch.join("maildir"));
-    let smtp_server = cmd(cmd::root().join(setup::PYTHON_ENV).join("bin/python"))
+    let python = cmd::root().join(setup::PYTHON_ENV).join("bin/python");
+    let smtp_server = cmd(&python)
         .args(["-m", "aiosmtpd", "-n", "-l", &smtp.to_string()])
         .args(["-c", "aiosmtpd.handlers.Mailbox"])
         .arg(&maildir)
         .spawn()
         .map_err(|e| format!("cannot start the SMTP server: {e}"))?;
     let _smtp_server = KillOnDrop(smtp_server);
-    let started = Instant::now();
-    while TcpStream::connect(smtp).is_err() {
-        if started.elapsed() > Duration::from_secs(30) {
-            return Err(format!("the SMTP server did not listen on {smtp} within 30 s"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_listening(smtp)?;
+    // A real webhook receiver; the browser tests check what it got with the official
+    // Standard Webhooks library.
+    let (hooks, hooks_log) = (free_port()?, scratch.join("webhooks.jsonl"));
+    let receiver = cmd(&python)
+        .arg(WEBHOOK_RECEIVER)
+        .args(["serve", &hooks.port().to_string()])
+        .arg(&hooks_log)
+        .spawn()
+        .map_err(|e| format!("cannot start the webhook receiver: {e}"))?;
+    let _receiver = KillOnDrop(receiver);
+    wait_until_listening(hooks)?;
     let server = cmd(build::server_binary(Profile::Dev))
         // The expiry test lets two weeks pass at once: sessions must not go idle then.
         .args(["serve", "--demo", "--test-clock", "--session-idle-hours", "720"])
@@ -91,6 +97,10 @@ fn end_to_end() -> Result {
                 .args(["playwright", "test", "--config", "end2end/playwright.config.ts"])
                 .env("APILOGS_BASE_URL", format!("http://{addr}"))
                 .env("APILOGS_MAILDIR", &maildir)
+                .env("APILOGS_WEBHOOK_URL", format!("http://{hooks}"))
+                .env("APILOGS_WEBHOOK_LOG", &hooks_log)
+                .env("APILOGS_PYTHON", &python)
+                .env("APILOGS_WEBHOOK_RECEIVER", cmd::root().join(WEBHOOK_RECEIVER))
                 .env("PLAYWRIGHT_JSON_OUTPUT_FILE", &report),
         )
     });
@@ -152,6 +162,21 @@ impl Drop for KillOnDrop {
 fn free_port() -> Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener.local_addr().map_err(|e| e.to_string())
+}
+
+/// The webhook receiver the Rust tests use too.
+const WEBHOOK_RECEIVER: &str = "server/tests/support/webhook_receiver.py";
+
+/// Waits until something listens on `addr` (a child server just started), up to 30 s.
+fn wait_until_listening(addr: SocketAddr) -> Result {
+    let started = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("nothing listened on {addr} within 30 s"));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
 }
 
 /// Polls `/healthz` until it answers 200, the server exits, or 60 s pass.

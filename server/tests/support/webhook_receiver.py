@@ -11,6 +11,7 @@ afterwards with the official Standard Webhooks library.
 """
 
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,6 +56,9 @@ def serve(port, log):
 def verify(secret, log, path=None):
     webhook = Webhook(secret)
     verified, failed = [], 0
+    if not os.path.exists(log):  # nothing received yet
+        print("[]")
+        return
     with open(log) as lines:
         for line in lines:
             request = json.loads(line)

@@ -47,6 +47,8 @@ struct World {
     entry: i64,
     /// The support agent's user id.
     sam: i64,
+    /// A's webhook endpoint.
+    webhook: i64,
     cookies: Vec<(Caller, String)>,
 }
 
@@ -80,6 +82,14 @@ impl World {
             .id;
 
         let store = &app.store;
+        let webhook = store.add_webhook_endpoint(
+            account,
+            "https://93.184.216.34/hooks",
+            "whsec_AAAA",
+            5,
+            now,
+        );
+        let webhook = webhook.await.unwrap().unwrap().id;
         match state {
             GrantState::None => {}
             GrantState::Requested => {
@@ -114,7 +124,7 @@ impl World {
         ] {
             cookies.push((caller, app.sign_in(email).await));
         }
-        World { app, account, other_account, entry, sam, cookies }
+        World { app, account, other_account, entry, sam, webhook, cookies }
     }
 
     fn cookie(&self, caller: Caller) -> Option<&str> {
@@ -181,6 +191,15 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("page /support/access" | "page /support/access.csv", Owner | OtherCustomer | Support) => {
             StatusCode::FORBIDDEN
         }
+        // Webhook settings: each customer their own account's; staff none. A's endpoint,
+        // named by another customer, is not found; its owner removes it last.
+        ("webhooks/settings" | "webhooks/add" | "page /logs/webhooks", Owner | OtherCustomer) => {
+            StatusCode::OK
+        }
+        (name, Owner) if name.starts_with("webhooks/") => StatusCode::OK,
+        (name, OtherCustomer) if name.starts_with("webhooks/") => StatusCode::NOT_FOUND,
+        (name, Support | Admin) if name.starts_with("webhooks/") => StatusCode::FORBIDDEN,
+        ("page /logs/webhooks", Support | Admin) => StatusCode::FORBIDDEN,
         // The console is for staff.
         ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
         ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
@@ -233,6 +252,12 @@ async fn check_matrix(state: GrantState) {
         ("page /support/access.csv", format!("/support/accounts/{a}/access.csv"), String::new()),
         ("support/accounts", "/api/support/accounts".into(), "search=".into()),
         ("support/account", "/api/support/account".into(), format!("id={a}")),
+        ("webhooks/settings", "/api/webhooks/settings".into(), String::new()),
+        ("webhooks/add", "/api/webhooks/add".into(), "url=https%3A%2F%2F93.184.216.34%2Fh".into()),
+        ("webhooks/test A", "/api/webhooks/test".into(), format!("id={}", world.webhook)),
+        ("webhooks/rotate A", "/api/webhooks/rotate".into(), format!("id={}", world.webhook)),
+        ("webhooks/enable A", "/api/webhooks/enable".into(), format!("id={}", world.webhook)),
+        ("page /logs/webhooks", "/logs/webhooks".into(), String::new()),
         ("page /logs", "/logs".into(), String::new()),
         ("page /logs/entry", format!("/logs/{entry}"), String::new()),
         ("page /support", "/support".into(), String::new()),
@@ -243,6 +268,8 @@ async fn check_matrix(state: GrantState) {
             format!("/support/accounts/{a}/logs/export.ndjson"),
             String::new(),
         ),
+        // Last: the owner's remove takes A's endpoint away.
+        ("webhooks/remove A", "/api/webhooks/remove".into(), format!("id={}", world.webhook)),
     ];
     let mut wrong = Vec::new();
     for caller in CALLERS {
@@ -520,4 +547,32 @@ async fn older_activity_under_a_grant_pages_on() {
     let html = super::body(older).await;
     assert!(html.contains("req_page_04") && html.contains("req_page_00"), "{href}");
     assert!(!html.contains("req_page_05"));
+}
+
+/// The webhooks page lists the customer's endpoints, and a secret just made the one time
+/// it is shown; adding one through the plain form works as with the page's script.
+#[tokio::test]
+async fn the_webhooks_page_shows_a_new_secret_once() {
+    let world = World::new(GrantState::None).await;
+    let page = || async {
+        super::body(world.app.get("/logs/webhooks", world.cookie(Caller::Owner)).await).await
+    };
+    let first = page().await;
+    for shown in ["https://93.184.216.34/hooks", "Signing secret, shown this once", "whsec_AAAA"] {
+        assert!(first.contains(shown), "{shown} is not on the page");
+    }
+    assert!(!page().await.contains("whsec_"), "the secret is shown once");
+
+    let form = "url=https%3A%2F%2F93.184.216.34%2Fnew";
+    assert_eq!(world.call(Caller::Owner, "/api/webhooks/add", form).await, StatusCode::OK);
+    let after = page().await;
+    assert!(after.contains("https://93.184.216.34/new") && after.contains("whsec_"));
+    let refused = world.app.post_form(
+        "/api/webhooks/add",
+        "url=https%3A%2F%2F10.0.0.1%2Fx",
+        world.cookie(Caller::Owner),
+    );
+    let refused = refused.await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(super::body(refused).await.contains("public internet"));
 }
