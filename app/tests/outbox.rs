@@ -11,6 +11,7 @@ use app::{
     store::Store,
     store_conformance_tests,
     support_access::{AccessAction, NewAccessRequest, GRANT_DURATION},
+    webhooks,
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -21,6 +22,8 @@ store_conformance_tests!(
     failed_deliveries_wait_their_turn_or_are_given_up,
     a_grant_about_to_end_is_announced_once,
     concurrent_workers_share_the_work_without_overlap,
+    webhook_endpoints_are_limited_and_their_secrets_shown_once,
+    an_endpoint_failing_in_a_row_is_disabled_and_gets_no_more_events,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -237,4 +240,73 @@ async fn concurrent_workers_share_the_work_without_overlap(store: &Store) {
     let ids: HashSet<i64> = claimed.iter().map(|d| d.id).collect();
     assert_eq!(ids.len(), claimed.len(), "no delivery claimed twice");
     assert_eq!(claimed.len(), 60);
+}
+
+async fn webhook_endpoints_are_limited_and_their_secrets_shown_once(store: &Store) {
+    let w = world(store).await;
+    let add = |n: usize| {
+        let url = format!("https://hooks.example.com/{n}");
+        async move { store.add_webhook_endpoint(w.account, &url, &format!("whsec_{n}"), 5, t0()).await }
+    };
+    // Eight at once: five get in.
+    let (a, b, c, d) = tokio::join!(add(0), add(1), add(2), add(3));
+    let (e, f, g, h) = tokio::join!(add(4), add(5), add(6), add(7));
+    let added = [a, b, c, d, e, f, g, h].into_iter().map(Result::unwrap).flatten().count();
+    assert_eq!(added, 5);
+    let endpoints = store.webhook_endpoints(w.account).await.unwrap();
+    assert_eq!(endpoints.len(), 5);
+
+    let shown = store.reveal_webhook_secrets(w.account, t0()).await.unwrap();
+    assert_eq!(shown.len(), 5);
+    assert!(store.reveal_webhook_secrets(w.account, t0()).await.unwrap().is_empty(), "once");
+    let first = endpoints[0].id;
+    store.rotate_webhook_secret(w.account, first, "whsec_new").await.unwrap().unwrap();
+    let again = store.reveal_webhook_secrets(w.account, t0()).await.unwrap();
+    assert_eq!(again, [(first, "whsec_new".to_owned())]);
+    assert_eq!(store.webhook_target(first).await.unwrap().unwrap().secret, "whsec_new");
+
+    // Another account reaches none of them.
+    let other = store.create_account("Globex", t0()).await.unwrap().id;
+    assert_eq!(store.rotate_webhook_secret(other, first, "x").await.unwrap(), None);
+    assert!(!store.remove_webhook_endpoint(other, first).await.unwrap());
+    assert!(!store.announce_webhook_test(other, first, t0()).await.unwrap());
+
+    // A test event goes to its endpoint alone; an access event to all of them.
+    assert!(store.announce_webhook_test(w.account, first, t0()).await.unwrap());
+    store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
+    let seen = facts_of(store, t0()).await;
+    let endpoints_of = |topic: &str| {
+        seen.iter().find(|f| f.notice.topic == topic).map(|f| f.endpoints.len()).unwrap()
+    };
+    assert_eq!((endpoints_of("test"), endpoints_of("grant")), (1, 5));
+    assert!(store.remove_webhook_endpoint(w.account, first).await.unwrap());
+    assert_eq!(store.webhook_target(first).await.unwrap(), None);
+}
+
+async fn an_endpoint_failing_in_a_row_is_disabled_and_gets_no_more_events(store: &Store) {
+    let w = world(store).await;
+    let endpoint =
+        store.add_webhook_endpoint(w.account, "https://h.example.com", "whsec_x", 5, t0());
+    let id = endpoint.await.unwrap().unwrap().id;
+    for _ in 0..webhooks::DISABLE_AFTER - 1 {
+        store.webhook_attempted(id, Some("HTTP 500"), t0()).await.unwrap();
+    }
+    store.webhook_attempted(id, None, t0()).await.unwrap();
+    let endpoints = store.webhook_endpoints(w.account).await.unwrap();
+    assert_eq!(
+        (endpoints[0].failed_attempts, endpoints[0].disabled_at),
+        (0, None),
+        "a success forgets"
+    );
+    for _ in 0..webhooks::DISABLE_AFTER {
+        store.webhook_attempted(id, Some("HTTP 500"), t0()).await.unwrap();
+    }
+    let endpoint = &store.webhook_endpoints(w.account).await.unwrap()[0];
+    assert_eq!(endpoint.disabled_at, Some(t0()));
+    assert!(endpoint.disabled_reason.as_deref().unwrap().ends_with("the last: HTTP 500"));
+    store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
+    assert!(facts_of(store, t0()).await[0].endpoints.is_empty(), "nothing to a disabled endpoint");
+    store.enable_webhook_endpoint(w.account, id).await.unwrap().unwrap();
+    store.revoke_access(w.account, w.alice, t0()).await.unwrap();
+    assert_eq!(facts_of(store, t0()).await[0].endpoints, [id]);
 }

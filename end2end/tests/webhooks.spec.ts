@@ -36,7 +36,8 @@ test("a customer adds an endpoint, sees its secret once, and a signed test event
   await expect(page.locator(".webhook-deliveries tbody tr", { hasText: "webhook.test" })).toHaveCount(2, {
     timeout: 15_000,
   });
-  await expect.poll(() => verified(rotated, path).length, { timeout: 10_000 }).toBe(1);
+  await expect.poll(() => verified(rotated, path, 1).length, { timeout: 10_000 }).toBe(1);
+  expect(() => verified(secret, path)).toThrow(); // the old secret signs nothing new
 
   await endpoint.getByRole("button", { name: "Remove" }).click();
   await expect(endpoint).toHaveCount(0);

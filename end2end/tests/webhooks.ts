@@ -16,14 +16,16 @@ export function receiverUrl(path: string): string {
 
 export type Verified = { id: string; path: string; payload: { type: string; data: Record<string, any> } };
 
-/** The requests to `path`, each verified with `secret`; throws if any does not verify. */
-export function verified(secret: string, path: string): Verified[] {
+/** The requests to `path` (from its `from`-th on), each verified with `secret`; throws
+ * if any does not verify. */
+export function verified(secret: string, path: string, from = 0): Verified[] {
   const output = execFileSync(env("APILOGS_PYTHON"), [
     env("APILOGS_WEBHOOK_RECEIVER"),
     "verify",
     secret,
     env("APILOGS_WEBHOOK_LOG"),
     path,
+    String(from),
   ]);
   return JSON.parse(output.toString());
 }

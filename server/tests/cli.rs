@@ -62,3 +62,29 @@ fn scrub_reads_every_call_and_refuses_what_it_cannot_do() {
     let (ok, said) = apilogs(&["scrub", "--keep-keys", "colour"]);
     assert!(!ok && said.contains("not a default redacted key word"), "{said}");
 }
+
+/// `apilogs outbox` says where the outbox stands, and lists what failed with its error;
+/// `--smtp-url` without `--mail-from` is refused at start.
+#[test]
+fn the_outbox_says_what_waits_and_what_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("outbox.db");
+    let apilogs = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_apilogs"))
+            .args(args)
+            .env("DATABASE_URL", &database)
+            .env("APILOGS_LOG", "warn")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.success(), said + &String::from_utf8_lossy(&output.stderr))
+    };
+    let (ok, said) = apilogs(&["outbox"]);
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("notices waiting: 0\ndeliveries pending: 0, delivered: 0, given up: 0"),
+        "{said}"
+    );
+    let (ok, said) = apilogs(&["serve", "--smtp-url", "smtp://127.0.0.1:1"]);
+    assert!(!ok && said.contains("--smtp-url needs --mail-from"), "{said}");
+}

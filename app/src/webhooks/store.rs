@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Endpoint, DISABLE_AFTER};
-use crate::store::{with_pool, Store, StoreError};
+use crate::store::{with_pool, Locking, Store, StoreError};
 
 const ENDPOINT_COLUMNS: &str = "id, url, created_at, failed_attempts, disabled_at, disabled_reason";
 
@@ -55,9 +55,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<Endpoint>, StoreError> {
         Ok(with_pool!(self, pool => {
-            // The count and the insert in one statement: two adds at once cannot both
-            // pass the limit.
-            sqlx::query_as(&format!(
+            // Under the account's lock: two adds at once cannot both pass the limit.
+            let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
+            let added = sqlx::query_as(&format!(
                 "INSERT INTO webhook_endpoints (account_id, url, secret, created_at) \
                  SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM webhook_endpoints \
                  WHERE account_id = $1) < $5 RETURNING {ENDPOINT_COLUMNS}"
@@ -67,8 +67,10 @@ impl Store {
             .bind(secret)
             .bind(now)
             .bind(max)
-            .fetch_optional(pool)
-            .await?
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            added
         }))
     }
 

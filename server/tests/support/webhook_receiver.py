@@ -4,10 +4,11 @@ afterwards with the official Standard Webhooks library.
     webhook_receiver.py serve PORT LOG     answer POSTs, appending each to LOG (JSON
                                            lines); a path with ?fail=N answers 500 to its
                                            first N requests, then 200; ?redirect=URL, 302
-    webhook_receiver.py verify SECRET LOG [PATH]
+    webhook_receiver.py verify SECRET LOG [PATH [FROM]]
                                            print, as JSON, each request (to PATH, if
-                                           given) whose signature verifies with SECRET:
-                                           its webhook-id and payload; exit 1 if any does not
+                                           given; from its FROM-th on, counting from 0)
+                                           whose signature verifies with SECRET: its
+                                           webhook-id and payload; exit 1 if any does not
 """
 
 import json
@@ -53,8 +54,9 @@ def serve(port, log):
     ThreadingHTTPServer(("127.0.0.1", int(port)), Handler).serve_forever()
 
 
-def verify(secret, log, path=None):
+def verify(secret, log, path=None, first=0):
     webhook = Webhook(secret)
+    skip = int(first)
     verified, failed = [], 0
     if not os.path.exists(log):  # nothing received yet
         print("[]")
@@ -63,6 +65,9 @@ def verify(secret, log, path=None):
         for line in lines:
             request = json.loads(line)
             if path is not None and request["path"] != path:
+                continue
+            if skip > 0:
+                skip -= 1
                 continue
             headers = {name.lower(): value for name, value in request["headers"].items()}
             try:
