@@ -251,7 +251,7 @@ async fn webhook_endpoints_are_limited_and_their_secrets_shown_once(store: &Stor
     // Eight at once: five get in.
     let (a, b, c, d) = tokio::join!(add(0), add(1), add(2), add(3));
     let (e, f, g, h) = tokio::join!(add(4), add(5), add(6), add(7));
-    let added = [a, b, c, d, e, f, g, h].into_iter().map(Result::unwrap).flatten().count();
+    let added = [a, b, c, d, e, f, g, h].into_iter().filter_map(Result::unwrap).count();
     assert_eq!(added, 5);
     let endpoints = store.webhook_endpoints(w.account).await.unwrap();
     assert_eq!(endpoints.len(), 5);
