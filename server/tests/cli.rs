@@ -36,16 +36,7 @@ fn the_demo_loads_for_a_reader_that_stops_early() {
 fn scrub_reads_every_call_and_refuses_what_it_cannot_do() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("scrub.db");
-    let apilogs = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_apilogs"))
-            .args(args)
-            .env("DATABASE_URL", &database)
-            .env("APILOGS_LOG", "warn")
-            .output()
-            .unwrap();
-        let said = String::from_utf8_lossy(&output.stdout).into_owned();
-        (output.status.success(), said + &String::from_utf8_lossy(&output.stderr))
-    };
+    let apilogs = |args: &[&str]| run(&database, args);
     assert!(apilogs(&["demo"]).0);
     for _ in 0..2 {
         let (ok, said) = apilogs(&["scrub", "--since", "2000-01-01"]);
@@ -69,16 +60,7 @@ fn scrub_reads_every_call_and_refuses_what_it_cannot_do() {
 fn the_outbox_says_what_waits_and_what_failed() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("outbox.db");
-    let apilogs = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_apilogs"))
-            .args(args)
-            .env("DATABASE_URL", &database)
-            .env("APILOGS_LOG", "warn")
-            .output()
-            .unwrap();
-        let said = String::from_utf8_lossy(&output.stdout).into_owned();
-        (output.status.success(), said + &String::from_utf8_lossy(&output.stderr))
-    };
+    let apilogs = |args: &[&str]| run(&database, args);
     let (ok, said) = apilogs(&["outbox"]);
     assert!(ok, "{said}");
     assert!(
@@ -87,4 +69,16 @@ fn the_outbox_says_what_waits_and_what_failed() {
     );
     let (ok, said) = apilogs(&["serve", "--smtp-url", "smtp://127.0.0.1:1"]);
     assert!(!ok && said.contains("--smtp-url needs --mail-from"), "{said}");
+}
+
+/// `apilogs <args>` on `database`: whether it succeeded, and all it said.
+fn run(database: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_apilogs"))
+        .args(args)
+        .env("DATABASE_URL", database)
+        .env("APILOGS_LOG", "warn")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.success(), said + &String::from_utf8_lossy(&output.stderr))
 }
