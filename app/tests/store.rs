@@ -42,6 +42,7 @@ store_conformance_tests!(
     a_body_search_reads_a_bounded_window_and_goes_on_after_it,
     old_calls_are_purged_in_bounded_batches,
     usage_is_counted_per_utc_day,
+    rollups_match_a_recount_after_writes_and_purges,
     access_events_are_append_only,
     the_history_pages_through_grants_and_their_activity,
     a_request_waits_for_one_answer_or_lapses,
@@ -652,28 +653,82 @@ async fn usage_is_counted_per_utc_day(store: &Store) {
         .map(|(i, at)| {
             NewLogEntry::new(
                 account_id,
-                Call { credits: i as i32 + 1, ..Call::sample(*at, i as i64) },
+                Call {
+                    credits: i as i32 + 1,
+                    status: [200, 404, 503, 201, 500][i],
+                    ..Call::sample(*at, i as i64)
+                },
             )
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
     store.insert_log_entries(&[NewLogEntry::new(other, Call::sample(t0(), 99))]).await.unwrap();
-    let since = t0() - TimeDelta::days(30);
-    let usage: Vec<(String, i64, i64)> = store
+    let since = (t0() - TimeDelta::days(30)).date_naive();
+    let usage: Vec<(String, i64, i64, i64, i64)> = store
         .daily_usage(account_id, since)
         .await
         .unwrap()
         .into_iter()
-        .map(|d| (d.day, d.calls, d.credits))
+        .map(|d| (d.day.to_string(), d.calls, d.credits, d.client_errors, d.server_errors))
         .collect();
     assert_eq!(
         usage,
         vec![
-            ("2026-11-24".to_owned(), 1, 4),
-            ("2026-11-25".to_owned(), 1, 3),
-            ("2026-11-26".to_owned(), 2, 3),
+            ("2026-11-24".to_owned(), 1, 4, 0, 0),
+            ("2026-11-25".to_owned(), 1, 3, 0, 1),
+            ("2026-11-26".to_owned(), 2, 3, 1, 0),
         ]
     );
+    assert_eq!(store.log_entry_count(account_id).await.unwrap(), 5);
+}
+
+/// The per-day rollups stay exact as calls are written and purged in batches: they
+/// always equal a count of the calls that remain.
+async fn rollups_match_a_recount_after_writes_and_purges(store: &Store) {
+    let (a, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (b, _) = customer(store, "bob@globex.example", "long password 1").await;
+    let mut kept: Vec<(i64, DateTime<Utc>, i32, i32)> = Vec::new();
+    for batch in 0..3_i64 {
+        let calls: Vec<NewLogEntry> = (0..120_i64)
+            .map(|i| {
+                let account = if i % 3 == 0 { b } else { a };
+                let at = t0() - TimeDelta::hours(i * 2 + batch);
+                let status = [200, 201, 400, 404, 500, 503, 302][(i % 7) as usize];
+                let credits = (i % 5) as i32;
+                kept.push((account, at, status, credits));
+                NewLogEntry::new(
+                    account,
+                    Call { status, credits, ..Call::sample(at, batch * 1_000 + i) },
+                )
+            })
+            .collect();
+        store.insert_log_entries(&calls).await.unwrap();
+    }
+    let cutoff = t0() - TimeDelta::days(5);
+    while store.purge_log_entries(a, cutoff, 7).await.unwrap() > 0 {}
+    kept.retain(|(account, at, _, _)| *account != a || *at >= cutoff);
+    for account in [a, b] {
+        let mut want: std::collections::BTreeMap<chrono::NaiveDate, (i64, i64, i64, i64)> =
+            Default::default();
+        for (_, at, status, credits) in kept.iter().filter(|call| call.0 == account) {
+            let day = want.entry(at.date_naive()).or_default();
+            day.0 += 1;
+            day.1 += i64::from(*credits);
+            day.2 += i64::from((400..500).contains(status));
+            day.3 += i64::from(*status >= 500);
+        }
+        let since = (t0() - TimeDelta::days(60)).date_naive();
+        let got: std::collections::BTreeMap<_, _> = store
+            .daily_usage(account, since)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.day, (d.calls, d.credits, d.client_errors, d.server_errors)))
+            .collect();
+        assert_eq!(got, want, "account {account}");
+        let total: i64 = want.values().map(|day| day.0).sum();
+        assert_eq!(store.log_entry_count(account).await.unwrap(), total);
+    }
 }
 
 async fn access_events_are_append_only(store: &Store) {

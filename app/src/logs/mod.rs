@@ -15,6 +15,8 @@ mod filter;
 pub mod json;
 mod pages;
 #[cfg(feature = "ssr")]
+mod rollups;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 #[cfg(feature = "ssr")]
 mod store;
@@ -38,9 +40,11 @@ pub use export::ExportFormat;
 pub use filter::{LogFilter, StatusClass, FILTER_PARAMS};
 pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 #[cfg(feature = "ssr")]
-pub use store::PageRow;
 #[cfg(feature = "ssr")]
-pub use store::{DailyUsage, NewLogEntry, StoredTexts, SEARCH_WINDOW};
+pub use rollups::DailyUsage;
+#[cfg(feature = "ssr")]
+pub use store::PageRow;
+pub use store::{NewLogEntry, StoredTexts, SEARCH_WINDOW};
 pub use table::LogsTable;
 pub use usage::{Usage, UsageChart, UsageDay};
 

@@ -70,12 +70,9 @@ pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<
     let reader = reader_for(state, user, account).await?;
     let today = reader.state.clock.now().date_naive();
     let first = today - TimeDelta::days(DAYS - 1);
-    let since = first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let rows = reader.state.store.daily_usage(reader.account_id, since).await?;
+    let rows = reader.state.store.daily_usage(reader.account_id, first).await?;
     reader.record(AccessAction::ViewUsage, None, AccessDetail::default()).await?;
-    let found: Vec<(NaiveDate, i64, i64)> = rows
-        .into_iter()
-        .filter_map(|row| Some((row.day.parse().ok()?, row.calls, row.credits)))
-        .collect();
+    let found: Vec<(NaiveDate, i64, i64)> =
+        rows.into_iter().map(|row| (row.day, row.calls, row.credits)).collect();
     Ok(Usage::from_days(today, &found))
 }

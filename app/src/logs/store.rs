@@ -11,6 +11,7 @@ use sqlx::{
 
 use tokio::sync::Semaphore;
 
+use super::rollups::{apply, count, Tallies};
 use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom};
 use crate::store::{like_pattern, with_pool, Store, StoreError};
 
@@ -63,6 +64,10 @@ impl Store {
     pub async fn insert_log_entries(&self, entries: &[NewLogEntry]) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            let mut tallies = Tallies::new();
+            for NewLogEntry { account_id, call, .. } in entries {
+                count(&mut tallies, 1, (*account_id, call.occurred_at, call.status, call.credits));
+            }
             for chunk in entries.chunks(INSERT_CHUNK) {
                 let mut insert =
                     QueryBuilder::new(format!("INSERT INTO log_entries ({}) ", insert_columns()));
@@ -73,6 +78,9 @@ impl Store {
                     }
                 });
                 insert.build().execute(&mut *tx).await?;
+            }
+            for ((account, day), tally) in tallies {
+                apply(account, day, tally).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
@@ -88,25 +96,30 @@ impl Store {
         batch: i64,
     ) -> Result<u64, StoreError> {
         Ok(with_pool!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin().await?;
+            let deleted: Vec<(DateTime<Utc>, i32, i32)> = sqlx::query_as(
                 "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries \
-                 WHERE account_id = $1 AND occurred_at < $2 LIMIT $3)",
+                 WHERE account_id = $1 AND occurred_at < $2 LIMIT $3) \
+                 RETURNING occurred_at, status, credits",
             )
             .bind(account_id)
             .bind(cutoff)
             .bind(batch)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        }))
-    }
-
-    pub async fn log_entry_count(&self, account_id: i64) -> Result<i64, StoreError> {
-        Ok(with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM log_entries WHERE account_id = $1")
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut tallies = Tallies::new();
+            for (at, status, credits) in &deleted {
+                count(&mut tallies, -1, (account_id, *at, *status, *credits));
+            }
+            for ((account, day), tally) in tallies {
+                apply(account, day, tally).execute(&mut *tx).await?;
+            }
+            sqlx::query("DELETE FROM usage_days WHERE account_id = $1 AND calls = 0")
                 .bind(account_id)
-                .fetch_one(pool)
-                .await?
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            deleted.len() as u64
         }))
     }
 }
@@ -362,40 +375,6 @@ impl Store {
             .bind(id)
             .fetch_optional(pool)
             .await?
-        }))
-    }
-}
-
-/// Calls and credits on one UTC day.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct DailyUsage {
-    /// `YYYY-MM-DD`, UTC.
-    pub day: String,
-    pub calls: i64,
-    pub credits: i64,
-}
-
-impl Store {
-    /// The account's calls and credits per UTC day, for calls at or after `since`, by day.
-    /// Days without calls are absent.
-    pub async fn daily_usage(
-        &self,
-        account_id: i64,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<DailyUsage>, StoreError> {
-        // The day of a time: SQLite stores RFC 3339 text in UTC, whose first ten
-        // characters are the date; PostgreSQL converts its TIMESTAMPTZ.
-        let day = match self {
-            Store::Sqlite(_) => "substr(occurred_at, 1, 10)",
-            Store::Postgres(_) => "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-        };
-        let query = format!(
-            "SELECT {day} AS day, COUNT(*) AS calls, CAST(COALESCE(SUM(credits), 0) AS BIGINT) \
-             AS credits FROM log_entries WHERE account_id = $1 AND occurred_at >= $2 \
-             GROUP BY 1 ORDER BY 1"
-        );
-        Ok(with_pool!(self, pool => {
-            sqlx::query_as(&query).bind(account_id).bind(since).fetch_all(pool).await?
         }))
     }
 }
