@@ -26,7 +26,12 @@ use axum::{
     Router,
 };
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::{CompressionLayer, CompressionLevel},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
 
 use crate::{demo_api, ingest::IngestSettings, recorder::Recorder};
 use client::TrustedProxies;
@@ -70,6 +75,10 @@ pub fn router(
         .layer(middleware::from_fn(protect::same_origin_writes))
         .layer(middleware::from_fn_with_state(Arc::new(proxies), client::client_address))
         .layer(middleware::from_fn_with_state(state.clone(), protect::security_headers))
+        // Pages, server-function answers and downloads, br or gzip as the client accepts,
+        // at a level quick enough to run on every answer (the bundle is compressed ahead,
+        // at the best level, and passes as it is).
+        .layer(CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4)))
         // The handler's time, not a download's: an export streams after it returns.
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIME))
         .layer(CatchPanicLayer::new())

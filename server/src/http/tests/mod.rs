@@ -13,6 +13,7 @@ use std::{net::SocketAddr, sync::Arc};
 use app::{
     auth::{ssr::hash_password, NewUser, Role},
     clock::ManualClock,
+    logs::{Call, NewLogEntry},
     state::AppState,
     store::{testing::TestDb, Store},
 };
@@ -297,4 +298,59 @@ async fn bad_input_is_a_400_naming_it_on_pages_and_server_functions() {
     let call = app.post_form("/api/logs/page", "filter[search]=x", Some(&alice)).await;
     assert_eq!(call.status(), StatusCode::BAD_REQUEST);
     assert!(body(call).await.contains("The request is malformed"));
+}
+
+/// Pages, server-function answers and downloads go compressed to a client that accepts
+/// it (brotli first, else gzip), and as they are to one that does not.
+#[tokio::test]
+async fn answers_are_compressed_for_clients_that_accept_it() {
+    use std::io::Read;
+
+    let app = TestApp::new().await;
+    let (_, account) = app.user("alice@acme.example", Role::Customer).await;
+    let calls: Vec<NewLogEntry> =
+        (0..200).map(|i| NewLogEntry::new(account.unwrap(), Call::sample(Utc::now(), i))).collect();
+    app.store.insert_log_entries(&calls).await.unwrap();
+    let cookie = app.sign_in("alice@acme.example").await;
+    let fetch = |method: &str, path: &str, encoding: Option<&str>| {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(encoding) = encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
+        let request = request.body(Body::empty()).unwrap();
+        async {
+            let response = app.send(request).await;
+            let encoding = response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            (encoding, bytes.to_vec())
+        }
+    };
+    for (method, path) in
+        [("GET", "/logs"), ("POST", "/api/logs/page"), ("GET", "/logs/export.csv")]
+    {
+        let (plain_encoding, plain) = fetch(method, path, None).await;
+        assert_eq!(plain_encoding, None, "{path}");
+        let (encoding, br) = fetch(method, path, Some("gzip, deflate, br")).await;
+        assert_eq!(encoding.as_deref(), Some("br"), "{path}");
+        let mut unpacked = Vec::new();
+        brotli_decompressor::Decompressor::new(&br[..], 4096).read_to_end(&mut unpacked).unwrap();
+        assert!(br.len() * 3 < plain.len(), "{path}: {} bytes of {}", br.len(), plain.len());
+        let (encoding, gz) = fetch(method, path, Some("gzip")).await;
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
+        let mut ungzipped = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut ungzipped).unwrap();
+        // A page carries a fresh nonce each time; the rest is the same.
+        if path != "/logs" {
+            assert_eq!((&unpacked, &ungzipped), (&plain, &plain), "{path}");
+        } else {
+            assert_eq!(unpacked.len(), plain.len());
+        }
+    }
 }
