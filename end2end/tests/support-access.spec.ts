@@ -335,3 +335,22 @@ test.describe("without JavaScript", () => {
     await expect(page.locator(".access-requests tbody tr", { hasText: "T-NOJS" })).toContainText("Declined ");
   });
 });
+
+test.describe("on a phone", () => {
+  test.use({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+
+  test("the seed story by tapping: grant, the banner and its countdown, revoke", async ({ page }) => {
+    await signIn(page, ALICE.email);
+    await hydrated(page);
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.getByRole("link", { name: GRANT_LINK }).tap();
+    const banner = page.locator(".granted-until");
+    await expect(banner).toContainText(GRANTED);
+    await expect(page.locator(".countdown")).toContainText(/13d 23h 59m \d\ds left/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.getByRole("link", { name: "Revoke Customer Support's access now" }).tap();
+    await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+    await expect(banner).toHaveCount(0);
+  });
+});

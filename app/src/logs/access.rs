@@ -153,17 +153,19 @@ fn History(whose: Whose, page: HistoryPage) -> impl IntoView {
         let rows = page.requests.into_iter().map(|request| view! { <RequestRow request now /> });
         view! {
             <h2>"Requests from Customer Support"</h2>
-            <table class="access-requests">
-                <thead>
-                    <tr>
-                        <th scope="col">"Asked"</th>
-                        <th scope="col">"Agent"</th>
-                        <th scope="col">"Ticket and reason"</th>
-                        <th scope="col">"Answer"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows.collect_view()}</tbody>
-            </table>
+            <div class="table-scroll">
+                <table class="access-requests">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Asked"</th>
+                            <th scope="col">"Agent"</th>
+                            <th scope="col">"Ticket and reason"</th>
+                            <th scope="col">"Answer"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows.collect_view()}</tbody>
+                </table>
+            </div>
         }
     });
     if page.grants.is_empty() {
@@ -283,16 +285,18 @@ fn ActivityTable(whose: Whose, activity: Activity, grant: i64) -> impl IntoView 
     }
     let rows = activity.events.into_iter().map(|event| view! { <EventRow whose event /> });
     view! {
-        <table class="access-activity">
-            <thead>
-                <tr>
-                    <th scope="col">"When"</th>
-                    <th scope="col">"Agent"</th>
-                    <th scope="col">"What"</th>
-                </tr>
-            </thead>
-            <tbody>{rows.collect_view()}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="access-activity">
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Agent"</th>
+                        <th scope="col">"What"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows.collect_view()}</tbody>
+            </table>
+        </div>
         {older}
     }
     .into_any()

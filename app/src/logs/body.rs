@@ -126,9 +126,11 @@ pub fn Headers(headers: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="headers">
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="headers">
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -40,11 +40,9 @@ pub use export::ExportFormat;
 pub use filter::{LogFilter, StatusClass, FILTER_PARAMS};
 pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 #[cfg(feature = "ssr")]
-#[cfg(feature = "ssr")]
 pub use rollups::DailyUsage;
 #[cfg(feature = "ssr")]
-pub use store::PageRow;
-pub use store::{NewLogEntry, StoredTexts, SEARCH_WINDOW};
+pub use store::{NewLogEntry, PageRow, StoredTexts, SEARCH_WINDOW};
 pub use table::LogsTable;
 pub use usage::{Usage, UsageChart, UsageDay};
 

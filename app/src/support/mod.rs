@@ -184,16 +184,18 @@ pub fn SupportConsole() -> impl IntoView {
                             })
                             .collect_view();
                         view! {
-                            <table class="accounts-table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Account"</th>
-                                        <th scope="col">"Contact"</th>
-                                        <th scope="col">"Access to API Logs"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>{rows}</tbody>
-                            </table>
+                            <div class="table-scroll">
+                                <table class="accounts-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Account"</th>
+                                            <th scope="col">"Contact"</th>
+                                            <th scope="col">"Access to API Logs"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            </div>
                         }
                             .into_any()
                     }

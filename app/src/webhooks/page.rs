@@ -128,19 +128,21 @@ fn Settings(settings: Webhooks, actions: Actions) -> impl IntoView {
         <ul class="webhook-endpoints">{endpoint_rows}</ul>
         {add}
         <h2>"Latest deliveries"</h2>
-        <table class="webhook-deliveries">
-            <thead>
-                <tr>
-                    <th scope="col">"Sent"</th>
-                    <th scope="col">"Event"</th>
-                    <th scope="col">"Endpoint"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Attempts"</th>
-                    <th scope="col">"State"</th>
-                </tr>
-            </thead>
-            <tbody>{delivery_rows}</tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="webhook-deliveries">
+                <thead>
+                    <tr>
+                        <th scope="col">"Sent"</th>
+                        <th scope="col">"Event"</th>
+                        <th scope="col">"Endpoint"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Attempts"</th>
+                        <th scope="col">"State"</th>
+                    </tr>
+                </thead>
+                <tbody>{delivery_rows}</tbody>
+            </table>
+        </div>
     }
 }
 
