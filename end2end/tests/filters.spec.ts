@@ -44,15 +44,32 @@ test.describe("without JavaScript", () => {
     await expect(page.getByLabel("Endpoint")).toHaveValue("/v1/pdf/info");
   });
 
-  test("the 30-day usage chart is drawn on the server, with its totals", async ({ page }) => {
+  test("the 30-day usage chart is drawn on the server, by outcome, each day leading to its calls", async ({ page }) => {
     await signIn(page, BOB.email);
-    await expect(page.locator("figure.usage svg rect")).toHaveCount(30);
-    const calls = Number((await page.locator(".usage-calls").textContent())!.split(" ")[0]);
-    const credits = Number((await page.locator(".usage-credits").textContent())!.split(" ")[0]);
+    const days = page.locator("figure.usage svg a");
+    await expect(days).toHaveCount(30);
+    const number = async (selector: string) => Number((await page.locator(selector).textContent())!.split(" ")[0]);
+    const calls = await number(".usage-calls");
+    const errors = await number(".usage-errors");
+    const credits = await number(".usage-credits");
     expect(calls).toBeGreaterThan(1_000);
     expect(credits).toBeGreaterThan(calls);
-    const titles = await page.locator("figure.usage rect title").allTextContents();
-    const summed = titles.reduce((sum, t) => sum + Number(t.match(/(\d+) calls/)![1]), 0);
-    expect(summed).toBe(calls);
+    const titles = await page.locator("figure.usage a title").allTextContents();
+    const sum = (pattern: RegExp) => titles.reduce((total, t) => total + Number(t.match(pattern)![1]), 0);
+    expect(sum(/(\d+) calls/)).toBe(calls);
+    expect(sum(/(\d+) 4xx/) + sum(/(\d+) 5xx/)).toBe(errors);
+    expect(errors).toBeGreaterThan(0);
+    // The same days as a table, for screen readers and the curious.
+    await expect(page.locator(".usage-table tbody tr")).toHaveCount(30);
+
+    // Yesterday's bar leads to yesterday's calls (UTC).
+    const yesterday = days.nth(28);
+    const title = (await yesterday.locator("title").textContent())!;
+    const [day, dayCalls] = [title.slice(0, 10), Number(title.match(/(\d+) calls/)![1])];
+    await yesterday.click();
+    await expect(page).toHaveURL(new RegExp(`from=${day}&to=${day}&tz=%2B00(:|%3A)00`));
+    const times = await page.locator(".logs-table tbody time").evaluateAll((all) => all.map((t) => t.getAttribute("datetime")));
+    expect(times.length).toBe(Math.min(dayCalls, 50));
+    for (const time of times) expect(time!.slice(0, 10)).toBe(day);
   });
 });

@@ -1,10 +1,11 @@
 //! The server side of the logs' server functions: plain functions of the app's state
 //! and a caller the guard has let through, so that tests call them without HTTP.
 
-use chrono::{NaiveDate, TimeDelta};
+use chrono::TimeDelta;
 
 use super::{
-    curl, usage::DAYS, AccountOverview, CallDetail, LogFilter, LogPage, PageFrom, Usage, PAGE_SIZE,
+    curl, usage::DAYS, AccountOverview, CallDetail, LogFilter, LogPage, PageFrom, Usage, UsageDay,
+    PAGE_SIZE,
 };
 use crate::{
     auth::User,
@@ -72,7 +73,15 @@ pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<
     let first = today - TimeDelta::days(DAYS - 1);
     let rows = reader.state.store.daily_usage(reader.account_id, first).await?;
     reader.record(AccessAction::ViewUsage, None, AccessDetail::default()).await?;
-    let found: Vec<(NaiveDate, i64, i64)> =
-        rows.into_iter().map(|row| (row.day, row.calls, row.credits)).collect();
+    let found: Vec<UsageDay> = rows
+        .into_iter()
+        .map(|row| UsageDay {
+            day: row.day,
+            calls: row.calls,
+            credits: row.credits,
+            client_errors: row.client_errors,
+            server_errors: row.server_errors,
+        })
+        .collect();
     Ok(Usage::from_days(today, &found))
 }

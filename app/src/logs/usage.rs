@@ -9,11 +9,26 @@ use super::usage_last_30_days;
 
 pub const DAYS: i64 = 30;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageDay {
     pub day: NaiveDate,
     pub calls: i64,
     pub credits: i64,
+    /// Calls answered 4xx.
+    pub client_errors: i64,
+    /// Calls answered 5xx.
+    pub server_errors: i64,
+}
+
+impl UsageDay {
+    /// Calls answered neither 4xx nor 5xx.
+    pub fn ok(&self) -> i64 {
+        self.calls - self.client_errors - self.server_errors
+    }
+
+    pub fn errors(&self) -> i64 {
+        self.client_errors + self.server_errors
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,80 +37,148 @@ pub struct Usage {
     pub days: Vec<UsageDay>,
     pub calls: i64,
     pub credits: i64,
+    pub errors: i64,
 }
 
 impl Usage {
-    /// Fills the days without calls with zeros.
-    pub fn from_days(today: NaiveDate, found: &[(NaiveDate, i64, i64)]) -> Usage {
+    /// The last [`DAYS`] days to `today` from the days `found`, those without calls zero.
+    pub fn from_days(today: NaiveDate, found: &[UsageDay]) -> Usage {
         let days: Vec<UsageDay> = (0..DAYS)
             .rev()
             .map(|back| {
                 let day = today - TimeDelta::days(back);
-                let (calls, credits) = found
+                found
                     .iter()
-                    .find(|(d, _, _)| *d == day)
-                    .map_or((0, 0), |(_, calls, credits)| (*calls, *credits));
-                UsageDay { day, calls, credits }
+                    .find(|d| d.day == day)
+                    .cloned()
+                    .unwrap_or(UsageDay { day, ..UsageDay::default() })
             })
             .collect();
         let calls = days.iter().map(|d| d.calls).sum();
         let credits = days.iter().map(|d| d.credits).sum();
-        Usage { days, calls, credits }
+        let errors = days.iter().map(UsageDay::errors).sum();
+        Usage { days, calls, credits, errors }
     }
 }
 
 const WIDTH: i64 = 600;
 const HEIGHT: i64 = 120;
 
+/// Calls per day over the last 30 days, split by outcome; a day's bar leads to the
+/// table filtered to that day. `account`: support's view of that account.
 #[component]
 pub fn UsageChart(#[prop(optional)] account: Option<i64>) -> impl IntoView {
     let usage = Resource::new(move || account, usage_last_30_days);
+    let base =
+        account.map_or_else(|| "/logs".to_owned(), |id| format!("/support/accounts/{id}/logs"));
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move { usage.await.ok().map(|usage| view! { <Chart usage /> }) })}
+            {move || {
+                let base = base.clone();
+                Suspend::new(async move {
+                    usage.await.ok().map(|usage| view! { <Chart usage base /> })
+                })
+            }}
         </Suspense>
     }
 }
 
+/// The table's URL for one UTC day.
+fn day_href(base: &str, day: NaiveDate) -> String {
+    format!("{base}?from={day}&to={day}&tz=%2B00:00")
+}
+
 #[component]
-fn Chart(usage: Usage) -> impl IntoView {
-    let most = usage.days.iter().map(|d| d.credits).max().unwrap_or(0).max(1);
+fn Chart(usage: Usage, base: String) -> impl IntoView {
+    let most = usage.days.iter().map(|d| d.calls).max().unwrap_or(0).max(1);
     let slot = WIDTH / DAYS;
+    // A part of a day's bar, `calls` high, stacked from `below`.
+    let part = move |x: i64, below: i64, calls: i64, class: &'static str| {
+        let top = (below + calls) * (HEIGHT - 10) / most;
+        let bottom = below * (HEIGHT - 10) / most;
+        let height = (top - bottom).max(i64::from(calls > 0));
+        view! { <rect x=x + 2 y=HEIGHT - bottom - height width=slot - 4 height=height class=class /> }
+    };
     let bars = usage
         .days
         .iter()
         .enumerate()
         .map(|(i, day)| {
-            let height = (day.credits * (HEIGHT - 10) / most).max(i64::from(day.credits > 0));
-            let title = format!("{}: {} calls, {} credits", day.day, day.calls, day.credits);
+            let x = i as i64 * slot;
+            let title = format!(
+                "{}: {} calls, {} 4xx, {} 5xx, {} credits",
+                day.day, day.calls, day.client_errors, day.server_errors, day.credits
+            );
+            let label = title.clone();
             view! {
-                <rect
-                    x=i as i64 * slot + 2
-                    y=HEIGHT - height
-                    width=slot - 4
-                    height=height
-                    class="bar"
-                >
+                <a href=day_href(&base, day.day) aria-label=label>
                     <title>{title}</title>
-                </rect>
+                    <rect x=x y=0 width=slot height=HEIGHT class="day" />
+                    {part(x, 0, day.ok(), "bar ok")}
+                    {part(x, day.ok(), day.client_errors, "bar client-error")}
+                    {part(x, day.ok() + day.client_errors, day.server_errors, "bar server-error")}
+                </a>
+            }
+        })
+        .collect_view();
+    let first = usage.days.first().map(|d| d.day.to_string()).unwrap_or_default();
+    let last = usage.days.last().map(|d| d.day.to_string()).unwrap_or_default();
+    let rows = usage
+        .days
+        .iter()
+        .rev()
+        .map(|day| {
+            view! {
+                <tr>
+                    <th scope="row">
+                        <a href=day_href(&base, day.day)>{day.day.to_string()}</a>
+                    </th>
+                    <td class="number">{day.calls}</td>
+                    <td class="number">{day.client_errors}</td>
+                    <td class="number">{day.server_errors}</td>
+                    <td class="number">{day.credits}</td>
+                </tr>
             }
         })
         .collect_view();
     view! {
         <figure class="usage">
-            <svg
-                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-                preserveAspectRatio="none"
-                role="img"
-                aria-label="Credits used per day over the last 30 days"
-            >
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="group"
+                aria-label="Calls per day over the last 30 days, by outcome; each day leads to its calls">
                 {bars}
             </svg>
+            <p class="usage-axis" aria-hidden="true">
+                <span>{first}</span>
+                <span class="legend">
+                    <span class="key ok"></span>" 2xx/3xx "
+                    <span class="key client-error"></span>" 4xx "
+                    <span class="key server-error"></span>" 5xx"
+                </span>
+                <span>{last}</span>
+            </p>
             <figcaption>
-                <strong>"Last 30 days"</strong>
+                <strong>"Last 30 days (UTC)"</strong>
                 <span class="usage-calls">{format!("{} calls", usage.calls)}</span>
+                <span class="usage-errors">{format!("{} errors", usage.errors)}</span>
                 <span class="usage-credits">{format!("{} credits used", usage.credits)}</span>
             </figcaption>
+            <details class="usage-table">
+                <summary>"The days as a table"</summary>
+                <div class="table-scroll">
+                    <table>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Day (UTC)"</th>
+                                <th scope="col">"Calls"</th>
+                                <th scope="col">"4xx"</th>
+                                <th scope="col">"5xx"</th>
+                                <th scope="col">"Credits"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            </details>
         </figure>
     }
 }
@@ -107,16 +190,25 @@ mod tests {
     #[test]
     fn days_without_calls_are_zero_and_totals_add_up() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let day = |day, calls, credits, client_errors, server_errors| UsageDay {
+            day,
+            calls,
+            credits,
+            client_errors,
+            server_errors,
+        };
         let found = [
-            (today, 3, 7),
-            (today - TimeDelta::days(29), 1, 2),
-            (today - TimeDelta::days(30), 9, 9),
+            day(today, 3, 7, 1, 1),
+            day(today - TimeDelta::days(29), 1, 2, 0, 1),
+            day(today - TimeDelta::days(30), 9, 9, 9, 0),
         ];
         let usage = Usage::from_days(today, &found);
         assert_eq!(usage.days.len(), 30);
         assert_eq!(usage.days[0].day, NaiveDate::from_ymd_opt(2026, 10, 28).unwrap());
         assert_eq!((usage.days[0].calls, usage.days[0].credits), (1, 2));
-        assert_eq!(usage.days[29], UsageDay { day: today, calls: 3, credits: 7 });
-        assert_eq!((usage.calls, usage.credits), (4, 9), "the 31st day back is outside");
+        assert_eq!(usage.days[1], UsageDay { day: usage.days[1].day, ..UsageDay::default() });
+        assert_eq!(usage.days[29], found[0]);
+        assert_eq!(usage.days[29].ok(), 1);
+        assert_eq!((usage.calls, usage.credits, usage.errors), (4, 9, 3), "the 31st day is out");
     }
 }
