@@ -94,7 +94,7 @@ impl Notices {
         let sent = match (delivery.channel, &self.mailer) {
             (Channel::Email, Some(mailer)) => mailer.send(delivery).await,
             (Channel::Email, None) => Err(Failure::permanent("no SMTP server is configured")),
-            (Channel::Webhook, _) => self.webhooks.send(store, delivery).await,
+            (Channel::Webhook, _) => self.webhooks.send(store, delivery, now).await,
         };
         match sent {
             Ok(status) => Attempt::Delivered { status },

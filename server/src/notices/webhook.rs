@@ -15,7 +15,7 @@ use app::{
     webhooks::{address, event_type},
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{json, Value};
@@ -46,8 +46,14 @@ impl Webhooks {
         Ok(Webhooks { client, allow_private })
     }
 
-    /// Sends a delivery to its endpoint, and counts the attempt against the endpoint.
-    pub async fn send(&self, store: &Store, delivery: &Delivery) -> Result<Option<i32>, Failure> {
+    /// Sends a delivery to its endpoint, and counts the attempt, at `now`, against the
+    /// endpoint.
+    pub async fn send(
+        &self,
+        store: &Store,
+        delivery: &Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i32>, Failure> {
         let endpoint: i64 = delivery
             .recipient
             .parse()
@@ -64,7 +70,7 @@ impl Webhooks {
         }
         let sent = self.post(&target.url, &target.secret, delivery).await;
         let failure = sent.as_ref().err().map(|failure| failure.error.as_str());
-        if let Err(error) = store.webhook_attempted(endpoint, failure, Utc::now()).await {
+        if let Err(error) = store.webhook_attempted(endpoint, failure, now).await {
             tracing::warn!(endpoint, %error, "an endpoint's attempt went uncounted");
         }
         sent
