@@ -41,6 +41,15 @@ impl Store {
             self.skip_locked()
         );
         Ok(with_pool!(self, pool => {
+            // A look first, by the index of waiting notices: most rounds find none, and
+            // then take no write lock (SQLite's one writer serves ingest meanwhile).
+            let waiting: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM notices WHERE fanned_out_at IS NULL LIMIT 1")
+                    .fetch_optional(pool)
+                    .await?;
+            if waiting.is_none() {
+                return Ok(0);
+            }
             let mut tx = pool.begin_locked(&[]).await?;
             let notices: Vec<Notice> =
                 sqlx::query_as(&claim).bind(limit).fetch_all(&mut *tx).await?;
@@ -164,6 +173,17 @@ impl Store {
             self.skip_locked()
         );
         Ok(with_pool!(self, pool => {
+            // Likewise: no write unless a delivery is due.
+            let due: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM deliveries WHERE delivered_at IS NULL AND failed_at IS NULL \
+                 AND next_attempt_at <= $1 LIMIT 1",
+            )
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            if due.is_none() {
+                return Ok(Vec::new());
+            }
             sqlx::query_as(&claim)
                 .bind(now)
                 .bind(leased_until)

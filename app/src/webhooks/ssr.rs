@@ -6,8 +6,6 @@ use base64::Engine;
 use super::{address, Endpoint, EndpointView, Webhooks, DELIVERIES_SHOWN, MAX_ENDPOINTS};
 use crate::{auth::User, error::AppError, notices::Channel, state::AppState};
 
-pub use super::store::Target;
-
 fn account_of(customer: &User) -> Result<i64, AppError> {
     customer.account_id.ok_or(AppError::Forbidden)
 }

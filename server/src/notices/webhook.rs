@@ -37,6 +37,9 @@ pub struct Webhooks {
 impl Webhooks {
     pub fn new(allow_private: bool) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
+            // Straight to the checked address: a proxy from the environment would
+            // connect to wherever the name pointed.
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
