@@ -6,10 +6,9 @@ use leptos::{
     prelude::*,
     server_fn::{
         codec::JsonEncoding,
-        error::{FromServerFnError, ServerFnErrorErr},
+        error::{FromServerFnError, ServerFnErrorErr, ServerFnUrlError},
     },
 };
-use leptos_router::{components::Redirect, hooks::use_location};
 use serde::{Deserialize, Serialize};
 
 use crate::url::encode_component;
@@ -115,13 +114,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
     }
     match error {
         // The session ended while the page was open: sign in again, then come back here.
-        AppError::Unauthenticated => {
-            let location = use_location();
-            let here =
-                format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-            let path = format!("/signin?notice=session&next={}", encode_component(&here));
-            view! { <Redirect path /> }.into_any()
-        }
+        AppError::Unauthenticated => sign_in_again().into_any(),
         AppError::AccessNotGranted => view! {
             <div class="access-denied" role="alert">
                 <h2>"No access to this account's API Logs"</h2>
@@ -131,4 +124,43 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         .into_any(),
         error => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
     }
+}
+
+/// The error of a form posted as a plain form: the server function sent the browser
+/// back to the page with it in the URL (`__err`).
+#[component]
+pub fn PostedError() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let error = query.with_untracked(|q| q.get("__err"));
+    error.map(|error| {
+        view! { <ErrorView error={ServerFnUrlError::<AppError>::decode_err(&error)} /> }
+    })
+}
+
+/// Where to sign in again and come back to `here` after.
+fn sign_in_path(here: &str) -> String {
+    format!("/signin?notice=session&next={}", encode_component(here))
+}
+
+/// Off to sign in again: a redirect from the server, or, when an island learns it in
+/// the browser, a new page.
+#[cfg(feature = "ssr")]
+fn sign_in_again() -> impl IntoView {
+    use leptos_router::{components::Redirect, hooks::use_location};
+
+    let location = use_location();
+    let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+    view! { <Redirect path=sign_in_path(&here) /> }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn sign_in_again() -> impl IntoView {
+    let location = window().location();
+    let here = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    // Leaving the page cannot fail in a way the page could do anything about.
+    let _ = location.set_href(&sign_in_path(&here));
 }

@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use crate::{
     auth::{current_user, Role, UserMenu},
     theme::ThemeToggle,
+    time::Localize,
 };
 
 #[component]
@@ -36,5 +37,6 @@ pub fn Layout(children: Children) -> impl IntoView {
         <footer class="app-footer">
             <p>"apilogs — every call to your API, with its request and response."</p>
         </footer>
+        <Localize />
     }
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod csp;
 pub mod error;
 pub mod layout;
+pub mod live;
 pub mod logs;
 pub mod notices;
 pub mod pages;
@@ -40,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -50,7 +51,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: what the browser hydrates.
+/// The application, rendered on the server. In the browser only its islands
+/// (`#[island]`) hydrate: everything else is HTML, and links and forms load pages.
 ///
 /// Every route renders in `SsrMode::Async`: the server waits for a page's data and
 /// sends it whole, so pages work without JavaScript, show the right state on the first

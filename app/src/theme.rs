@@ -67,7 +67,7 @@ pub fn requested_theme() -> Theme {
 
 /// A button that switches the theme. It is disabled until the WASM has hydrated,
 /// since only then can it do anything.
-#[component]
+#[island]
 pub fn ThemeToggle() -> impl IntoView {
     let theme = RwSignal::new(requested_theme());
     let hydrated = RwSignal::new(false);

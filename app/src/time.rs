@@ -34,16 +34,40 @@ pub fn viewer_offset() -> Option<FixedOffset> {
     }
 }
 
-/// A `<time>` that the server renders in UTC and the browser, once hydrated, in the
-/// viewer's own time zone.
+/// A `<time>` in the viewer's own time zone: written by the server in UTC, then
+/// rewritten in the browser by [`Localize`] (or drawn local when an island draws it).
 #[component]
 pub fn LocalTime(at: DateTime<Utc>) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
-        <time datetime=at.to_rfc3339_opts(SecondsFormat::Secs, true) title=utc_text(at)>
-            {move || if hydrated.get() { local_text(at) } else { utc_text(at) }}
+        <time datetime=at.to_rfc3339_opts(SecondsFormat::Secs, true) title=utc_text(at) data-local="">
+            {local_text(at)}
         </time>
+    }
+}
+
+/// Rewrites the page's [`LocalTime`]s in the viewer's zone once it runs in the browser.
+#[island]
+pub fn Localize() -> impl IntoView {
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(page) = document().document_element() {
+            localize(&page);
+        }
+    });
+}
+
+/// Rewrites the [`LocalTime`]s under `root` in the viewer's zone.
+#[cfg(feature = "hydrate")]
+pub fn localize(root: &web_sys::Element) {
+    use leptos::wasm_bindgen::JsCast;
+
+    let Ok(times) = root.query_selector_all("time[data-local]") else { return };
+    for time in (0..times.length()).filter_map(|i| times.item(i)) {
+        let Some(time) = time.dyn_ref::<web_sys::Element>() else { continue };
+        let at = time.get_attribute("datetime").unwrap_or_default();
+        if let Ok(at) = DateTime::parse_from_rfc3339(&at) {
+            time.set_text_content(Some(&local_text(at.with_timezone(&Utc))));
+        }
     }
 }
 

@@ -86,13 +86,18 @@ pub fn browser_files(profile: Profile) -> Result {
 /// The last two steps are skipped when cargo's output is the one they last ran on.
 fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
     let route = toolchain::wasm_route()?;
-    cmd::run(toolchain::wasm_cargo(route, "build").args([
-        "--package",
-        "frontend",
-        "--lib",
-        "--profile",
-        profile.wasm(),
-    ]))?;
+    let mut build = toolchain::wasm_cargo(route, "build");
+    build.args(["--package", "frontend", "--lib", "--profile", profile.wasm()]);
+    if profile == Profile::Release {
+        // No panic locations and no `Debug` formatting in the browser's build: the
+        // bundle's largest strings and much of its formatting code. (Unstable flags, so
+        // the compiler is told to allow them, as for Debian's build-std.)
+        build.env("RUSTC_BOOTSTRAP", "1").env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            "-Zlocation-detail=none -Zfmt-debug=none",
+        );
+    }
+    cmd::run(&mut build)?;
     let cargo_output = root()
         .join(WASM_TARGET_DIR)
         .join(WASM_TARGET)

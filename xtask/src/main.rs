@@ -20,9 +20,11 @@ usage: cargo xtask <task>
 
   setup            install what is missing (WASM std, wasm-bindgen, wasm-opt, Chromium, npm packages)
   build [--dev]    build the site into target/site (release unless --dev)
+  bundle           build only the browser's files (release) and print their sizes
   run              set up, build (release) and serve on the embedded SQLite database
   test             set up, check formatting and the app's layering, clippy both sides, Rust tests,
                    Playwright tests
+  e2e [args]       only the browser tests, on what is built, with args for Playwright
   layers           check that the app's store names no feature and its modules form no loop
   dev              install cargo-leptos if missing, then `cargo leptos watch`
   bench            the benchmarks, in release mode, on SQLite and PostgreSQL; they print their numbers";
@@ -34,10 +36,12 @@ fn main() -> ExitCode {
         ["setup"] => setup::run(),
         ["build"] => setup::run().and_then(|()| build::site(Profile::Release)),
         ["build", "--dev"] => setup::run().and_then(|()| build::site(Profile::Dev)),
+        ["bundle"] => setup::run().and_then(|()| build::browser_files(Profile::Release)),
         ["run"] => {
             setup::run().and_then(|()| build::site(Profile::Release)).and_then(|()| build::serve())
         }
         ["test"] => test::run(),
+        ["e2e", args @ ..] => test::end_to_end(args),
         ["layers"] => layers::check(),
         ["dev"] => setup::run().and_then(|()| build::watch()),
         ["bench"] => bench(),

@@ -92,7 +92,7 @@ fn EntryView(detail: CallDetail) -> impl IntoView {
 
 /// The call as a cURL command: a button that copies it once the page runs in the
 /// browser, and the command itself, folded, to select by hand without JavaScript.
-#[component]
+#[island]
 fn CopyAsCurl(curl: String) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));

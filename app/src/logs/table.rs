@@ -1,9 +1,6 @@
 use chrono::TimeDelta;
 use leptos::prelude::*;
-use leptos_router::{
-    components::{Form, A},
-    hooks::use_query_map,
-};
+use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{logs_page, ExportFormat, LogFilter, LogPage, LogRow, StatusClass};
 use crate::{
@@ -28,7 +25,6 @@ pub fn LogsTable(
         move |(filter, (before, after))| async move { logs_page(account, filter?, before, after).await },
     );
     let base = StoredValue::new(base);
-    let loading = RwSignal::new(false);
     view! {
         {move || {
             let filter = filter.get().unwrap_or_default();
@@ -37,28 +33,19 @@ pub fn LogsTable(
                 <ExportLinks filter base=base.get_value() />
             }
         }}
-        // While another page loads, the one shown stays, dimmed, with a notice.
-        <div class="logs-view" aria-busy=move || loading.get().to_string()>
-            <p class="loading-note" role="status">
-                {move || loading.get().then_some("Loading calls…")}
-            </p>
-            <Transition
-                fallback=|| view! { <p class="loading">"Loading calls…"</p> }
-                set_pending=loading.write_only()
-            >
-                {move || Suspend::new(async move {
-                    match (page.await, filter.get_untracked()) {
-                        (Ok(page), Ok(filter)) => {
-                            view! { <PageOfCalls page filter base=base.get_value() /> }.into_any()
-                        }
-                        (Err(error), _) | (_, Err(error)) => {
-                            view! { <ErrorView error /> }.into_any()
-                        }
+        <Suspense fallback=|| view! { <p class="loading">"Loading calls…"</p> }>
+            {move || Suspend::new(async move {
+                match (page.await, filter.get_untracked()) {
+                    (Ok(page), Ok(filter)) => {
+                        view! { <PageOfCalls page filter base=base.get_value() /> }.into_any()
                     }
-                })}
-            </Transition>
-        </div>
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
+    // Its type, spelled out, is deeper than the compiler follows by default.
+    .into_any()
 }
 
 /// `base` with the filter's query and one more parameter.
@@ -73,7 +60,7 @@ fn link(base: &str, filter: &LogFilter, extra: Option<(&str, String)>) -> String
 }
 
 /// The filters, as a GET form: the URL holds them, so a view can be shared and the back
-/// button works, with or without JavaScript.
+/// button works.
 #[component]
 fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
     let status = filter.status;
@@ -95,7 +82,7 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
     let clear = (!filter.is_empty()).then(|| view! { <A href=base.clone()>"Clear filters"</A> });
     let range = filter.clone();
     view! {
-        <Form method="GET" action=base.clone() attr:class="filters" attr:aria-label="Filter calls">
+        <form method="get" action=base.clone() class="filters" aria-label="Filter calls">
             <label>
                 "Status"
                 <select name="status">
@@ -127,14 +114,14 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
                 "Apply"
             </button>
             {clear}
-        </Form>
+        </form>
     }
 }
 
 /// The range's two ends as `datetime-local` inputs, written in the viewer's UTC offset
 /// once the page runs in their browser (the offset goes with them, in `tz`, so the URL
 /// names the same instants for anyone); in the link's offset, or UTC, without JavaScript.
-#[component]
+#[island]
 fn DateRange(filter: LogFilter) -> impl IntoView {
     let shown = RwSignal::new(filter);
     Effect::new(move |_| {
@@ -162,7 +149,7 @@ fn DateRange(filter: LogFilter) -> impl IntoView {
 }
 
 /// Downloads of every call in the filtered view (not just this page), streamed by the
-/// server. Plain links: the browser downloads them, the router leaves them alone.
+/// server.
 #[component]
 fn ExportLinks(filter: LogFilter, base: String) -> impl IntoView {
     let links = ExportFormat::ALL
@@ -170,7 +157,7 @@ fn ExportLinks(filter: LogFilter, base: String) -> impl IntoView {
         .map(|format| {
             let href = link(&format!("{base}/export.{}", format.extension()), &filter, None);
             view! {
-                <a href=href download rel="external" class="export-link">
+                <a href=href download class="export-link">
                     {format.label()}
                 </a>
             }

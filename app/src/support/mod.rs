@@ -7,7 +7,7 @@ pub mod ssr;
 mod store;
 
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
@@ -18,13 +18,14 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::auth::{ssr::guard, Role};
 use crate::{
-    error::{AppError, ErrorView},
+    error::{AppError, ErrorView, PostedError},
+    live::LiveRegion,
     logs::{LogDetail, LogsTable, UsageChart},
     support_access::{
         countdown_text, AccessRequest, Grant, RequestAccess, RequestState, MAX_REASON_CHARS,
         MAX_TICKET_CHARS,
     },
-    time::{every, LocalTime},
+    time::LocalTime,
 };
 
 #[cfg(feature = "ssr")]
@@ -115,9 +116,9 @@ fn AccessCell(
 
 /// The form that asks the account's customer for access: a ticket and a reason.
 #[component]
-fn RequestForm(id: i64, request: ServerAction<RequestAccess>) -> impl IntoView {
+fn RequestForm(id: i64) -> impl IntoView {
     view! {
-        <ActionForm action=request attr:class="request-access">
+        <form method="post" action=RequestAccess::PATH class="request-access">
             <input type="hidden" name="account" value=id.to_string() />
             <label>
                 "Ticket " <input type="text" name="ticket" required maxlength=MAX_TICKET_CHARS.to_string() />
@@ -129,27 +130,17 @@ fn RequestForm(id: i64, request: ServerAction<RequestAccess>) -> impl IntoView {
             <button type="submit" class="button">
                 "Request access"
             </button>
-        </ActionForm>
-        {move || {
-            request
-                .value()
-                .get()
-                .and_then(Result::err)
-                .map(|error| view! { <ErrorView error /> })
-        }}
+        </form>
     }
 }
 
-/// `/support`: the accounts, searchable by name or email.
+/// `/support`: the accounts, searchable by name or email, their access followed live
+/// (customers grant, decline and revoke meanwhile).
 #[component]
 pub fn SupportConsole() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.with(|q| q.get("q").unwrap_or_default());
-    // Asked again every ten seconds: customers grant, decline and revoke meanwhile.
-    let asked = RwSignal::new(0_u64);
-    Effect::new(move |_| every(10_000, move || asked.update(|n| *n += 1)));
-    let accounts =
-        Resource::new(move || (search(), asked.get()), |(search, _)| list_support_accounts(search));
+    let accounts = Resource::new(search, list_support_accounts);
     view! {
         <Title text="Support console" />
         <h1>"Support console"</h1>
@@ -159,51 +150,57 @@ pub fn SupportConsole() -> impl IntoView {
                 "Search"
             </button>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
-            {move || Suspend::new(async move {
-                match accounts.await {
-                    Ok(SupportAccounts { accounts, .. }) if accounts.is_empty() => {
-                        view! { <p class="empty-state">"No account matches."</p> }.into_any()
+        <LiveRegion id="accounts".to_owned() millis=10_000>
+            <Suspense fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
+                {move || Suspend::new(async move {
+                    match accounts.await {
+                        Ok(accounts) => view! { <Accounts accounts /> }.into_any(),
+                        Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
-                    Ok(SupportAccounts { accounts, now }) => {
-                        let rows = accounts
-                            .into_iter()
-                            .map(|account| {
-                                let href = format!("/support/accounts/{}/logs", account.id);
-                                view! {
-                                    <tr>
-                                        <td>
-                                            <A href=href>{account.name}</A>
-                                        </td>
-                                        <td>{account.contact_email.unwrap_or_default()}</td>
-                                        <td>
-                                            <AccessCell grant=account.grant request=account.request now />
-                                        </td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view();
-                        view! {
-                            <div class="table-scroll">
-                                <table class="accounts-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Account"</th>
-                                            <th scope="col">"Contact"</th>
-                                            <th scope="col">"Access to API Logs"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
-                }
-            })}
-        </Transition>
+                })}
+            </Suspense>
+        </LiveRegion>
     }
+}
+
+#[component]
+fn Accounts(accounts: SupportAccounts) -> impl IntoView {
+    let SupportAccounts { accounts, now } = accounts;
+    if accounts.is_empty() {
+        return view! { <p class="empty-state">"No account matches."</p> }.into_any();
+    }
+    let rows = accounts
+        .into_iter()
+        .map(|account| {
+            let href = format!("/support/accounts/{}/logs", account.id);
+            view! {
+                <tr>
+                    <td>
+                        <a href=href>{account.name}</a>
+                    </td>
+                    <td>{account.contact_email.unwrap_or_default()}</td>
+                    <td>
+                        <AccessCell grant=account.grant request=account.request now />
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="accounts-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"Contact"</th>
+                        <th scope="col">"Access to API Logs"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
 
 fn account_param() -> impl Fn() -> Option<i64> + Copy {
@@ -211,47 +208,39 @@ fn account_param() -> impl Fn() -> Option<i64> + Copy {
     move || params.with(|p| p.get("account").and_then(|id| id.parse().ok()))
 }
 
-/// The account's name and access status, above its logs, asked again every ten
-/// seconds (the customer may answer a request meanwhile); with no access and no request
-/// waiting, the form that asks for it.
+/// The account's name and access status, above its logs, followed live (the customer
+/// may answer a request meanwhile); with no access and no request waiting, the form
+/// that asks for it.
 #[component]
 fn AccountHeader(id: i64) -> impl IntoView {
-    let request = ServerAction::<RequestAccess>::new();
-    let asked = RwSignal::new(0_u64);
-    Effect::new(move |_| every(10_000, move || asked.update(|n| *n += 1)));
-    let account = Resource::new(
-        move || (id, asked.get(), request.version().get()),
-        |(id, _, _)| support_account_status(id),
-    );
+    let account = Resource::new(move || id, support_account_status);
     view! {
-        <Transition fallback=|| ()>
+        <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                account
-                    .await
-                    .ok()
-                    .map(|AccountAccess { account, history, now }| {
-                        let ask = account.grant.is_none()
-                            && account.request.as_ref().is_none_or(|r| r.state != RequestState::Open);
+                account.await.ok().map(|AccountAccess { account, history, now }| {
+                    let ask = account.grant.is_none()
+                        && account.request.as_ref().is_none_or(|r| r.state != RequestState::Open);
+                    let history = history.then(|| {
                         view! {
+                            " · "
+                            <a href=format!("/support/accounts/{id}/access")>"Access history"</a>
+                        }
+                    });
+                    view! {
+                        <LiveRegion id="account-access".to_owned() millis=10_000>
                             <h1>{format!("API Logs of {}", account.name)}</h1>
                             <p class="account-access">
                                 <AccessCell grant=account.grant request=account.request now />
                                 " · read-only"
-                                {history
-                                    .then(|| {
-                                        view! {
-                                            " · "
-                                            <A href=format!("/support/accounts/{id}/access")>
-                                                "Access history"
-                                            </A>
-                                        }
-                                    })}
+                                {history}
                             </p>
-                            {ask.then(|| view! { <RequestForm id request /> })}
-                        }
-                    })
+                        </LiveRegion>
+                        <PostedError />
+                        {ask.then(|| view! { <RequestForm id /> })}
+                    }
+                })
             })}
-        </Transition>
+        </Suspense>
     }
 }
 

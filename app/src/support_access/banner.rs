@@ -13,7 +13,8 @@ use super::{
     GrantAccess, RevokeAccess, GRANT_DURATION, GRANT_LINK_TEXT,
 };
 use crate::{
-    error::{AppError, ErrorView},
+    error::ErrorView,
+    live::Live,
     time::{every, local_text, LocalTime},
 };
 
@@ -48,58 +49,37 @@ fn confirmed(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
 }
 
-/// Where a page's support access comes from: the server, asked when the page opens and
-/// again on each refresh, or the answer of the grant or revoke just made, which is the
-/// new status and needs no second request.
-#[derive(Clone, Debug, PartialEq)]
-enum Source {
-    Ask(u64),
-    Answer(Box<Result<AccessStatus, AppError>>),
-}
-
-/// The customer's support access as a page shows it, and the actions that change it.
+/// The customer's support access as the banner shows it, and the actions that change
+/// it. The server's answer to an action is the new status.
 #[derive(Clone, Copy)]
 struct Access {
-    status: Resource<Result<AccessStatus, AppError>>,
+    status: Live<AccessStatus>,
     grant: ServerAction<GrantAccess>,
     revoke: ServerAction<RevokeAccess>,
     decline: ServerAction<DeclineAccess>,
-    source: RwSignal<Source>,
 }
 
 impl Access {
-    fn new() -> Self {
-        let grant = ServerAction::<GrantAccess>::new();
-        let revoke = ServerAction::<RevokeAccess>::new();
-        let decline = ServerAction::<DeclineAccess>::new();
-        let source = RwSignal::new(Source::Ask(0));
-        for answer in [grant.value(), revoke.value(), decline.value()] {
+    fn new(status: AccessStatus) -> Self {
+        let access = Access {
+            status: Live::new(Ok(status)),
+            grant: ServerAction::new(),
+            revoke: ServerAction::new(),
+            decline: ServerAction::new(),
+        };
+        for answer in [access.grant.value(), access.revoke.value(), access.decline.value()] {
             Effect::new(move |_| {
                 if let Some(answer) = answer.get() {
-                    source.set(Source::Answer(Box::new(answer)));
+                    access.status.set(answer);
                 }
             });
         }
-        let status = Resource::new(
-            move || source.get(),
-            |source| async move {
-                match source {
-                    Source::Ask(_) => support_access_status().await,
-                    Source::Answer(answer) => *answer,
-                }
-            },
-        );
-        Access { status, grant, revoke, decline, source }
+        access
     }
 
     /// Asks the server again: the grant may have ended meanwhile.
     fn ask_again(self) {
-        self.source.update(|source| {
-            *source = match source {
-                Source::Ask(asked) => Source::Ask(*asked + 1),
-                Source::Answer(_) => Source::Ask(0),
-            }
-        });
+        self.status.ask(support_access_status());
     }
 }
 
@@ -143,37 +123,49 @@ fn TimeLeft(until: DateTime<Utc>, server_now: RwSignal<DateTime<Utc>>) -> impl I
 
 /// The time left until `until`, counted down live on the server's clock (`now` is its
 /// time when it answered).
-#[component]
+#[island]
 pub fn Countdown(until: DateTime<Utc>, now: DateTime<Utc>) -> impl IntoView {
     view! { <TimeLeft until server_now=ticking_server_clock(now) /> }
 }
 
+/// Above the customer's table: the status as the server reads it when the page is
+/// made, then kept live in the browser by [`AccessControls`].
 #[component]
 pub fn GrantBanner() -> impl IntoView {
-    let access = Access::new();
-    // A grant can also end elsewhere: revoked from another tab, or past its expiry by
-    // the server's clock. Ask again every ten seconds.
-    Effect::new(move |_| every(10_000, move || access.ask_again()));
-
+    let status = Resource::new(|| (), |()| support_access_status());
     view! {
         <section class="support-access" aria-label="Customer Support access">
-            <Transition fallback=|| ()>
+            <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match access.status.await {
-                        Ok(AccessStatus { grant: Some(granted), now, .. }) => {
-                            view! { <Granted granted now access /> }.into_any()
-                        }
-                        Ok(AccessStatus { grant: None, request: Some(request), now }) => {
-                            view! { <Requested request now access /> }.into_any()
-                        }
-                        Ok(AccessStatus { grant: None, request: None, now }) => {
-                            view! { <GrantLink now grant=access.grant ticket=None /> }.into_any()
-                        }
+                    match status.await {
+                        Ok(status) => view! { <AccessControls status /> }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
+    }
+}
+
+/// The grant link (with Support's request, if one waits) or the banner with its
+/// countdown and revoke link.
+#[island]
+fn AccessControls(status: AccessStatus) -> impl IntoView {
+    let access = Access::new(status);
+    // A grant can also end elsewhere: revoked from another tab, or past its expiry by
+    // the server's clock. Ask again every ten seconds.
+    access.status.ask_every(10_000, support_access_status);
+    move || match access.status.get() {
+        Ok(AccessStatus { grant: Some(granted), now, .. }) => {
+            view! { <Granted granted now access /> }.into_any()
+        }
+        Ok(AccessStatus { grant: None, request: Some(request), now }) => {
+            view! { <Requested request now access /> }.into_any()
+        }
+        Ok(AccessStatus { grant: None, request: None, now }) => {
+            view! { <GrantLink now grant=access.grant ticket=None /> }.into_any()
+        }
+        Err(error) => view! { <ErrorView error /> }.into_any(),
     }
 }
 
@@ -302,7 +294,12 @@ enum Change {
 /// Asks to make the change; once it is made (or has nothing to change), back to the logs.
 #[component]
 fn ConfirmChange(change: Change) -> impl IntoView {
-    let access = Access::new();
+    let status = Resource::new(|| (), |()| support_access_status());
+    let (grant, revoke, decline) = (
+        ServerAction::<GrantAccess>::new(),
+        ServerAction::<RevokeAccess>::new(),
+        ServerAction::<DeclineAccess>::new(),
+    );
     let title = match change {
         Change::Grant => "Grant access to Customer Support",
         Change::Revoke => "Revoke Customer Support's access",
@@ -321,7 +318,7 @@ fn ConfirmChange(change: Change) -> impl IntoView {
         <Title text=title />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let status = match access.status.await {
+                let status = match status.await {
                     Ok(status) => status,
                     Err(error) => return view! { <ErrorView error /> }.into_any(),
                 };
@@ -329,15 +326,15 @@ fn ConfirmChange(change: Change) -> impl IntoView {
                 let (question, form) = match (change, &status) {
                     (Change::Grant, AccessStatus { grant: None, now, .. }) => (
                         grant_question(*now + GRANT_DURATION, ticket.as_deref()),
-                        view! { <ActionForm action=access.grant>{buttons()}</ActionForm> }.into_any(),
+                        view! { <ActionForm action=grant>{buttons()}</ActionForm> }.into_any(),
                     ),
                     (Change::Revoke, AccessStatus { grant: Some(_), .. }) => (
                         REVOKE_QUESTION.to_owned(),
-                        view! { <ActionForm action=access.revoke>{buttons()}</ActionForm> }.into_any(),
+                        view! { <ActionForm action=revoke>{buttons()}</ActionForm> }.into_any(),
                     ),
                     (Change::Decline, AccessStatus { request: Some(request), .. }) => (
                         decline_question(&request.ticket),
-                        view! { <ActionForm action=access.decline>{buttons()}</ActionForm> }.into_any(),
+                        view! { <ActionForm action=decline>{buttons()}</ActionForm> }.into_any(),
                     ),
                     // Nothing left to change.
                     _ => return view! { <Redirect path="/logs" /> }.into_any(),

@@ -1,7 +1,7 @@
 //! `/logs/webhooks`: the customer's endpoints, each with its state and actions, the
-//! form that adds one, and the latest deliveries. Every action is a plain form too.
+//! form that adds one, and the latest deliveries. Every action is a plain form.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -10,56 +10,15 @@ use super::{
     RotateWebhookSecret, TestWebhook, Webhooks, DISABLE_AFTER, EVENTS, MAX_ENDPOINTS,
 };
 use crate::{
-    error::{AppError, ErrorView},
+    error::{ErrorView, PostedError},
+    live::LiveRegion,
     notices::DeliveryRecord,
-    time::{every, LocalTime},
+    time::LocalTime,
 };
-
-/// The actions on the page, one each, so that any of them refreshes the settings.
-#[derive(Clone, Copy)]
-struct Actions {
-    add: ServerAction<AddWebhook>,
-    rotate: ServerAction<RotateWebhookSecret>,
-    remove: ServerAction<RemoveWebhook>,
-    enable: ServerAction<EnableWebhook>,
-    test: ServerAction<TestWebhook>,
-}
-
-impl Actions {
-    fn versions(self) -> (usize, usize, usize, usize, usize) {
-        (
-            self.add.version().get(),
-            self.rotate.version().get(),
-            self.remove.version().get(),
-            self.enable.version().get(),
-            self.test.version().get(),
-        )
-    }
-
-    /// The last action's error, if it failed.
-    fn error(self) -> Option<AppError> {
-        let failed = |result: Option<Result<_, AppError>>| result.and_then(Result::err);
-        failed(self.add.value().get().map(|r| r.map(drop)))
-            .or_else(|| failed(self.rotate.value().get().map(|r| r.map(drop))))
-            .or_else(|| failed(self.remove.value().get()))
-            .or_else(|| failed(self.enable.value().get().map(|r| r.map(drop))))
-            .or_else(|| failed(self.test.value().get()))
-    }
-}
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
-    let actions = Actions {
-        add: ServerAction::new(),
-        rotate: ServerAction::new(),
-        remove: ServerAction::new(),
-        enable: ServerAction::new(),
-        test: ServerAction::new(),
-    };
-    // Asked again every five seconds: deliveries happen meanwhile.
-    let asked = RwSignal::new(0_u64);
-    Effect::new(move |_| every(5_000, move || asked.update(|n| *n += 1)));
-    let settings = Resource::new(move || (asked.get(), actions.versions()), |_| webhook_settings());
+    let settings = Resource::new(|| (), |()| webhook_settings());
     view! {
         <Title text="Webhooks" />
         <p class="back">
@@ -75,29 +34,31 @@ pub fn WebhooksPage() -> impl IntoView {
             {EVENTS.join(", ")}
             "."
         </p>
-        {move || actions.error().map(|error| view! { <ErrorView error /> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
+        <PostedError />
+        <Suspense fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(settings) => view! { <Settings settings actions /> }.into_any(),
+                    Ok(settings) => view! { <Settings settings /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
+/// The endpoints, each with its actions (plain forms: the page comes back with the
+/// outcome, and a new secret shown this once), and the latest deliveries, followed live.
 #[component]
-fn Settings(settings: Webhooks, actions: Actions) -> impl IntoView {
+fn Settings(settings: Webhooks) -> impl IntoView {
     let Webhooks { endpoints, deliveries } = settings;
     let full = endpoints.len() >= MAX_ENDPOINTS;
     let urls: Vec<(i64, String)> =
         endpoints.iter().map(|e| (e.endpoint.id, e.endpoint.url.clone())).collect();
     let endpoint_rows =
-        endpoints.into_iter().map(|view| view! { <EndpointRow view actions /> }).collect_view();
+        endpoints.into_iter().map(|view| view! { <EndpointRow view /> }).collect_view();
     let add = (!full).then(|| {
         view! {
-            <ActionForm action=actions.add attr:class="add-webhook">
+            <form method="post" action=AddWebhook::PATH class="add-webhook">
                 <label>
                     "Endpoint URL "
                     <input
@@ -110,7 +71,7 @@ fn Settings(settings: Webhooks, actions: Actions) -> impl IntoView {
                 <button type="submit" class="button">
                     "Add endpoint"
                 </button>
-            </ActionForm>
+            </form>
         }
     });
     let delivery_rows = deliveries
@@ -128,26 +89,28 @@ fn Settings(settings: Webhooks, actions: Actions) -> impl IntoView {
         <ul class="webhook-endpoints">{endpoint_rows}</ul>
         {add}
         <h2>"Latest deliveries"</h2>
-        <div class="table-scroll">
-            <table class="webhook-deliveries">
-                <thead>
-                    <tr>
-                        <th scope="col">"Sent"</th>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"Endpoint"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"State"</th>
-                    </tr>
-                </thead>
-                <tbody>{delivery_rows}</tbody>
-            </table>
-        </div>
+        <LiveRegion id="deliveries".to_owned() millis=5_000>
+            <div class="table-scroll">
+                <table class="webhook-deliveries">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Sent"</th>
+                            <th scope="col">"Event"</th>
+                            <th scope="col">"Endpoint"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Attempts"</th>
+                            <th scope="col">"State"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{delivery_rows}</tbody>
+                </table>
+            </div>
+        </LiveRegion>
     }
 }
 
 #[component]
-fn EndpointRow(view: EndpointView, actions: Actions) -> impl IntoView {
+fn EndpointRow(view: EndpointView) -> impl IntoView {
     let EndpointView { endpoint, secret } = view;
     let id = endpoint.id;
     let state = match (&endpoint.disabled_at, &endpoint.disabled_reason) {
@@ -172,12 +135,7 @@ fn EndpointRow(view: EndpointView, actions: Actions) -> impl IntoView {
         }
     });
     let enable = endpoint.disabled_at.is_some().then(|| {
-        view! {
-            <ActionForm action=actions.enable>
-                <input type="hidden" name="id" value=id.to_string() />
-                <button type="submit">"Enable"</button>
-            </ActionForm>
-        }
+        view! { <IdButton action=EnableWebhook::PATH id label="Enable" /> }
     });
     view! {
         <li class="webhook-endpoint">
@@ -188,21 +146,23 @@ fn EndpointRow(view: EndpointView, actions: Actions) -> impl IntoView {
             </p>
             {secret}
             <div class="webhook-actions">
-                <ActionForm action=actions.test>
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <button type="submit">"Send a test event"</button>
-                </ActionForm>
-                <ActionForm action=actions.rotate>
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <button type="submit">"Rotate the secret"</button>
-                </ActionForm>
+                <IdButton action=TestWebhook::PATH id label="Send a test event" />
+                <IdButton action=RotateWebhookSecret::PATH id label="Rotate the secret" />
                 {enable}
-                <ActionForm action=actions.remove>
-                    <input type="hidden" name="id" value=id.to_string() />
-                    <button type="submit">"Remove"</button>
-                </ActionForm>
+                <IdButton action=RemoveWebhook::PATH id label="Remove" />
             </div>
         </li>
+    }
+}
+
+/// A button that posts an endpoint's id to the server function at `action`.
+#[component]
+fn IdButton(action: &'static str, id: i64, label: &'static str) -> impl IntoView {
+    view! {
+        <form method="post" action=action>
+            <input type="hidden" name="id" value=id.to_string() />
+            <button type="submit">{label}</button>
+        </form>
     }
 }
 
