@@ -54,7 +54,7 @@ test("a body over 64 KiB is stored cut, and its call's page says so", async ({ p
   await expect(notes.first()).toHaveText(/showing the first 65536 of \d{5,} bytes/);
 });
 
-test("a call's page shows its JSON as sent, its secret gone, in the browser and from the server", async ({
+test("a call's page shows its JSON as sent, its secret gone", async ({
   page,
   request,
 }) => {
@@ -69,17 +69,13 @@ test("a call's page shows its JSON as sent, its secret gone, in the browser and 
   const stored = sent.replace("e2e-hunter2", "[REDACTED]");
   const row = await findRecordedCall(page, response.headers()["x-request-id"]);
 
-  // Opened from the table (drawn in the browser), then loaded whole (drawn by the server).
   await row.locator(".endpoint a").click();
-  for (const drawnBy of ["browser", "server"]) {
-    const laidOut = page.locator("pre.body.json").first();
-    for (const token of ['"n": -1.5e3', '"big": 12345678901234567890123', '"e": "\\u00e9"', '"password": "[REDACTED]"']) {
-      await expect(laidOut, drawnBy).toContainText(token);
-    }
-    const asSent = page.locator("details.body-as-sent").first();
-    await asSent.locator("summary").click();
-    await expect(asSent.locator("pre"), drawnBy).toHaveText(stored);
-    expect(await page.content(), drawnBy).not.toContain("e2e-hunter2");
-    await page.reload();
+  const laidOut = page.locator("pre.body.json").first();
+  for (const token of ['"n": -1.5e3', '"big": 12345678901234567890123', '"e": "\\u00e9"', '"password": "[REDACTED]"']) {
+    await expect(laidOut).toContainText(token);
   }
+  const asSent = page.locator("details.body-as-sent").first();
+  await asSent.locator("summary").click();
+  await expect(asSent.locator("pre")).toHaveText(stored);
+  expect(await page.content()).not.toContain("e2e-hunter2");
 });

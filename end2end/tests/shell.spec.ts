@@ -62,7 +62,7 @@ test("the page hydrates: the theme toggle works, with a clean console", async ({
   expect(problems).toEqual([]);
 });
 
-test("client-side navigation to API Logs, and a 404 for unknown pages", async ({ page }) => {
+test("navigation to API Logs, and a 404 for unknown pages", async ({ page }) => {
   const problems = watchConsole(page);
   await signIn(page, ALICE.email);
   await expect(page).toHaveURL(/\/logs$/);

@@ -25,6 +25,9 @@ use crate::{
     Result,
 };
 
+/// The most WebAssembly a browser may have to fetch, brotli-compressed (issue 15).
+const WASM_BROTLI_BUDGET: u64 = 150_000;
+
 /// The bundle's name; `.cargo/config.toml` gives leptos the same one.
 const OUTPUT_NAME: &str = "apilogs";
 pub const SITE_ROOT: &str = "target/site";
@@ -80,6 +83,21 @@ pub fn browser_files(profile: Profile) -> Result {
         // The server would send a release build's compressed files in their place.
         Profile::Dev => remove_compressed(&pkg),
     }
+}
+
+/// Fails when the release WASM, as browsers get it (brotli), is over its budget.
+pub fn check_wasm_budget() -> Result {
+    let compressed = root().join(SITE_ROOT).join("pkg").join(format!("{OUTPUT_NAME}.wasm.br"));
+    let size = fs::metadata(&compressed)
+        .map_err(|e| format!("cannot read {}: {e}", compressed.display()))?
+        .len();
+    println!("the WASM bundle is {size} bytes brotli (budget {WASM_BROTLI_BUDGET})");
+    if size > WASM_BROTLI_BUDGET {
+        return Err(format!(
+            "the WASM bundle is {size} bytes brotli, over its budget of {WASM_BROTLI_BUDGET}"
+        ));
+    }
+    Ok(())
 }
 
 /// Compiles the frontend crate to wasm32, generates its JS glue, and (release) shrinks it.

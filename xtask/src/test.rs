@@ -35,6 +35,7 @@ pub fn run() -> Result {
         cmd::run(cargo().args(format!("test {SERVER_SIDE}").split_whitespace()))
     })?;
     build::browser_files(Profile::Release)?;
+    build::check_wasm_budget()?;
     end_to_end(&[])
 }
 
