@@ -108,6 +108,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/support/accounts/:account/status")
+                        view=support::SupportAccountStatusPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/support/accounts/:account/logs/:id")
                         view=support::SupportLogDetailPage
                         ssr=SsrMode::Async

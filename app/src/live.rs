@@ -74,12 +74,14 @@ impl<T: Send + Sync + 'static> Live<T> {
 }
 
 /// A part of the page, rendered by the server, that follows the server: every
-/// `millis`, the page is asked again and this part's new HTML replaces the old. Forms
-/// stay outside it (what is typed would be lost).
+/// `millis`, the page (or the page at `from`, which renders this part alone: asking
+/// again must not count as reading anything more) is asked again and this part's new
+/// HTML replaces the old. Forms stay outside it (what is typed would be lost).
 #[island]
 pub fn LiveRegion(
     /// The region's element id, unique on the page.
     id: String,
+    from: Option<String>,
     millis: u32,
     children: Children,
 ) -> impl IntoView {
@@ -87,26 +89,28 @@ pub fn LiveRegion(
     {
         let region = id.clone();
         Effect::new(move |_| {
-            let region = region.clone();
-            crate::time::every(millis, move || leptos::task::spawn_local(follow(region.clone())));
+            let (region, from) = (region.clone(), from.clone());
+            crate::time::every(millis, move || {
+                leptos::task::spawn_local(follow(region.clone(), from.clone()))
+            });
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = millis;
+    let _ = (from, millis);
     view! { <div id=id>{children()}</div> }
 }
 
-/// Asks for the page again and puts the region's new content in place. When the new
-/// page has no such region (the session ended, say), loads the page itself.
+/// Asks for the page again (or `from`) and puts the region's new content in place.
+/// When the answer has no such region (the session ended, say), loads the page itself.
 #[cfg(feature = "hydrate")]
-async fn follow(region: String) {
+async fn follow(region: String, from: Option<String>) {
     use leptos::wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
     let window = window();
     let location = window.location();
     let html = async {
-        let asked = window.fetch_with_str(&location.href().ok()?);
+        let asked = window.fetch_with_str(&from.map_or_else(|| location.href().ok(), Some)?);
         let response: web_sys::Response = JsFuture::from(asked).await.ok()?.dyn_into().ok()?;
         // A server that fails for now is asked again next time.
         if response.status() >= 500 {

@@ -150,7 +150,7 @@ pub fn SupportConsole() -> impl IntoView {
                 "Search"
             </button>
         </form>
-        <LiveRegion id="accounts".to_owned() millis=10_000>
+        <LiveRegion id="accounts".to_owned() from=None millis=10_000>
             <Suspense fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
                 {move || Suspend::new(async move {
                     match accounts.await {
@@ -227,7 +227,11 @@ fn AccountHeader(id: i64) -> impl IntoView {
                         }
                     });
                     view! {
-                        <LiveRegion id="account-access".to_owned() millis=10_000>
+                        <LiveRegion
+                            id="account-access".to_owned()
+                            from=Some(format!("/support/accounts/{id}/status"))
+                            millis=10_000
+                        >
                             <h1>{format!("API Logs of {}", account.name)}</h1>
                             <p class="account-access">
                                 <AccessCell grant=account.grant request=account.request now />
@@ -241,6 +245,17 @@ fn AccountHeader(id: i64) -> impl IntoView {
                 })
             })}
         </Suspense>
+    }
+}
+
+/// `/support/accounts/<account>/status`: the account's access alone, which its logs
+/// page follows (the logs page itself would count as reading the logs again).
+#[component]
+pub fn SupportAccountStatusPage() -> impl IntoView {
+    let account = account_param();
+    view! {
+        <Title text="Account access" />
+        {move || account().map(|id| view! { <AccountHeader id /> })}
     }
 }
 

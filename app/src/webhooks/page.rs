@@ -89,7 +89,7 @@ fn Settings(settings: Webhooks) -> impl IntoView {
         <ul class="webhook-endpoints">{endpoint_rows}</ul>
         {add}
         <h2>"Latest deliveries"</h2>
-        <LiveRegion id="deliveries".to_owned() millis=5_000>
+        <LiveRegion id="deliveries".to_owned() from=None millis=5_000>
             <div class="table-scroll">
                 <table class="webhook-deliveries">
                     <thead>
