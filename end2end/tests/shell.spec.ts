@@ -13,29 +13,42 @@ function watchConsole(page: Page): string[] {
   return problems;
 }
 
-test("the server renders the app shell and links the bundle", async ({ request }) => {
+/** The bundle's versioned name the page links, `apilogs.<16 hex digits>`. */
+function bundleName(html: string): string {
+  const name = html.match(/\/pkg\/(apilogs\.[0-9a-f]{16})\.js/)?.[1];
+  expect(name, "the page links a bundle named after its content").toBeTruthy();
+  return name!;
+}
+
+test("the server renders the app shell and links the bundle, named after its content", async ({
+  request,
+}) => {
   const response = await request.get("/");
   expect(response.status()).toBe(200);
+  expect(response.headers()["cache-control"]).toBe("no-cache");
   const html = await response.text();
   expect(html).toContain("<title>Home · apilogs</title>");
   expect(html).toMatch(/<nav[^>]*>.*API Logs.*<\/nav>/s);
   expect(html).toContain("Every call to your API, in one place");
   expect(html).toContain('<footer class="app-footer">');
-  expect(html).toContain("/pkg/apilogs.js");
-  expect(html).toContain("/pkg/apilogs.wasm");
+  const name = bundleName(html);
+  expect(html).toContain(`/pkg/${name}.wasm`);
+  expect(html).toContain(`/pkg/${name}.css`);
 
-  const js = await request.get("/pkg/apilogs.js");
-  expect(js.status()).toBe(200);
-  expect(js.headers()["content-type"]).toContain("javascript");
-  const wasm = await request.get("/pkg/apilogs.wasm");
-  expect(wasm.status()).toBe(200);
-  expect(wasm.headers()["content-type"]).toBe("application/wasm");
-  const css = await request.get("/pkg/apilogs.css");
-  expect(css.status()).toBe(200);
+  const types = { js: "javascript", wasm: "application/wasm", css: "text/css" };
+  for (const [extension, type] of Object.entries(types)) {
+    const file = await request.get(`/pkg/${name}.${extension}`);
+    expect(file.status()).toBe(200);
+    expect(file.headers()["content-type"]).toContain(type);
+    expect(file.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+  }
+  // No unversioned copy a browser could keep across deploys.
+  expect((await request.get("/pkg/apilogs.wasm")).status()).toBe(404);
 });
 
 test("the bundle is sent compressed to browsers that accept it", async ({ request }) => {
-  const wasm = await request.get("/pkg/apilogs.wasm", {
+  const name = bundleName(await (await request.get("/")).text());
+  const wasm = await request.get(`/pkg/${name}.wasm`, {
     headers: { "accept-encoding": "br" },
   });
   expect(wasm.headers()["content-encoding"]).toBe("br");

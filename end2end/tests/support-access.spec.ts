@@ -292,6 +292,20 @@ test("an agent without a grant sees a clear page, not the logs", async ({ page }
   await expect(page.getByText("The customer can grant it from their API Logs page.")).toBeVisible();
 });
 
+test("an agent's open account page follows its access without reading the logs again", async ({ page }) => {
+  await signIn(page, SAM.email);
+  await page.goto("/support?q=globex");
+  const asked: string[] = [];
+  page.on("request", (request) => asked.push(new URL(request.url()).pathname));
+  await page.getByRole("link", { name: BOB.account }).click();
+  await hydrated(page);
+  // Every ten seconds the access is asked again, from a page that shows it alone: the
+  // logs page itself would count (and be reported to the customer) as another read.
+  await page.waitForRequest(/\/support\/accounts\/\d+\/status$/, { timeout: 15_000 });
+  await expect(page.locator(".account-access")).toContainText("No access");
+  expect(asked.filter((path) => /\/support\/accounts\/\d+\/logs$/.test(path))).toHaveLength(1);
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 

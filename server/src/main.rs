@@ -58,6 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let mut leptos_options = leptos::config::get_configuration(None)?.leptos_options;
             leptos_options.site_addr = cli.serve.addr;
+            http::caching::use_published_bundle(&mut leptos_options);
             let clock: Arc<dyn Clock> = clock;
             // Only in builds for end-to-end tests: `make run`'s has no test clock at all.
             #[cfg(feature = "test-clock")]

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! target/release/apilogs      the server (target/debug/ for --dev)
-//! target/site/pkg/apilogs.js  the JS glue, apilogs.wasm the app, apilogs.css the styles
+//! target/site/pkg/apilogs.<hash>.js    the JS glue; .wasm the app, .css the styles
+//! target/site/bundle.txt               the bundle's versioned name, `apilogs.<hash>`
 //! target/site/…               app/public's files
 //! ```
 //!
@@ -31,6 +32,10 @@ const WASM_BROTLI_BUDGET: u64 = 150_000;
 /// The bundle's name; `.cargo/config.toml` gives leptos the same one.
 const OUTPUT_NAME: &str = "apilogs";
 pub const SITE_ROOT: &str = "target/site";
+/// Where the bundle is made before it is published under its versioned name.
+const BUNDLE_DIR: &str = "target/front/bundle";
+/// Names the bundle the server links: `apilogs.<hash of its files>`.
+const BUNDLE_NAME_FILE: &str = "bundle.txt";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
@@ -74,9 +79,13 @@ fn server_build(profile: Profile) -> [&'static str; 5] {
 /// What the server sends the browser: the bundle, the styles and the public files.
 pub fn browser_files(profile: Profile) -> Result {
     let pkg = root().join(SITE_ROOT).join("pkg");
-    fs::create_dir_all(&pkg).map_err(|e| format!("cannot create {}: {e}", pkg.display()))?;
-    timed("browser bundle", || wasm_bundle(profile, &pkg))?;
-    copy(&root().join("style/main.css"), &pkg.join(format!("{OUTPUT_NAME}.css")))?;
+    let bundle = root().join(BUNDLE_DIR);
+    for dir in [&pkg, &bundle] {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    timed("browser bundle", || wasm_bundle(profile, &bundle))?;
+    copy(&root().join("style/main.css"), &bundle.join(format!("{OUTPUT_NAME}.css")))?;
+    publish(&bundle, &pkg)?;
     copy_dir(&root().join("app/public"), &root().join(SITE_ROOT))?;
     match profile {
         Profile::Release => timed("compression", || precompress(&pkg)),
@@ -85,9 +94,45 @@ pub fn browser_files(profile: Profile) -> Result {
     }
 }
 
+/// Puts the bundle's files in `pkg` under a name that changes with their content
+/// (`apilogs.<hash>.js`, `.wasm`, `.css`), so browsers may keep them for good and a new
+/// build is never mixed with an old one; names it in `bundle.txt` for the server;
+/// removes what earlier builds left.
+fn publish(bundle: &Path, pkg: &Path) -> Result {
+    use sha2::{Digest, Sha256};
+
+    let extensions = ["js", "wasm", "css"];
+    let mut hash = Sha256::new();
+    for extension in extensions {
+        let file = bundle.join(format!("{OUTPUT_NAME}.{extension}"));
+        hash.update(fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?);
+    }
+    let name = format!("{OUTPUT_NAME}.{}", &hex::encode(hash.finalize())[..16]);
+    for extension in extensions {
+        let file = format!("{OUTPUT_NAME}.{extension}");
+        copy(&bundle.join(file), &pkg.join(format!("{name}.{extension}")))?;
+    }
+    for file in files_in(pkg)? {
+        let file_name = file.file_name().unwrap_or_default().to_string_lossy();
+        if !file_name.starts_with(&format!("{name}.")) {
+            fs::remove_file(&file).map_err(|e| format!("cannot remove {}: {e}", file.display()))?;
+        }
+    }
+    let name_file = root().join(SITE_ROOT).join(BUNDLE_NAME_FILE);
+    fs::write(&name_file, &name).map_err(|e| format!("cannot write {}: {e}", name_file.display()))
+}
+
+/// The published bundle's versioned name.
+fn bundle_name() -> Result<String> {
+    let name_file = root().join(SITE_ROOT).join(BUNDLE_NAME_FILE);
+    let name = fs::read_to_string(&name_file)
+        .map_err(|e| format!("cannot read {}: {e}", name_file.display()))?;
+    Ok(name.trim().to_owned())
+}
+
 /// Fails when the release WASM, as browsers get it (brotli), is over its budget.
 pub fn check_wasm_budget() -> Result {
-    let compressed = root().join(SITE_ROOT).join("pkg").join(format!("{OUTPUT_NAME}.wasm.br"));
+    let compressed = root().join(SITE_ROOT).join("pkg").join(format!("{}.wasm.br", bundle_name()?));
     let size = fs::metadata(&compressed)
         .map_err(|e| format!("cannot read {}: {e}", compressed.display()))?
         .len();
@@ -100,9 +145,10 @@ pub fn check_wasm_budget() -> Result {
     Ok(())
 }
 
-/// Compiles the frontend crate to wasm32, generates its JS glue, and (release) shrinks it.
-/// The last two steps are skipped when cargo's output is the one they last ran on.
-fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
+/// Compiles the frontend crate to wasm32, generates its JS glue, and (release) shrinks it,
+/// into `out`. The last two steps are skipped when cargo's output is the one they last
+/// ran on.
+fn wasm_bundle(profile: Profile, out: &Path) -> Result {
     let route = toolchain::wasm_route()?;
     let mut build = toolchain::wasm_cargo(route, "build");
     build.args(["--package", "frontend", "--lib", "--profile", profile.wasm()]);
@@ -124,10 +170,10 @@ fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
             other => other,
         })
         .join("frontend.wasm");
-    let wasm = pkg.join(format!("{OUTPUT_NAME}.wasm"));
-    let stamp = pkg.join(".bundled-from");
+    let wasm = out.join(format!("{OUTPUT_NAME}.wasm"));
+    let stamp = out.join(".bundled-from");
     let input = format!("{} {}\n", profile.wasm(), fingerprint(&cargo_output)?);
-    let outputs = [&wasm, &pkg.join(format!("{OUTPUT_NAME}.js"))];
+    let outputs = [&wasm, &out.join(format!("{OUTPUT_NAME}.js"))];
     if outputs.iter().all(|output| output.exists())
         && fs::read_to_string(&stamp).is_ok_and(|done| done == input)
     {
@@ -138,11 +184,11 @@ fn wasm_bundle(profile: Profile, pkg: &Path) -> Result {
     cmd::run(
         cmd("wasm-bindgen")
             .args(["--target", "web", "--no-typescript", "--out-name", OUTPUT_NAME, "--out-dir"])
-            .arg(pkg)
+            .arg(out)
             .arg(cargo_output),
     )?;
     // leptos links `<name>.wasm` when LEPTOS_OUTPUT_NAME was set at compile time.
-    fs::rename(pkg.join(format!("{OUTPUT_NAME}_bg.wasm")), &wasm).map_err(|e| e.to_string())?;
+    fs::rename(out.join(format!("{OUTPUT_NAME}_bg.wasm")), &wasm).map_err(|e| e.to_string())?;
     if profile == Profile::Release {
         // Binaryen from npm: Debian's (108) emits a module that fails at hydration.
         // The features are those rustc enables by default for wasm32.
@@ -239,7 +285,7 @@ fn precompress(pkg: &Path) -> Result {
         gz.write_all(&raw).map_err(|e| e.to_string())?;
         let gz = gz.finish().map_err(|e| e.to_string())?;
         println!(
-            "{:<16} {:>9} bytes raw {:>9} brotli {:>9} gzip",
+            "{:<34} {:>9} bytes raw {:>9} brotli {:>9} gzip",
             file.file_name().unwrap_or_default().to_string_lossy(),
             raw.len(),
             br.len(),

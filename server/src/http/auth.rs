@@ -141,13 +141,17 @@ pub async fn guard_pages(
             let wanted = request.uri().path_and_query().map_or("/", |p| p.as_str());
             Redirect::to(&format!("/signin?notice=session&next={}", encode(wanted))).into_response()
         }
-        Some(status) => (status, forbidden_page(user.as_ref())).into_response(),
+        Some(status) => {
+            let bundle = &state.leptos_options.output_name;
+            (status, forbidden_page(user.as_ref(), bundle)).into_response()
+        }
     };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-fn forbidden_page(user: Option<&User>) -> Html<String> {
+/// `bundle`: the name of the site's bundle, whose styles the page uses.
+fn forbidden_page(user: Option<&User>, bundle: &str) -> Html<String> {
     let who = user.map_or(String::new(), |user| {
         let email = user.email.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
         format!("You are signed in as {email} ({}). ", user.role)
@@ -155,7 +159,7 @@ fn forbidden_page(user: Option<&User>) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>No access · apilogs</title><link rel=\"stylesheet\" href=\"/pkg/apilogs.css\">\
+         <title>No access · apilogs</title><link rel=\"stylesheet\" href=\"/pkg/{bundle}.css\">\
          </head><body><main class=\"app-main\"><h1>You do not have access to this page</h1>\
          <p>{who}<a href=\"/\">Back to the start page</a></p></main></body></html>"
     ))

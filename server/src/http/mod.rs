@@ -3,6 +3,7 @@
 //! check.
 
 mod auth;
+pub mod caching;
 pub mod client;
 mod downloads;
 pub mod ingest;
@@ -75,6 +76,7 @@ pub fn router(
         .layer(middleware::from_fn(protect::same_origin_writes))
         .layer(middleware::from_fn_with_state(Arc::new(proxies), client::client_address))
         .layer(middleware::from_fn_with_state(state.clone(), protect::security_headers))
+        .layer(middleware::from_fn(caching::cache_policy))
         // Pages, server-function answers and downloads, br or gzip as the client accepts,
         // at a level quick enough to run on every answer (the bundle is compressed ahead,
         // at the best level, and passes as it is).
