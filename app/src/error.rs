@@ -3,6 +3,7 @@
 //! server and sent only as [`AppError::Internal`].
 
 use leptos::{
+    either::EitherOf3,
     prelude::*,
     server_fn::{
         codec::JsonEncoding,
@@ -114,15 +115,14 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
     }
     match error {
         // The session ended while the page was open: sign in again, then come back here.
-        AppError::Unauthenticated => sign_in_again().into_any(),
-        AppError::AccessNotGranted => view! {
+        AppError::Unauthenticated => EitherOf3::A(sign_in_again()),
+        AppError::AccessNotGranted => EitherOf3::B(view! {
             <div class="access-denied" role="alert">
                 <h2>"No access to this account's API Logs"</h2>
                 <p>{AppError::AccessNotGranted.to_string()}</p>
             </div>
-        }
-        .into_any(),
-        error => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+        }),
+        error => EitherOf3::C(view! { <p class="form-error" role="alert">{error.to_string()}</p> }),
     }
 }
 

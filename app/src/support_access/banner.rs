@@ -4,7 +4,7 @@
 //! it. Without JavaScript every link leads to a confirmation page.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use leptos::{ev, prelude::*};
+use leptos::{either::EitherOf4, ev, prelude::*};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
@@ -148,7 +148,8 @@ pub fn GrantBanner() -> impl IntoView {
 }
 
 /// The grant link (with Support's request, if one waits) or the banner with its
-/// countdown and revoke link.
+/// countdown and revoke link. (`Either`s rather than `into_any`: each `AnyView` brings
+/// every way of drawing its view into the bundle.)
 #[island]
 fn AccessControls(status: AccessStatus) -> impl IntoView {
     let access = Access::new(status);
@@ -157,15 +158,15 @@ fn AccessControls(status: AccessStatus) -> impl IntoView {
     access.status.ask_every(10_000, support_access_status);
     move || match access.status.get() {
         Ok(AccessStatus { grant: Some(granted), now, .. }) => {
-            view! { <Granted granted now access /> }.into_any()
+            EitherOf4::A(view! { <Granted granted now access /> })
         }
         Ok(AccessStatus { grant: None, request: Some(request), now }) => {
-            view! { <Requested request now access /> }.into_any()
+            EitherOf4::B(view! { <Requested request now access /> })
         }
         Ok(AccessStatus { grant: None, request: None, now }) => {
-            view! { <GrantLink now grant=access.grant ticket=None /> }.into_any()
+            EitherOf4::C(view! { <GrantLink now grant=access.grant ticket=None /> })
         }
-        Err(error) => view! { <ErrorView error /> }.into_any(),
+        Err(error) => EitherOf4::D(view! { <ErrorView error /> }),
     }
 }
 
