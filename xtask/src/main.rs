@@ -4,6 +4,7 @@
 //! cargo-leptos produces (`target/site`), so nobody has to wait for cargo-leptos to
 //! compile before a first run.
 
+mod bench;
 mod build;
 mod cmd;
 mod layers;
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
         ["e2e", args @ ..] => test::end_to_end(args),
         ["layers"] => layers::check(),
         ["dev"] => setup::run().and_then(|()| build::watch()),
-        ["bench"] => bench(),
+        ["bench"] => bench::run(),
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -61,16 +62,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The benchmarks, in release mode: pages of the logs, then ingest through the server.
-fn bench() -> Result {
-    let release = ["--release", "--package"];
-    cmd::run(cmd::cargo().arg("build").args(release).args(["server", "--bin", "apilogs"]))?;
-    for bin in ["log-pages", "ingest"] {
-        cmd::run(cmd::cargo().arg("run").args(release).args(["bench", "--bin", bin]))?;
-    }
-    Ok(())
 }
 
 /// What a failed task reports.

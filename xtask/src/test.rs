@@ -158,7 +158,7 @@ fn stat(report: &str, key: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-struct KillOnDrop(Child);
+pub(crate) struct KillOnDrop(pub Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -167,7 +167,7 @@ impl Drop for KillOnDrop {
     }
 }
 
-fn free_port() -> Result<SocketAddr> {
+pub(crate) fn free_port() -> Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener.local_addr().map_err(|e| e.to_string())
 }
@@ -188,7 +188,7 @@ fn wait_until_listening(addr: SocketAddr) -> Result {
 }
 
 /// Polls `/healthz` until it answers 200, the server exits, or 60 s pass.
-fn wait_until_healthy(addr: SocketAddr, server: &mut Child) -> Result {
+pub(crate) fn wait_until_healthy(addr: SocketAddr, server: &mut Child) -> Result {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(60) {
         if let Ok(Some(status)) = server.try_wait() {

@@ -155,6 +155,9 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            // A file's connection cannot go stale: no ping (a round trip to the
+            // connection's thread) before each use.
+            .test_before_acquire(false)
             // SQLite has no statement timeout: each use of a connection gets a deadline,
             // which a progress handler enforces by interrupting the statement.
             .before_acquire(|connection, _| {

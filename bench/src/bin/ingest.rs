@@ -6,25 +6,15 @@
 //! `cargo xtask bench` builds the server and runs it. `APILOGS_BENCH_BATCHES` (default
 //! 100 batches of 1,000 records) and `APILOGS_BENCH_ROUNDS` (default 3) scale it.
 
-use std::{
-    path::PathBuf,
-    process::Stdio,
-    str::FromStr,
-    time::{Duration, Instant},
-};
+use std::{str::FromStr, time::Instant};
 
 use app::{
     logs::{Call, NewLogEntry},
     store::Store,
 };
+use bench::{env_number, median, Backend, Client, Database, Server};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
-use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
-use tokio::{
-    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
-    net::TcpStream,
-    process::{Child, Command},
-};
 
 const BATCH: usize = 1_000;
 /// Connections posting at once (and ceiling tasks inserting at once).
@@ -32,16 +22,10 @@ const CONCURRENCY: usize = 4;
 const ACCOUNTS: i64 = 10;
 const TOKEN: &str = "bench-ingest-token";
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 #[tokio::main]
 async fn main() {
     let batches = env_number("APILOGS_BENCH_BATCHES", 100);
     let rounds = env_number("APILOGS_BENCH_ROUNDS", 3);
-    let server = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/apilogs");
-    assert!(server.exists(), "{} is missing: run `cargo xtask bench`", server.display());
     println!(
         "ingest: {batches} batches of {BATCH} records over {CONCURRENCY} connections, \
          {rounds} rounds on fresh databases; calls/s, median of the rounds"
@@ -58,13 +42,12 @@ async fn main() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let (mut http, mut ceiling) = (Vec::new(), Vec::new());
         for _ in 0..rounds {
-            let db = Database::new(backend).await;
+            let db = fresh(backend).await;
             ceiling.push(insert_directly(&db.store().await, &rows).await);
             db.drop().await;
 
-            let db = Database::new(backend).await;
-            db.store().await.close().await;
-            http.push(post_through_http(&server, &db.url, &bodies).await);
+            let db = fresh(backend).await;
+            http.push(post_through_http(&db.url, &bodies).await);
             db.drop().await;
         }
         let (http, ceiling) = (median(&mut http), median(&mut ceiling));
@@ -76,11 +59,6 @@ async fn main() {
             100.0 * http / ceiling
         );
     }
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 /// A realistic call: a JSON request and response of a few hundred bytes, headers with a
@@ -153,21 +131,9 @@ async fn insert_directly(store: &Store, rows: &[Vec<NewLogEntry>]) -> f64 {
 
 /// Calls per second posting `bodies` to a fresh server on `url`, over `CONCURRENCY`
 /// kept-alive connections.
-async fn post_through_http(server: &PathBuf, url: &str, bodies: &[String]) -> f64 {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child: Child = Command::new(server)
-        .args(["serve", "--database-url", url, "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--ingest-token", TOKEN, "--log", "warn"])
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    for _ in 0..300 {
-        if Client::open(port).await.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn post_through_http(url: &str, bodies: &[String]) -> f64 {
+    let server = Server::start(url, &["--ingest-token", TOKEN]).await;
+    let port = server.port;
     let started = Instant::now();
     let chunks: Vec<Vec<String>> = (0..CONCURRENCY)
         .map(|c| bodies.iter().skip(c).step_by(CONCURRENCY).cloned().collect())
@@ -177,9 +143,12 @@ async fn post_through_http(server: &PathBuf, url: &str, bodies: &[String]) -> f6
         .map(|mine| {
             tokio::spawn(async move {
                 let mut connection = Client::open(port).await.expect("a connection");
+                let auth = format!("Bearer {TOKEN}");
+                let headers =
+                    [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
                 for body in mine {
-                    let status = connection.post("/api/v1/logs", &body).await;
-                    assert_eq!(status, 200, "a batch was refused");
+                    let answer = connection.send("POST", "/api/v1/logs", &headers, &body).await;
+                    assert_eq!(answer.status, 200, "a batch was refused");
                 }
             })
         })
@@ -188,120 +157,17 @@ async fn post_through_http(server: &PathBuf, url: &str, bodies: &[String]) -> f6
         client.await.unwrap();
     }
     let rate = (bodies.len() * BATCH) as f64 / started.elapsed().as_secs_f64();
-    child.start_kill().unwrap();
-    child.wait().await.unwrap();
+    server.stop().await;
     rate
 }
 
-/// An HTTP/1.1 client on one kept-alive connection: a request at a time, answers read
-/// whole.
-struct Client {
-    stream: BufReader<TcpStream>,
-}
-
-impl Client {
-    async fn open(port: u16) -> Option<Client> {
-        let stream = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
-        stream.set_nodelay(true).ok()?;
-        Some(Client { stream: BufReader::new(stream) })
+/// A fresh database with the schema and the accounts.
+async fn fresh(backend: Backend) -> Database {
+    let database = Database::new(backend).await;
+    let store = database.store().await;
+    for i in 0..ACCOUNTS {
+        store.create_account(&format!("Ingest bench {i}"), Utc::now()).await.unwrap();
     }
-
-    async fn post(&mut self, path: &str, body: &str) -> u16 {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        let stream = self.stream.get_mut();
-        stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(body.as_bytes()).await.unwrap();
-        let mut line = String::new();
-        self.stream.read_line(&mut line).await.unwrap();
-        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut length = 0;
-        loop {
-            line.clear();
-            self.stream.read_line(&mut line).await.unwrap();
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut answer = vec![0; length];
-        self.stream.read_exact(&mut answer).await.unwrap();
-        status
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-}
-
-/// A fresh database with the schema and the accounts: a SQLite file, or a PostgreSQL
-/// schema of its own.
-struct Database {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(PgConnectOptions, String)>,
-}
-
-impl Database {
-    async fn new(backend: Backend) -> Database {
-        let database = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}", dir.path().join("ingest.db").display());
-                Database { url, _dir: Some(dir), postgres: None }
-            }
-            Backend::Postgres => {
-                let base = std::env::var("APILOGS_TEST_POSTGRES_URL")
-                    .unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
-                let options = PgConnectOptions::from_str(&base).unwrap();
-                let schema = format!("bench_{:016x}", rand::random::<u64>());
-                let mut admin = options.connect().await.expect("PostgreSQL");
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap();
-                admin.close().await.unwrap();
-                let separator = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-                Database { url, _dir: None, postgres: Some((options, schema)) }
-            }
-        };
-        let store = database.store().await;
-        store.migrate().await.unwrap();
-        for i in 0..ACCOUNTS {
-            store.create_account(&format!("Ingest bench {i}"), Utc::now()).await.unwrap();
-        }
-        store.close().await;
-        database
-    }
-
-    async fn store(&self) -> Store {
-        Store::connect(&self.url).await.unwrap()
-    }
-
-    async fn drop(self) {
-        if let Some((options, schema)) = self.postgres {
-            let mut admin = options.connect().await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            admin.close().await.unwrap();
-        }
-    }
+    store.close().await;
+    database
 }

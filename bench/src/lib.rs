@@ -1,0 +1,198 @@
+//! What the benchmarks share: fresh databases, the release server run on one, and a
+//! plain HTTP/1.1 client that times whole answers.
+
+use std::{path::PathBuf, process::Stdio, str::FromStr, time::Duration};
+
+use app::store::Store;
+use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
+    process::{Child, Command},
+};
+
+pub fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The median of `values`.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[derive(Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A fresh database with the schema: a SQLite file, or a PostgreSQL schema of its own
+/// (`APILOGS_TEST_POSTGRES_URL`, default `postgres://127.0.0.1:5432/test`).
+pub struct Database {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(PgConnectOptions, String)>,
+}
+
+impl Database {
+    pub async fn new(backend: Backend) -> Database {
+        let database = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                Database { url, _dir: Some(dir), postgres: None }
+            }
+            Backend::Postgres => {
+                let base = std::env::var("APILOGS_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
+                let options = PgConnectOptions::from_str(&base).unwrap();
+                let schema = format!("bench_{:016x}", rand::random::<u64>());
+                let mut admin = options.connect().await.expect("PostgreSQL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap();
+                admin.close().await.unwrap();
+                let separator = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+                Database { url, _dir: None, postgres: Some((options, schema)) }
+            }
+        };
+        database.store().await.migrate().await.unwrap();
+        database
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.url).await.unwrap()
+    }
+
+    pub async fn drop(self) {
+        if let Some((options, schema)) = self.postgres {
+            let mut admin = options.connect().await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+    }
+}
+
+/// The release server (`cargo xtask bench` builds it) serving the database at `url`.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub async fn start(url: &str, args: &[&str]) -> Server {
+        let binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/apilogs");
+        assert!(binary.exists(), "{} is missing: run `cargo xtask bench`", binary.display());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(binary)
+            .args(["serve", "--database-url", url, "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--log", "warn"])
+            .args(args)
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        for _ in 0..300 {
+            if Client::open(port).await.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Server { child, port }
+    }
+
+    pub async fn stop(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
+}
+
+/// An answer, read whole.
+pub struct Answer {
+    pub status: u16,
+    /// The `Set-Cookie` header's first `name=value`, if any.
+    pub cookie: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP/1.1 client on one kept-alive connection: a request at a time, answers read
+/// whole (with a length or chunked).
+pub struct Client {
+    stream: BufReader<TcpStream>,
+}
+
+impl Client {
+    pub async fn open(port: u16) -> Option<Client> {
+        let stream = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+        stream.set_nodelay(true).ok()?;
+        Some(Client { stream: BufReader::new(stream) })
+    }
+
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Answer {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        let stream = self.stream.get_mut();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body.as_bytes()).await.unwrap();
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await.unwrap();
+        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (mut length, mut chunked, mut cookie) = (0, false, None);
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await.unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            let Some((name, value)) = line.split_once(':') else { continue };
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.eq_ignore_ascii_case("chunked");
+            } else if name.eq_ignore_ascii_case("set-cookie") && cookie.is_none() {
+                cookie = value.split(';').next().map(str::to_owned);
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                line.clear();
+                self.stream.read_line(&mut line).await.unwrap();
+                let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+                let start = body.len();
+                body.resize(start + size + 2, 0);
+                self.stream.read_exact(&mut body[start..]).await.unwrap();
+                body.truncate(start + size);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else {
+            body.resize(length, 0);
+            self.stream.read_exact(&mut body).await.unwrap();
+        }
+        Answer { status, cookie, body }
+    }
+}
