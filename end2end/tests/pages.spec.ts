@@ -64,4 +64,14 @@ test.describe("on a phone", () => {
       }
     });
   }
+
+  test("the filter form folds away", async ({ page }) => {
+    await open(page, ALICE.email, "/logs");
+    const apply = page.getByRole("button", { name: "Apply" });
+    await expect(apply).toBeVisible();
+    await page.locator(".filter-panel summary").tap();
+    await expect(apply).toBeHidden();
+    await page.locator(".filter-panel summary").tap();
+    await expect(apply).toBeVisible();
+  });
 });

@@ -82,39 +82,43 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
     let clear = (!filter.is_empty()).then(|| view! { <A href=base.clone()>"Clear filters"</A> });
     let range = filter.clone();
     view! {
-        <form method="get" action=base.clone() class="filters" aria-label="Filter calls">
-            <label>
-                "Status"
-                <select name="status">
-                    <option value="">"All statuses"</option>
-                    {status_options}
-                </select>
-            </label>
-            <label>
-                "Method"
-                <select name="method">
-                    <option value="">"All methods"</option>
-                    {method_options}
-                </select>
-            </label>
-            <label>
-                "Endpoint"
-                <input type="text" name="endpoint" value=filter.endpoint placeholder="/v1/pdf/merge" />
-            </label>
-            <label>
-                "Request ID"
-                <input type="text" name="request_id" value=filter.request_id placeholder="req_…" />
-            </label>
-            <DateRange filter=range />
-            <label>
-                "Search bodies"
-                <input type="search" name="q" value=filter.search placeholder="Text in request or response" />
-            </label>
-            <button type="submit" class="button">
-                "Apply"
-            </button>
-            {clear}
-        </form>
+        // Open; a phone shows its summary, so the form can be folded away.
+        <details class="filter-panel" open>
+            <summary>"Filters"</summary>
+            <form method="get" action=base.clone() class="filters" aria-label="Filter calls">
+                <label>
+                    "Status"
+                    <select name="status">
+                        <option value="">"All statuses"</option>
+                        {status_options}
+                    </select>
+                </label>
+                <label>
+                    "Method"
+                    <select name="method">
+                        <option value="">"All methods"</option>
+                        {method_options}
+                    </select>
+                </label>
+                <label>
+                    "Endpoint"
+                    <input type="text" name="endpoint" value=filter.endpoint placeholder="/v1/pdf/merge" />
+                </label>
+                <label>
+                    "Request ID"
+                    <input type="text" name="request_id" value=filter.request_id placeholder="req_…" />
+                </label>
+                <DateRange filter=range />
+                <label>
+                    "Search bodies"
+                    <input type="search" name="q" value=filter.search placeholder="Text in request or response" />
+                </label>
+                <button type="submit" class="button">
+                    "Apply"
+                </button>
+                {clear}
+            </form>
+        </details>
     }
 }
 
