@@ -120,6 +120,8 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
             </form>
         </details>
     }
+    // Its type, spelled out, is deeper than the compiler follows by default.
+    .into_any()
 }
 
 /// The range's two ends as `datetime-local` inputs, written in the viewer's UTC offset
