@@ -97,6 +97,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/logs/webhooks/deliveries")
+                        view=webhooks::WebhookDeliveriesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/logs/:id")
                         view=logs::CustomerLogDetailPage
                         ssr=SsrMode::Async

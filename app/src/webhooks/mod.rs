@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use page::WebhooksPage;
+pub use page::{WebhookDeliveriesPage, WebhooksPage};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{ssr::guard, Role};
@@ -81,14 +81,28 @@ pub struct EndpointView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhooks {
     pub endpoints: Vec<EndpointView>,
-    /// The latest deliveries to the account's endpoints, newest first.
-    pub deliveries: Vec<DeliveryRecord>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// One of the latest deliveries to the account's endpoints (newest first), with the
+/// URL of its endpoint while it exists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub record: DeliveryRecord,
+    pub url: Option<String>,
 }
 
 /// The customer's endpoints and latest deliveries. A secret just made is in it once.
 #[server(endpoint = "webhooks/settings")]
 pub async fn webhook_settings() -> Result<Webhooks, AppError> {
     guard(&[Role::Customer], ssr::settings).await
+}
+
+/// The latest deliveries alone, which the page follows: reading them reveals no secret,
+/// so a second tab cannot take the one a first is about to show.
+#[server(endpoint = "webhooks/deliveries")]
+pub async fn webhook_deliveries() -> Result<Vec<Delivery>, AppError> {
+    guard(&[Role::Customer], ssr::deliveries).await
 }
 
 /// Adds an endpoint at `url` (HTTPS, on the public internet); its secret is shown next.

@@ -6,13 +6,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{
-    event_type, webhook_settings, AddWebhook, EnableWebhook, EndpointView, RemoveWebhook,
-    RotateWebhookSecret, TestWebhook, Webhooks, DISABLE_AFTER, EVENTS, MAX_ENDPOINTS,
+    event_type, webhook_deliveries, webhook_settings, AddWebhook, Delivery, EnableWebhook,
+    EndpointView, RemoveWebhook, RotateWebhookSecret, TestWebhook, Webhooks, DISABLE_AFTER, EVENTS,
+    MAX_ENDPOINTS,
 };
 use crate::{
     error::{ErrorView, PostedError},
     live::LiveRegion,
-    notices::DeliveryRecord,
     time::LocalTime,
 };
 
@@ -47,13 +47,11 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 /// The endpoints, each with its actions (plain forms: the page comes back with the
-/// outcome, and a new secret shown this once), and the latest deliveries, followed live.
+/// outcome, and a new secret shown this once), and the latest deliveries.
 #[component]
 fn Settings(settings: Webhooks) -> impl IntoView {
     let Webhooks { endpoints, deliveries } = settings;
     let full = endpoints.len() >= MAX_ENDPOINTS;
-    let urls: Vec<(i64, String)> =
-        endpoints.iter().map(|e| (e.endpoint.id, e.endpoint.url.clone())).collect();
     let endpoint_rows =
         endpoints.into_iter().map(|view| view! { <EndpointRow view /> }).collect_view();
     let add = (!full).then(|| {
@@ -74,22 +72,43 @@ fn Settings(settings: Webhooks) -> impl IntoView {
             </form>
         }
     });
-    let delivery_rows = deliveries
-        .into_iter()
-        .map(|delivery| {
-            let url = urls
-                .iter()
-                .find(|(id, _)| id.to_string() == delivery.recipient)
-                .map_or_else(|| "a removed endpoint".to_owned(), |(_, url)| url.clone());
-            view! { <DeliveryRow delivery url /> }
-        })
-        .collect_view();
     view! {
         <h2>"Endpoints"</h2>
         <ul class="webhook-endpoints">{endpoint_rows}</ul>
         {add}
         <h2>"Latest deliveries"</h2>
-        <LiveRegion id="deliveries".to_owned() from=None millis=5_000>
+        <Deliveries deliveries />
+    }
+}
+
+/// `/logs/webhooks/deliveries`: the latest deliveries alone, which the webhooks page
+/// follows (the page itself would show, and so spend, a secret just made).
+#[component]
+pub fn WebhookDeliveriesPage() -> impl IntoView {
+    let deliveries = Resource::new(|| (), |()| webhook_deliveries());
+    view! {
+        <Title text="Webhook deliveries" />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match deliveries.await {
+                    Ok(deliveries) => view! { <Deliveries deliveries /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The latest deliveries, followed live.
+#[component]
+fn Deliveries(deliveries: Vec<Delivery>) -> impl IntoView {
+    let rows = deliveries.into_iter().map(|delivery| view! { <DeliveryRow delivery /> });
+    view! {
+        <LiveRegion
+            id="deliveries".to_owned()
+            from=Some("/logs/webhooks/deliveries".to_owned())
+            millis=5_000
+        >
             <div class="table-scroll">
                 <table class="webhook-deliveries">
                     <thead>
@@ -102,7 +121,7 @@ fn Settings(settings: Webhooks) -> impl IntoView {
                             <th scope="col">"State"</th>
                         </tr>
                     </thead>
-                    <tbody>{delivery_rows}</tbody>
+                    <tbody>{rows.collect_view()}</tbody>
                 </table>
             </div>
         </LiveRegion>
@@ -167,7 +186,9 @@ fn IdButton(action: &'static str, id: i64, label: &'static str) -> impl IntoView
 }
 
 #[component]
-fn DeliveryRow(delivery: DeliveryRecord, url: String) -> impl IntoView {
+fn DeliveryRow(delivery: Delivery) -> impl IntoView {
+    let Delivery { record: delivery, url } = delivery;
+    let url = url.unwrap_or_else(|| "a removed endpoint".to_owned());
     let state = match (delivery.delivered_at, delivery.failed_at) {
         (Some(at), _) => view! { "Delivered " <LocalTime at /> }.into_any(),
         (None, Some(at)) => view! {

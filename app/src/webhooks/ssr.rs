@@ -3,7 +3,7 @@
 
 use base64::Engine;
 
-use super::{address, Endpoint, EndpointView, Webhooks, DELIVERIES_SHOWN, MAX_ENDPOINTS};
+use super::{address, Delivery, Endpoint, EndpointView, Webhooks, DELIVERIES_SHOWN, MAX_ENDPOINTS};
 use crate::{auth::User, error::AppError, notices::Channel, state::AppState};
 
 fn account_of(customer: &User) -> Result<i64, AppError> {
@@ -20,6 +20,7 @@ pub async fn settings(state: AppState, customer: User) -> Result<Webhooks, AppEr
     let account = account_of(&customer)?;
     let store = &state.store;
     let endpoints = store.webhook_endpoints(account).await?;
+    let deliveries = deliveries_to(&state, account, &endpoints).await?;
     let secrets = store.reveal_webhook_secrets(account, state.clock.now()).await?;
     let endpoints = endpoints
         .into_iter()
@@ -28,8 +29,29 @@ pub async fn settings(state: AppState, customer: User) -> Result<Webhooks, AppEr
             EndpointView { endpoint, secret }
         })
         .collect();
-    let deliveries = store.account_deliveries(account, Channel::Webhook, DELIVERIES_SHOWN).await?;
     Ok(Webhooks { endpoints, deliveries })
+}
+
+pub async fn deliveries(state: AppState, customer: User) -> Result<Vec<Delivery>, AppError> {
+    let account = account_of(&customer)?;
+    let endpoints = state.store.webhook_endpoints(account).await?;
+    deliveries_to(&state, account, &endpoints).await
+}
+
+async fn deliveries_to(
+    state: &AppState,
+    account: i64,
+    endpoints: &[Endpoint],
+) -> Result<Vec<Delivery>, AppError> {
+    let records =
+        state.store.account_deliveries(account, Channel::Webhook, DELIVERIES_SHOWN).await?;
+    Ok(records
+        .into_iter()
+        .map(|record| {
+            let endpoint = endpoints.iter().find(|e| e.id.to_string() == record.recipient);
+            Delivery { url: endpoint.map(|e| e.url.clone()), record }
+        })
+        .collect())
 }
 
 pub async fn add(state: AppState, customer: User, url: String) -> Result<Endpoint, AppError> {

@@ -193,13 +193,20 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         }
         // Webhook settings: each customer their own account's; staff none. A's endpoint,
         // named by another customer, is not found; its owner removes it last.
-        ("webhooks/settings" | "webhooks/add" | "page /logs/webhooks", Owner | OtherCustomer) => {
-            StatusCode::OK
-        }
+        (
+            "webhooks/settings"
+            | "webhooks/deliveries"
+            | "webhooks/add"
+            | "page /logs/webhooks"
+            | "page /logs/webhooks/deliveries",
+            Owner | OtherCustomer,
+        ) => StatusCode::OK,
         (name, Owner) if name.starts_with("webhooks/") => StatusCode::OK,
         (name, OtherCustomer) if name.starts_with("webhooks/") => StatusCode::NOT_FOUND,
         (name, Support | Admin) if name.starts_with("webhooks/") => StatusCode::FORBIDDEN,
-        ("page /logs/webhooks", Support | Admin) => StatusCode::FORBIDDEN,
+        ("page /logs/webhooks" | "page /logs/webhooks/deliveries", Support | Admin) => {
+            StatusCode::FORBIDDEN
+        }
         // The console is for staff.
         ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
         ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
@@ -253,11 +260,13 @@ async fn check_matrix(state: GrantState) {
         ("support/accounts", "/api/support/accounts".into(), "search=".into()),
         ("support/account", "/api/support/account".into(), format!("id={a}")),
         ("webhooks/settings", "/api/webhooks/settings".into(), String::new()),
+        ("webhooks/deliveries", "/api/webhooks/deliveries".into(), String::new()),
         ("webhooks/add", "/api/webhooks/add".into(), "url=https%3A%2F%2F93.184.216.34%2Fh".into()),
         ("webhooks/test A", "/api/webhooks/test".into(), format!("id={}", world.webhook)),
         ("webhooks/rotate A", "/api/webhooks/rotate".into(), format!("id={}", world.webhook)),
         ("webhooks/enable A", "/api/webhooks/enable".into(), format!("id={}", world.webhook)),
         ("page /logs/webhooks", "/logs/webhooks".into(), String::new()),
+        ("page /logs/webhooks/deliveries", "/logs/webhooks/deliveries".into(), String::new()),
         ("page /logs", "/logs".into(), String::new()),
         ("page /logs/entry", format!("/logs/{entry}"), String::new()),
         ("page /support", "/support".into(), String::new()),
@@ -550,13 +559,17 @@ async fn older_activity_under_a_grant_pages_on() {
 }
 
 /// The webhooks page lists the customer's endpoints, and a secret just made the one time
-/// it is shown; adding one through the plain form works as with the page's script.
+/// it is shown (what another tab follows live does not spend it); adding one through the
+/// plain form works as with the page's script.
 #[tokio::test]
 async fn the_webhooks_page_shows_a_new_secret_once() {
-    let world = World::new(GrantState::None).await;
-    let page = || async {
-        super::body(world.app.get("/logs/webhooks", world.cookie(Caller::Owner)).await).await
+    let world = &World::new(GrantState::None).await;
+    let get = |path| async move {
+        super::body(world.app.get(path, world.cookie(Caller::Owner)).await).await
     };
+    let page = || get("/logs/webhooks");
+    let followed = get("/logs/webhooks/deliveries").await;
+    assert!(followed.contains(r#"id="deliveries""#) && !followed.contains("whsec_"));
     let first = page().await;
     for shown in ["https://93.184.216.34/hooks", "Signing secret, shown this once", "whsec_AAAA"] {
         assert!(first.contains(shown), "{shown} is not on the page");
