@@ -12,6 +12,7 @@ pub mod error;
 pub mod layout;
 pub mod live;
 pub mod logs;
+pub mod markup;
 pub mod notices;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -34,6 +34,11 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command, UserCommand};
 
+/// Pages render in many small allocations across threads, where glibc's malloc spent
+/// a third of a page's time (measured with `perf`; see the README's benchmarks).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -1,10 +1,13 @@
+use std::fmt::Write as _;
+
 use chrono::TimeDelta;
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{logs_page, ExportFormat, LogFilter, LogPage, LogRow, StatusClass};
 use crate::{
     error::ErrorView,
+    markup::{self, escape},
     time::{viewer_offset, LocalTime},
     url::encode_component,
 };
@@ -79,7 +82,7 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
         .into_iter()
         .map(|name| view! { <option value=name selected=method == name>{name}</option> })
         .collect_view();
-    let clear = (!filter.is_empty()).then(|| view! { <A href=base.clone()>"Clear filters"</A> });
+    let clear = (!filter.is_empty()).then(|| view! { <a href=base.clone()>"Clear filters"</a> });
     let range = filter.clone();
     view! {
         // Open; a phone shows its summary, so the form can be folded away.
@@ -183,8 +186,8 @@ fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView 
     let older = page.older.map(|cursor| link(&base, &filter, Some(("before", cursor.to_string()))));
     let pager = view! {
         <nav class="pager" aria-label="Pages">
-            {newer.clone().map(|href| view! { <A href=href>"← Newer calls"</A> })}
-            {older.map(|href| view! { <A href=href>"Older calls →"</A> })}
+            {newer.clone().map(|href| view! { <a href=href>"← Newer calls"</a> })}
+            {older.map(|href| view! { <a href=href>"Older calls →"</a> })}
         </nav>
     };
     // A body search reads a bounded stretch of calls per page (see `Store::log_page`).
@@ -215,8 +218,7 @@ fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView 
         }
         .into_any();
     }
-    let rows =
-        page.rows.into_iter().map(|row| view! { <Row row base=base.clone() /> }).collect_view();
+    let rows = rows(&page.rows, &base);
     view! {
         <div class="table-scroll">
             <table class="logs-table">
@@ -231,7 +233,7 @@ fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView 
                         <th scope="col">"Request ID"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody inner_html=rows></tbody>
             </table>
         </div>
         {searched}
@@ -250,24 +252,59 @@ pub fn status_class(status: i32) -> &'static str {
     }
 }
 
-#[component]
-fn Row(row: LogRow, base: String) -> impl IntoView {
-    let href = format!("{base}/{}", row.id);
-    view! {
-        <tr>
-            <td class="time">
-                <LocalTime at=row.occurred_at />
-            </td>
-            <td class="method">{row.method}</td>
-            <td class="endpoint">
-                <A href=href>{row.endpoint}</A>
-            </td>
-            <td>
-                <span class=status_class(row.status)>{row.status}</span>
-            </td>
-            <td class="number">{format!("{} ms", row.duration_ms)}</td>
-            <td class="number">{row.credits}</td>
-            <td class="request-id">{row.request_id}</td>
-        </tr>
+/// The rows of the table, written as markup (see [`crate::markup`]); each call's
+/// endpoint leads to its detail under `base`.
+fn rows(rows: &[LogRow], base: &str) -> String {
+    let mut out = String::with_capacity(rows.len() * 600);
+    for row in rows {
+        out.push_str(r#"<tr><td class="time">"#);
+        markup::local_time(&mut out, row.occurred_at);
+        let _ = write!(
+            out,
+            r#"</td><td class="method">{}</td><td class="endpoint"><a href="{}/{}">{}</a></td><td><span class="{}">{}</span></td><td class="number">{} ms</td><td class="number">{}</td><td class="request-id">{}</td></tr>"#,
+            escape(&row.method),
+            escape(base),
+            row.id,
+            escape(&row.endpoint),
+            status_class(row.status),
+            row.status,
+            row.duration_ms,
+            row.credits,
+            escape(&row.request_id),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+
+    /// A call's method, endpoint and request id are whatever its sender sent.
+    #[test]
+    fn rows_escape_what_the_calls_carry() {
+        let row = LogRow {
+            id: 7,
+            occurred_at: DateTime::from_timestamp(1_764_147_600, 0).unwrap(),
+            method: "<b>GET</b>".into(),
+            endpoint: r#"/v1/"><script>alert(1)</script>"#.into(),
+            status: 404,
+            duration_ms: 12,
+            credits: 0,
+            request_id: "req_'&".into(),
+        };
+        let html = rows(&[row], "/logs");
+        assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
+        for expected in [
+            r#"<td class="method">&lt;b&gt;GET&lt;/b&gt;</td>"#,
+            r#"<a href="/logs/7">/v1/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>"#,
+            r#"<span class="status status-4xx">404</span>"#,
+            r#"<td class="request-id">req_&#39;&amp;</td>"#,
+            r#"<time datetime="2025-11-26T09:00:00Z""#,
+        ] {
+            assert!(html.contains(expected), "{expected} is not in {html}");
+        }
     }
 }

@@ -1,11 +1,14 @@
 //! Credits used and calls per day over the last 30 days, drawn as SVG on the server
 //! (it shows without JavaScript), with the totals beside it.
 
+use std::fmt::Write as _;
+
 use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::usage_last_30_days;
+use crate::markup::escape;
 
 pub const DAYS: i64 = 30;
 
@@ -88,64 +91,17 @@ fn day_href(base: &str, day: NaiveDate) -> String {
     format!("{base}?from={day}&to={day}&tz=%2B00:00")
 }
 
+/// The chart. Its bars and its table's rows, some 400 elements for 30 days, are written
+/// as markup (see [`crate::markup`]).
 #[component]
 fn Chart(usage: Usage, base: String) -> impl IntoView {
-    let most = usage.days.iter().map(|d| d.calls).max().unwrap_or(0).max(1);
-    let slot = WIDTH / DAYS;
-    // A part of a day's bar, `calls` high, stacked from `below`.
-    let part = move |x: i64, below: i64, calls: i64, class: &'static str| {
-        let top = (below + calls) * (HEIGHT - 10) / most;
-        let bottom = below * (HEIGHT - 10) / most;
-        let height = (top - bottom).max(i64::from(calls > 0));
-        view! { <rect x=x + 2 y=HEIGHT - bottom - height width=slot - 4 height=height class=class /> }
-    };
-    let bars = usage
-        .days
-        .iter()
-        .enumerate()
-        .map(|(i, day)| {
-            let x = i as i64 * slot;
-            let title = format!(
-                "{}: {} calls, {} 4xx, {} 5xx, {} credits",
-                day.day, day.calls, day.client_errors, day.server_errors, day.credits
-            );
-            let label = title.clone();
-            view! {
-                <a href=day_href(&base, day.day) aria-label=label>
-                    <title>{title}</title>
-                    <rect x=x y=0 width=slot height=HEIGHT class="day" />
-                    {part(x, 0, day.ok(), "bar ok")}
-                    {part(x, day.ok(), day.client_errors, "bar client-error")}
-                    {part(x, day.ok() + day.client_errors, day.server_errors, "bar server-error")}
-                </a>
-            }
-        })
-        .collect_view();
     let first = usage.days.first().map(|d| d.day.to_string()).unwrap_or_default();
     let last = usage.days.last().map(|d| d.day.to_string()).unwrap_or_default();
-    let rows = usage
-        .days
-        .iter()
-        .rev()
-        .map(|day| {
-            view! {
-                <tr>
-                    <th scope="row">
-                        <a href=day_href(&base, day.day)>{day.day.to_string()}</a>
-                    </th>
-                    <td class="number">{day.calls}</td>
-                    <td class="number">{day.client_errors}</td>
-                    <td class="number">{day.server_errors}</td>
-                    <td class="number">{day.credits}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     view! {
         <figure class="usage">
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="group"
-                aria-label="Calls per day over the last 30 days, by outcome; each day leads to its calls">
-                {bars}
+                aria-label="Calls per day over the last 30 days, by outcome; each day leads to its calls"
+                inner_html=bars(&usage, &base)>
             </svg>
             <p class="usage-axis" aria-hidden="true">
                 <span>{first}</span>
@@ -175,12 +131,65 @@ fn Chart(usage: Usage, base: String) -> impl IntoView {
                                 <th scope="col">"Credits"</th>
                             </tr>
                         </thead>
-                        <tbody>{rows}</tbody>
+                        <tbody inner_html=table_rows(&usage, &base)></tbody>
                     </table>
                 </div>
             </details>
         </figure>
     }
+}
+
+/// A bar a day, stacked by outcome, each a link to that day's calls with its numbers as
+/// its name and tooltip.
+fn bars(usage: &Usage, base: &str) -> String {
+    let most = usage.days.iter().map(|d| d.calls).max().unwrap_or(0).max(1);
+    let slot = WIDTH / DAYS;
+    let mut svg = String::with_capacity(usage.days.len() * 600);
+    for (i, day) in usage.days.iter().enumerate() {
+        let x = i as i64 * slot;
+        let title = format!(
+            "{}: {} calls, {} 4xx, {} 5xx, {} credits",
+            day.day, day.calls, day.client_errors, day.server_errors, day.credits
+        );
+        let href = escape(&day_href(base, day.day)).into_owned();
+        let _ = write!(
+            svg,
+            r#"<a href="{href}" aria-label="{title}"><title>{title}</title><rect x="{x}" y="0" width="{slot}" height="{HEIGHT}" class="day"></rect>"#
+        );
+        let parts = [
+            (day.ok(), "ok"),
+            (day.client_errors, "client-error"),
+            (day.server_errors, "server-error"),
+        ];
+        let mut below = 0;
+        for (calls, class) in parts {
+            let top = (below + calls) * (HEIGHT - 10) / most;
+            let bottom = below * (HEIGHT - 10) / most;
+            let height = (top - bottom).max(i64::from(calls > 0));
+            let (x, y, width) = (x + 2, HEIGHT - bottom - height, slot - 4);
+            let _ = write!(
+                svg,
+                r#"<rect x="{x}" y="{y}" width="{width}" height="{height}" class="bar {class}"></rect>"#
+            );
+            below += calls;
+        }
+        svg.push_str("</a>");
+    }
+    svg
+}
+
+/// The chart's days as table rows, newest first.
+fn table_rows(usage: &Usage, base: &str) -> String {
+    let mut rows = String::with_capacity(usage.days.len() * 300);
+    for day in usage.days.iter().rev() {
+        let href = escape(&day_href(base, day.day)).into_owned();
+        let _ = write!(
+            rows,
+            r#"<tr><th scope="row"><a href="{href}">{}</a></th><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td></tr>"#,
+            day.day, day.calls, day.client_errors, day.server_errors, day.credits
+        );
+    }
+    rows
 }
 
 #[cfg(test)]

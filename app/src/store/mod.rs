@@ -36,6 +36,9 @@ pub const STATEMENT_BUDGET: Duration = Duration::from_secs(5);
 /// SQLite virtual-machine steps between two looks at the clock: about a millisecond.
 const SQLITE_STEPS_PER_CHECK: i32 = 50_000;
 
+/// A PostgreSQL connection idle longer than this is pinged before it is used again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     // The causes are `source`s, not in the messages: `{:#}` prints the chain once.
@@ -182,6 +185,17 @@ impl Store {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
+            // A ping before every use doubled a page's round trips: only a connection
+            // idle a while is checked (the server may have dropped it meanwhile).
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;

@@ -20,7 +20,8 @@ pub struct TestDb {
     postgres_schema: Option<(PgConnectOptions, String)>,
 }
 
-fn postgres_url() -> String {
+/// The test PostgreSQL server's URL.
+pub fn postgres_url() -> String {
     std::env::var("APILOGS_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into())
 }
