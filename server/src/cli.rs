@@ -14,15 +14,26 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://apilogs.db", global = true)]
     pub database_url: String,
 
-    /// Log filter, in `tracing` syntax (e.g. `info` or `server=debug,info`).
+    /// Log filter, in `tracing` syntax (e.g. `info` or `server=debug,info`). At `info`,
+    /// a line per request (target `access`).
     #[arg(long, env = "APILOGS_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    /// `text` for people, `json` (one object a line) for log collectors.
+    #[arg(long, env = "APILOGS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
 
     #[command(flatten)]
     pub serve: ServeArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand, Default)]
@@ -98,6 +109,22 @@ pub struct ServeArgs {
     /// Load the demo data first if the database has no users yet.
     #[arg(long, env = "APILOGS_DEMO", global = true)]
     pub demo: bool,
+
+    /// Also serve `GET /metrics` (Prometheus) here, to whoever reaches this address; on
+    /// the main port it is answered to this machine only.
+    #[arg(long, env = "APILOGS_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// On SIGTERM, seconds `/healthz` answers 503 (so a load balancer stops sending
+    /// requests here) while everything else is still served, before the server stops
+    /// taking connections. Ctrl-C stops at once.
+    #[arg(long, env = "APILOGS_SHUTDOWN_DELAY", default_value_t = 5, value_parser = clap::value_parser!(u16).range(0..=300), global = true)]
+    pub shutdown_delay: u16,
+
+    /// Seconds from the signal to stop by which the process exits, whatever is still
+    /// under way (requests, calls being stored).
+    #[arg(long, env = "APILOGS_SHUTDOWN_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=3600), global = true)]
+    pub shutdown_timeout: u16,
 
     #[command(flatten)]
     pub ingest: IngestArgs,

@@ -12,6 +12,8 @@ use app::{
 };
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::metrics::METRICS;
+
 /// How often expiries are looked for (they are recorded at the instant they happened).
 const TICK: Duration = Duration::from_secs(5);
 /// Housekeeping every this many ticks (an hour).
@@ -60,19 +62,28 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: Retention) {
                 }
                 match purge_calls(&store, now - retention.calls).await {
                     Ok(0) => {}
-                    Ok(purged) => tracing::info!(purged, "deleted calls past their retention"),
+                    Ok(purged) => {
+                        METRICS.purged_rows.add("calls", purged);
+                        tracing::info!(purged, "deleted calls past their retention");
+                    }
                     Err(error) => tracing::warn!(%error, "could not delete calls past retention"),
                 }
                 let cutoff = now - retention.access_history;
                 match in_batches(|| store.purge_access_events(cutoff, PURGE_BATCH)).await {
                     Ok(0) => {}
-                    Ok(purged) => tracing::info!(purged, "deleted access events past retention"),
+                    Ok(purged) => {
+                        METRICS.purged_rows.add("access_events", purged);
+                        tracing::info!(purged, "deleted access events past retention");
+                    }
                     Err(error) => tracing::warn!(%error, "could not delete old access events"),
                 }
                 let cutoff = now - NOTICES_KEPT;
                 match in_batches(|| store.purge_notices(cutoff, PURGE_BATCH)).await {
                     Ok(0) => {}
-                    Ok(purged) => tracing::info!(purged, "deleted settled notices"),
+                    Ok(purged) => {
+                        METRICS.purged_rows.add("notices", purged);
+                        tracing::info!(purged, "deleted settled notices");
+                    }
                     Err(error) => tracing::warn!(%error, "could not delete settled notices"),
                 }
             }

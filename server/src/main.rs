@@ -15,6 +15,7 @@ mod demo_api;
 mod http;
 mod ingest;
 mod jobs;
+mod metrics;
 mod notices;
 mod quota;
 mod recorder;
@@ -32,7 +33,7 @@ use app::{
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, UserCommand};
+use crate::cli::{Cli, Command, LogFormat, UserCommand};
 
 /// Pages render in many small allocations across threads, where glibc's malloc spent
 /// a third of a page's time (measured with `perf`; see the README's benchmarks).
@@ -42,7 +43,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&cli.log)).init();
+    let logs = tracing_subscriber::fmt().with_env_filter(EnvFilter::new(&cli.log));
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -103,6 +108,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ingest_tokens: cli.serve.ingest.ingest_token.clone(),
                 proxies: http::client::TrustedProxies(cli.serve.trusted_proxy.clone()),
                 test_routes,
+                metrics_addr: cli.serve.metrics_addr,
+                shutdown: http::Shutdown {
+                    delay: std::time::Duration::from_secs(cli.serve.shutdown_delay.into()),
+                    deadline: std::time::Duration::from_secs(cli.serve.shutdown_timeout.into()),
+                },
             };
             let api_url = cli.serve.api_url.unwrap_or_else(|| format!("http://{}", cli.serve.addr));
             let state = AppState {

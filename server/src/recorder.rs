@@ -25,7 +25,9 @@ use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::{
     http::client::ClientAddress,
+    http::observe::RequestId,
     ingest::{prepare_batch, BodyText, CallRecord, IngestSettings},
+    metrics::{self, METRICS},
     quota::Quota,
 };
 
@@ -69,6 +71,7 @@ impl Queued {
     /// Counts a call that was not recorded, and says so in the log.
     fn drop_one(&self, key: i64, why: &str) {
         let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::add(&METRICS.dropped_calls, 1);
         tracing::warn!(api_key = key, dropped, "recorder: {why}; a call was not recorded");
     }
 }
@@ -86,6 +89,11 @@ impl Recorder {
         let queued = Arc::new(Queued { by_key: Quota::new(SHARE), dropped: AtomicU64::new(0) });
         let writer = tokio::spawn(write(store, clock.clone(), settings, receiver, queued.clone()));
         (Recorder { sender, clock, max_request_bytes, queued }, writer)
+    }
+
+    /// Calls waiting for the writer.
+    pub fn queue_depth(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
     }
 
     /// The same recorder for an API whose requests are at most `bytes` long.
@@ -109,12 +117,10 @@ pub async fn record(State(recorder): State<Recorder>, request: Request, next: Ne
         }
         Err(_) => return (StatusCode::REQUEST_TIMEOUT, "request body too slow").into_response(),
     };
-    let request_id = parts
-        .headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|id| !id.is_empty() && id.len() <= 200)
-        .map_or_else(|| format!("req_{}", hex::encode(rand::random::<[u8; 12]>())), str::to_owned);
+    let request_id = parts.extensions.get::<RequestId>().map_or_else(
+        || format!("req_{}", hex::encode(rand::random::<[u8; 12]>())),
+        |id| id.0.clone(),
+    );
     // The headers as the client sent them; then the API sees the request id too.
     let mut headers = Map::new();
     for (name, value) in &parts.headers {
@@ -211,11 +217,13 @@ async fn store_batch(
     settings: &Arc<IngestSettings>,
     batch: Vec<CallRecord>,
 ) {
+    let calls = batch.len() as u64;
     let stored = match prepare_batch(store, batch.clone(), settings, now).await {
         Ok(entries) => store.insert_log_entries(&entries).await.map_err(|e| e.to_string()),
         Err(error) => Err(format!("{error:?}")),
     };
     let Err(error) = stored else {
+        metrics::add(&METRICS.recorded_calls, calls);
         return;
     };
     tracing::warn!(%error, "recorder: storing calls one by one");
@@ -225,8 +233,11 @@ async fn store_batch(
             Ok(entries) => store.insert_log_entries(&entries).await.map_err(|e| e.to_string()),
             Err(error) => Err(format!("{error:?}")),
         };
-        if let Err(error) = one {
-            tracing::error!(%error, %request_id, "recorder: a call could not be recorded");
+        match one {
+            Ok(()) => metrics::add(&METRICS.recorded_calls, 1),
+            Err(error) => {
+                tracing::error!(%error, %request_id, "recorder: a call could not be recorded")
+            }
         }
     }
 }

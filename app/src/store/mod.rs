@@ -39,6 +39,14 @@ const SQLITE_STEPS_PER_CHECK: i32 = 50_000;
 /// A PostgreSQL connection idle longer than this is pinged before it is used again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
+/// A pool's connections: open (`size`), of which `idle`, and at most `max`.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     // The causes are `source`s, not in the messages: `{:#}` prints the chain once.
@@ -233,6 +241,15 @@ impl Store {
 
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
+    }
+
+    /// The pool's connections now.
+    pub fn pool_stats(&self) -> PoolStats {
+        with_pool!(self, pool => PoolStats {
+            size: pool.size(),
+            idle: pool.num_idle(),
+            max: pool.options().get_max_connections(),
+        })
     }
 
     pub fn backend(&self) -> &'static str {

@@ -241,6 +241,18 @@ impl Store {
 
     /// Records, once each, the expiry of every grant that ran out by `now`, dated at
     /// the instant it expired. Safe to run from several instances at once.
+    /// How many accounts' grants are in force at `now`.
+    pub async fn grants_in_force(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM support_grants WHERE revoked_at IS NULL AND expires_at > $1",
+            )
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     pub async fn record_expiries(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         Ok(with_pool!(self, pool => {
             sqlx::query(

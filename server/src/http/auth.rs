@@ -19,6 +19,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::client::ClientAddress;
+use crate::metrics::METRICS;
 
 #[derive(Deserialize)]
 pub struct SignInForm {
@@ -85,8 +86,12 @@ pub async fn sign_in(
             let cookie = auth::session_cookie(&session, state.secure_cookies);
             with_cookie(Redirect::to(&target).into_response(), &cookie)
         }
-        Err(SignInError::Invalid) => back_to_form("invalid", &form, ""),
+        Err(SignInError::Invalid) => {
+            METRICS.sign_in_refusals.add("invalid", 1);
+            back_to_form("invalid", &form, "")
+        }
         Err(SignInError::Throttled { retry_after }) => {
+            METRICS.sign_in_refusals.add("throttled", 1);
             let minutes = (retry_after.num_seconds().max(1) + 59) / 60;
             back_to_form("throttled", &form, &format!("&retry={minutes}"))
         }

@@ -101,7 +101,10 @@ pub async fn client_address(
 ) -> Response {
     let client = proxies.client(peer.ip(), request.headers());
     request.extensions_mut().insert(ClientAddress(client));
-    next.run(request).await
+    // And on the answer, for the access log written around it.
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(ClientAddress(client));
+    response
 }
 
 #[cfg(test)]

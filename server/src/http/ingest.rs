@@ -18,7 +18,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::ingest::{prepare_batch, BatchError, CallRecord, IngestError, IngestSettings};
+use crate::{
+    ingest::{prepare_batch, BatchError, CallRecord, IngestError, IngestSettings},
+    metrics::{self, METRICS},
+};
 
 #[derive(Clone)]
 pub struct IngestState {
@@ -199,7 +202,11 @@ pub async fn post_logs(
         Err(BatchError::Crashed(error)) => return failed(&error),
     };
     match state.store.insert_log_entries(&entries).await {
-        Ok(()) => (StatusCode::OK, Json(Stored { stored: entries.len() })).into_response(),
+        Ok(()) => {
+            metrics::add(&METRICS.ingest_batches, 1);
+            metrics::add(&METRICS.ingest_calls, entries.len() as u64);
+            (StatusCode::OK, Json(Stored { stored: entries.len() })).into_response()
+        }
         Err(error) => failed(&error),
     }
 }

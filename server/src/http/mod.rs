@@ -8,13 +8,18 @@ pub mod client;
 mod downloads;
 pub mod ingest;
 mod listener;
+pub mod observe;
 mod protect;
+mod scrape;
 #[cfg(feature = "test-clock")]
 pub mod test_clock;
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, OnceLock},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, OnceLock,
+    },
     time::Duration,
 };
 
@@ -24,19 +29,19 @@ use axum::{
     http::StatusCode,
     middleware,
     routing::{get, post},
-    Router,
+    Extension, Router,
 };
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::{CompressionLayer, CompressionLevel},
     timeout::TimeoutLayer,
-    trace::TraceLayer,
 };
 
 use crate::{demo_api, ingest::IngestSettings, recorder::Recorder};
 use client::TrustedProxies;
 use ingest::IngestState;
+use scrape::{scrape, scraping, Exposure};
 
 /// The most a request may take to be answered (a download may take longer to send).
 const REQUEST_TIME: Duration = Duration::from_secs(30);
@@ -55,6 +60,7 @@ pub fn router(
     ingest: IngestState,
     recorder: Recorder,
     proxies: TrustedProxies,
+    stopping: Stopping,
 ) -> Router {
     let routes = app_routes();
     let options = state.leptos_options.clone();
@@ -64,15 +70,18 @@ pub fn router(
         .route("/signout", post(auth::sign_out))
         .merge(downloads::routes())
         .merge(ingest::routes(ingest))
+        .route("/metrics", get(scrape).with_state(scraping(&state, &recorder, Exposure::Local)))
         .merge(demo_api::routes(state.store.clone(), recorder))
         .leptos_routes_with_context(&state, routes, csp::use_request_nonce, move || {
             shell(options.clone())
         })
+        .route_layer(middleware::from_fn(observe::note_route))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             csp::use_request_nonce,
             shell,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::guard_pages))
+        .layer(Extension(stopping))
         .layer(middleware::from_fn(protect::same_origin_writes))
         .layer(middleware::from_fn_with_state(Arc::new(proxies), client::client_address))
         .layer(middleware::from_fn_with_state(state.clone(), protect::security_headers))
@@ -84,15 +93,23 @@ pub fn router(
         // The handler's time, not a download's: an export streams after it returns.
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIME))
         .layer(CatchPanicLayer::new())
-        // Paths only: a query can hold a customer's search text.
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
-            tracing::debug_span!("request", method = %request.method(), path = request.uri().path())
-        }))
+        .layer(middleware::from_fn(observe::observe))
         .with_state(state)
 }
 
-/// 200 while the database answers, 503 when it does not (for load balancers).
-async fn healthz(State(store): State<Store>) -> (StatusCode, &'static str) {
+/// Set once the server begins to stop.
+#[derive(Clone, Default)]
+pub struct Stopping(Arc<AtomicBool>);
+
+/// 200 while the database answers, 503 when it does not or the server is stopping (for
+/// load balancers).
+async fn healthz(
+    State(store): State<Store>,
+    Extension(stopping): Extension<Stopping>,
+) -> (StatusCode, &'static str) {
+    if stopping.0.load(Ordering::Relaxed) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
     match tokio::time::timeout(Duration::from_secs(2), store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok"),
         Ok(Err(error)) => {
@@ -114,10 +131,23 @@ pub struct Serving {
     pub proxies: TrustedProxies,
     /// Routes only end-to-end tests have (the test clock), or none.
     pub test_routes: Router,
+    /// Where `/metrics` is also served, to anyone who reaches it.
+    pub metrics_addr: Option<SocketAddr>,
+    pub shutdown: Shutdown,
+}
+
+/// How the server stops on a signal.
+pub struct Shutdown {
+    /// On SIGTERM, how long `/healthz` says 503 before the server stops taking
+    /// connections.
+    pub delay: Duration,
+    /// From the signal, when the process exits whatever is still under way.
+    pub deadline: Duration,
 }
 
 pub async fn serve(state: AppState, serving: Serving) -> anyhow::Result<()> {
-    let Serving { addr, ingest, ingest_tokens, proxies, test_routes } = serving;
+    let Serving { addr, ingest, ingest_tokens, proxies, test_routes, metrics_addr, shutdown } =
+        serving;
     let backend = state.store.backend();
     let store = state.store.clone();
     let ingest = Arc::new(ingest);
@@ -125,10 +155,15 @@ pub async fn serve(state: AppState, serving: Serving) -> anyhow::Result<()> {
         Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
     let ingest_state =
         IngestState::new(store.clone(), state.clock.clone(), ingest.clone(), &ingest_tokens);
-    let app = router(state, ingest_state, recorder, proxies).merge(test_routes);
+    if let Some(metrics_addr) = metrics_addr {
+        scrape::serve_apart(metrics_addr, scrape::scraping(&state, &recorder, Exposure::Anyone))
+            .await?;
+    }
+    let stopping = Stopping::default();
+    let app = router(state, ingest_state, recorder, proxies, stopping.clone()).merge(test_routes);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     say!("apilogs is listening on http://{} ({backend} database)", listener.local_addr()?);
-    listener::serve(listener, app, shutdown_signal()).await?;
+    listener::serve(listener, app, stop_taking_connections(stopping, shutdown)).await?;
     // The app (and its recorders) are gone: the writer stores what it was sent, then ends.
     if tokio::time::timeout(Duration::from_secs(10), recorder_writer).await.is_err() {
         tracing::warn!("the recorder did not finish storing calls within 10 s");
@@ -137,23 +172,47 @@ pub async fn serve(state: AppState, serving: Serving) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes when the server should stop taking connections: at once on Ctrl-C; on
+/// SIGTERM (an orchestrator's stop) after the delay, `/healthz` saying 503 meanwhile.
+/// From the signal on, the process has until the deadline to finish.
+async fn stop_taking_connections(stopping: Stopping, shutdown: Shutdown) {
+    let delay = match signal().await {
+        Signal::Interrupt => Duration::ZERO,
+        Signal::Terminate => shutdown.delay,
+    };
+    stopping.0.store(true, Ordering::Relaxed);
+    tokio::spawn(async move {
+        tokio::time::sleep(shutdown.deadline).await;
+        tracing::error!("still stopping after {} s: exiting now", shutdown.deadline.as_secs());
+        std::process::exit(1);
+    });
+    if !delay.is_zero() {
+        tracing::info!("stopping in {} s; /healthz answers 503 meanwhile", delay.as_secs());
+        tokio::time::sleep(delay).await;
+    }
+}
+
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+async fn signal() -> Signal {
+    let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
-        }
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => signal.recv().await,
+            Err(_) => std::future::pending().await,
+        };
     };
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        () = interrupt => Signal::Interrupt,
+        () = terminate => Signal::Terminate,
     }
 }
 

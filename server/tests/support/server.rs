@@ -39,6 +39,14 @@ impl Server {
         Server { child, port }
     }
 
+    /// SIGTERM, as an orchestrator stops a server; the exit status, once it exits.
+    pub fn terminate(mut self) -> impl std::future::Future<Output = std::process::ExitStatus> {
+        let pid = self.child.id().expect("the server runs").to_string();
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+        async move { self.child.wait().await.unwrap() }
+    }
+
     /// SIGKILL: the process ends on the spot, nothing flushed, nothing closed.
     pub async fn kill(mut self) {
         self.child.start_kill().unwrap();

@@ -55,7 +55,8 @@ impl TestApp {
         let (recorder, _) = Recorder::spawn(store.clone(), state.clock.clone(), ingest.clone());
         let ingest =
             IngestState::new(store.clone(), state.clock.clone(), ingest, &[INGEST_TOKEN.into()]);
-        let router = router(state, ingest, recorder, TrustedProxies(vec![PROXY.parse().unwrap()]))
+        let proxies = TrustedProxies(vec![PROXY.parse().unwrap()]);
+        let router = router(state, ingest, recorder, proxies, Default::default())
             .layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000))));
         TestApp { router, _db: db, store, clock }
     }
