@@ -14,7 +14,7 @@ use app::{
 };
 use chrono::Utc;
 use sqlx::Connection;
-use support::server::{free_port, healthy, status, Server};
+use support::server::{exchange, free_port, healthy, status, Server};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::TcpStream,
@@ -23,19 +23,6 @@ use tokio::{
 
 const TOKEN: &str = "ingest-token-for-metrics";
 const KEY: &str = "ak_test_metrics_0123456789abcdef";
-
-/// One request on its own connection; the whole answer as text.
-async fn exchange(port: u16, head: &str, body: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let request = format!(
-        "{head}\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    String::from_utf8_lossy(&answer).into_owned()
-}
 
 /// The value of the sample `name` (with its labels, as written) in a scrape.
 fn sample(scrape: &str, name: &str) -> f64 {

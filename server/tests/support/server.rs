@@ -73,6 +73,34 @@ pub async fn status(port: u16, head: &str, body: &str) -> Option<u16> {
     status_line.split(' ').nth(1)?.parse().ok()
 }
 
+/// One request on its own connection; the whole answer (head and body) as text.
+pub async fn exchange(port: u16, head: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let request = format!(
+        "{head}\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Signs in through the form; the session cookie (`name=value`).
+pub async fn sign_in(port: u16, email: &str, password: &str) -> String {
+    let form = format!("email={}&password={password}", email.replace('@', "%40"));
+    let head = "POST /signin HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded";
+    let answer = exchange(port, head, &form).await;
+    answer
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie").then(|| value.trim().to_owned())
+        })
+        .and_then(|cookie| cookie.split(';').next().map(str::to_owned))
+        .unwrap_or_else(|| panic!("{email} could not sign in: {answer}"))
+}
+
 pub async fn healthy(port: u16) -> bool {
     status(port, "GET /healthz HTTP/1.1", "").await == Some(200)
 }
