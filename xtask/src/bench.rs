@@ -3,7 +3,7 @@
 use crate::{
     build::{self, Profile},
     cmd::{self, cargo, cmd, timed},
-    test::{free_port, wait_until_healthy, KillOnDrop},
+    test::demo_server,
     Result,
 };
 
@@ -23,18 +23,7 @@ pub fn run() -> Result {
 fn lighthouse() -> Result {
     let scratch = std::env::temp_dir().join(format!("apilogs-lighthouse-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
-    let addr = free_port()?;
-    let server = cmd(build::server_binary(Profile::Release))
-        .args(["serve", "--demo"])
-        .env("DATABASE_URL", scratch.join("demo.db"))
-        .env("APILOGS_ADDR", addr.to_string())
-        .env("LEPTOS_SITE_ROOT", build::SITE_ROOT)
-        .env("LEPTOS_ENV", "PROD")
-        .env("APILOGS_LOG", "warn")
-        .spawn()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
-    let mut server = KillOnDrop(server);
-    wait_until_healthy(addr, &mut server.0)?;
+    let (addr, server) = demo_server(Profile::Release, &scratch, &[])?;
     let result = cmd::run(cmd("node").arg("bench/lighthouse.mjs").arg(format!("http://{addr}")));
     drop(server);
     let _ = std::fs::remove_dir_all(&scratch);

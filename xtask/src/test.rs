@@ -3,6 +3,7 @@
 use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpListener, TcpStream},
+    path::Path,
     process::Child,
     time::{Duration, Instant},
 };
@@ -50,7 +51,6 @@ const INGEST_TOKEN: &str = "e2e-ingest-token";
 pub fn end_to_end(playwright_args: &[&str]) -> Result {
     let scratch = std::env::temp_dir().join(format!("apilogs-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
-    let addr = free_port()?;
     // A real SMTP server that keeps every email in a maildir the browser tests read.
     let (smtp, maildir) = (free_port()?, scratch.join("maildir"));
     let python = cmd::root().join(setup::PYTHON_ENV).join("bin/python");
@@ -73,27 +73,25 @@ pub fn end_to_end(playwright_args: &[&str]) -> Result {
         .map_err(|e| format!("cannot start the webhook receiver: {e}"))?;
     let _receiver = KillOnDrop(receiver);
     wait_until_listening(hooks)?;
-    let server = cmd(build::server_binary(Profile::Dev))
-        // The expiry test lets two weeks pass at once: sessions must not go idle then.
-        .args(["serve", "--demo", "--test-clock", "--session-idle-hours", "720"])
-        .args(["--ingest-token", INGEST_TOKEN])
-        .args([
+    let smtp_url = format!("smtp://{smtp}");
+    let (addr, server) = demo_server(
+        Profile::Dev,
+        &scratch,
+        &[
+            "--test-clock",
+            // The expiry test lets two weeks pass at once: sessions must not go idle then.
+            "--session-idle-hours",
+            "720",
+            "--ingest-token",
+            INGEST_TOKEN,
             "--smtp-url",
-            &format!("smtp://{smtp}"),
+            &smtp_url,
             "--mail-from",
             "apilogs <noreply@apilogs.test>",
-        ])
-        // Its webhook receiver is on this machine.
-        .arg("--allow-private-webhooks")
-        .env("DATABASE_URL", scratch.join("e2e.db"))
-        .env("APILOGS_ADDR", addr.to_string())
-        .env("LEPTOS_SITE_ROOT", build::SITE_ROOT)
-        .env("LEPTOS_ENV", "PROD")
-        .env("APILOGS_LOG", "warn")
-        .spawn()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
-    let mut server = KillOnDrop(server);
-    wait_until_healthy(addr, &mut server.0)?;
+            // Its webhook receiver is on this machine.
+            "--allow-private-webhooks",
+        ],
+    )?;
     let report = scratch.join("playwright.json");
     let result = timed("Playwright tests", || {
         cmd::run(
@@ -156,6 +154,29 @@ fn stat(report: &str, key: &str) -> Option<u64> {
     let value = &stats[stats.find(&format!("\"{key}\":"))? + key.len() + 3..];
     let digits: String = value.trim_start().chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
+}
+
+/// The built server (`profile`) on the demo data in a database under `scratch`, with
+/// `args`, on a free port, once healthy; it stops when the guard is dropped.
+pub(crate) fn demo_server(
+    profile: Profile,
+    scratch: &Path,
+    args: &[&str],
+) -> Result<(SocketAddr, KillOnDrop)> {
+    let addr = free_port()?;
+    let server = cmd(build::server_binary(profile))
+        .args(["serve", "--demo"])
+        .args(args)
+        .env("DATABASE_URL", scratch.join("demo.db"))
+        .env("APILOGS_ADDR", addr.to_string())
+        .env("LEPTOS_SITE_ROOT", build::SITE_ROOT)
+        .env("LEPTOS_ENV", "PROD")
+        .env("APILOGS_LOG", "warn")
+        .spawn()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    let mut server = KillOnDrop(server);
+    wait_until_healthy(addr, &mut server.0)?;
+    Ok((addr, server))
 }
 
 pub(crate) struct KillOnDrop(pub Child);
