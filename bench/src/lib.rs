@@ -1,9 +1,13 @@
-//! What the benchmarks share: fresh databases, the release server run on one, and a
-//! plain HTTP/1.1 client that times whole answers.
+//! What the benchmarks share: realistic calls, fresh databases, the release server run
+//! on one, and a plain HTTP/1.1 client that times whole answers.
 
 use std::{path::PathBuf, process::Stdio, str::FromStr, time::Duration};
 
-use app::store::Store;
+use app::{
+    logs::{Call, NewLogEntry},
+    store::Store,
+};
+use chrono::{DateTime, Utc};
 use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
@@ -13,6 +17,50 @@ use tokio::{
 
 pub fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The `i`-th call of an account, made at `occurred_at`: a PDF API's, 12 % of them
+/// errors (4xx and 5xx), with bodies of a realistic size and shape.
+pub fn realistic_call(account_id: i64, i: i64, occurred_at: DateTime<Utc>) -> NewLogEntry {
+    let status = match i % 100 {
+        0..=4 => 400,
+        5..=7 => 429,
+        8..=11 => 500,
+        _ => 200,
+    };
+    let call = Call {
+        request_id: format!("req_{account_id}_{i:09}"),
+        method: if i % 5 == 0 { "GET".into() } else { "POST".into() },
+        endpoint: ["/v1/pdf/merge", "/v1/pdf/split", "/v1/pdf/convert/to/text"][i as usize % 3]
+            .into(),
+        status,
+        duration_ms: 40 + (i % 700) as i32,
+        credits: if status == 200 { 1 + (i % 24) as i32 } else { 0 },
+        request_headers: r#"{"content-type":"application/json","x-api-key":"[REDACTED]"}"#.into(),
+        request_body: Some(format!(
+            r#"{{"url":"https://files.example.com/invoices/{i}.pdf","pages":"1-{}","async":false}}"#,
+            1 + i % 24
+        )),
+        response_body: Some(format!(
+            r#"{{"error":{},"status":{status},"url":"https://results.example.com/{i:x}","pageCount":{}}}"#,
+            status != 200,
+            1 + i % 24
+        )),
+        error_message: (status != 200).then(|| "The file could not be converted".into()),
+        client_ip: Some("203.0.113.7".into()),
+        user_agent: Some("bench/1.0".into()),
+        ..Call::sample(occurred_at, i)
+    };
+    NewLogEntry::new(account_id, call)
+}
+
+/// `ANALYZE`, as the databases' own maintenance would after a large load.
+pub async fn analyze(store: &Store) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
+        Store::Postgres(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
+    }
+    .unwrap();
 }
 
 /// The median of `values`.

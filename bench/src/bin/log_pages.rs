@@ -11,12 +11,10 @@
 use std::time::{Duration, Instant};
 
 use app::{
-    logs::{
-        Call, Cursor, LogFilter, LogRow, NewLogEntry, PageFrom, StatusClass, PAGE_SIZE,
-        SEARCH_WINDOW,
-    },
+    logs::{Cursor, LogFilter, LogRow, PageFrom, StatusClass, PAGE_SIZE, SEARCH_WINDOW},
     store::{testing::TestDb, Store},
 };
+use bench::{env_number, realistic_call};
 use chrono::{DateTime, TimeDelta, Utc};
 
 const ACCOUNTS: i64 = 1_000;
@@ -24,10 +22,6 @@ const ACCOUNTS: i64 = 1_000;
 const OTHER_CALLS: i64 = 100;
 /// Calls written per transaction while loading.
 const LOAD_BATCH: usize = 5_000;
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
@@ -141,58 +135,16 @@ async fn load(store: &Store, calls: i64) -> i64 {
         .flat_map(|other| (0..OTHER_CALLS).map(move |i| (*other, i)))
         .chain((0..calls).map(|i| (account, i)));
     for (account_id, i) in all {
-        batch.push(call(account_id, i, now));
+        // One every 5 s, four sharing each time.
+        batch.push(realistic_call(account_id, i, now - TimeDelta::seconds(5 * (i / 4))));
         if batch.len() == LOAD_BATCH {
             store.insert_log_entries(&batch).await.unwrap();
             batch.clear();
         }
     }
     store.insert_log_entries(&batch).await.unwrap();
-    // As the databases' own maintenance would after a load this size.
-    with_pool(store, "ANALYZE").await;
+    bench::analyze(store).await;
     account
-}
-
-fn call(account_id: i64, i: i64, now: DateTime<Utc>) -> NewLogEntry {
-    let status = match i % 100 {
-        0..=4 => 400,
-        5..=7 => 429,
-        8..=11 => 500,
-        _ => 200,
-    };
-    let occurred_at = now - TimeDelta::seconds(5 * (i / 4));
-    let call = Call {
-        request_id: format!("req_{account_id}_{i:08}"),
-        method: if i % 5 == 0 { "GET".into() } else { "POST".into() },
-        endpoint: ["/v1/pdf/merge", "/v1/pdf/split", "/v1/pdf/convert/to/text"][i as usize % 3]
-            .into(),
-        status,
-        duration_ms: 40 + (i % 700) as i32,
-        credits: if status == 200 { 1 + (i % 24) as i32 } else { 0 },
-        request_headers: r#"{"content-type":"application/json","x-api-key":"[REDACTED]"}"#.into(),
-        request_body: Some(format!(
-            r#"{{"url":"https://files.example.com/invoices/{i}.pdf","pages":"1-{}","async":false}}"#,
-            1 + i % 24
-        )),
-        response_body: Some(format!(
-            r#"{{"error":{},"status":{status},"url":"https://results.example.com/{i:x}","pageCount":{}}}"#,
-            status != 200,
-            1 + i % 24
-        )),
-        error_message: (status != 200).then(|| "The file could not be converted".into()),
-        client_ip: Some("203.0.113.7".into()),
-        user_agent: Some("bench/1.0".into()),
-        ..Call::sample(occurred_at, i)
-    };
-    NewLogEntry::new(account_id, call)
-}
-
-async fn with_pool(store: &Store, sql: &str) {
-    match store {
-        Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-        Store::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
-    }
-    .unwrap();
 }
 
 async fn store_page(store: &Store, account: i64, filter: &LogFilter, from: PageFrom) -> Vec<i64> {

@@ -15,10 +15,9 @@ use std::time::{Duration, Instant};
 
 use app::{
     auth::{ssr::hash_password, NewUser, Role},
-    logs::{Call, NewLogEntry},
     store::Store,
 };
-use bench::{env_number, Backend, Client, Database, Server};
+use bench::{env_number, realistic_call, Backend, Client, Database, Server};
 use chrono::{TimeDelta, Utc};
 
 /// Connections asking at once.
@@ -88,8 +87,12 @@ async fn load(store: &Store, calls: i64) -> i64 {
     let spread = TimeDelta::days(90).num_milliseconds() / calls.max(1);
     let mut rows = others
         .iter()
-        .flat_map(|&other| (0..OTHER_CALLS).map(move |i| call(other, i, now, 5_000)))
-        .chain((0..calls).map(|i| call(account, i, now, spread)))
+        .flat_map(|&other| (0..OTHER_CALLS).map(move |i| (other, i, 5_000)))
+        .chain((0..calls).map(|i| (account, i, spread)))
+        .map(|(account, i, spread_ms)| {
+            let at = now - TimeDelta::milliseconds(spread_ms * i + 1_000);
+            realistic_call(account, i, at)
+        })
         .peekable();
     // Four batches at once, as several ingest clients would send them.
     while rows.peek().is_some() {
@@ -105,41 +108,8 @@ async fn load(store: &Store, calls: i64) -> i64 {
             task.await.unwrap();
         }
     }
-    // As the databases' own maintenance would after a load this size.
-    match store {
-        Store::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
-        Store::Postgres(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
-    }
-    .unwrap();
+    bench::analyze(store).await;
     account
-}
-
-/// The `i`-th newest call, one every `spread_ms`; 12 % of them errors.
-fn call(account_id: i64, i: i64, now: chrono::DateTime<Utc>, spread_ms: i64) -> NewLogEntry {
-    let status = match i % 100 {
-        0..=4 => 400,
-        5..=7 => 429,
-        8..=11 => 500,
-        _ => 200,
-    };
-    let call = Call {
-        request_id: format!("req_{account_id}_{i:09}"),
-        method: if i % 5 == 0 { "GET".into() } else { "POST".into() },
-        endpoint: ["/v1/pdf/merge", "/v1/pdf/split", "/v1/pdf/convert/to/text"][i as usize % 3]
-            .into(),
-        status,
-        duration_ms: 40 + (i % 700) as i32,
-        credits: if status == 200 { 1 + (i % 24) as i32 } else { 0 },
-        request_body: Some(format!(
-            r#"{{"url":"https://files.example.com/invoices/{i}.pdf","pages":"1-{}"}}"#,
-            1 + i % 24
-        )),
-        response_body: Some(format!(
-            r#"{{"status":{status},"url":"https://results.example.com/{i:x}"}}"#
-        )),
-        ..Call::sample(now - TimeDelta::milliseconds(spread_ms * i + 1_000), i)
-    };
-    NewLogEntry::new(account_id, call)
 }
 
 async fn newest_call(store: &Store, account: i64) -> i64 {
