@@ -281,6 +281,10 @@ async fn log_entries_are_written_all_or_nothing(store: &Store) {
     bad[550].account_id = 9_999;
     assert!(store.insert_log_entries(&bad).await.is_err());
     assert_eq!(store.log_entry_count(account_id).await.unwrap(), 1_234);
+    // The account's name and calls in one read, as /logs shows them.
+    let named = store.account_calls(account_id).await.unwrap();
+    assert_eq!(named, Some(("Account of alice@acme.example".to_owned(), 1_234)));
+    assert_eq!(store.account_calls(9_999).await.unwrap(), None);
 }
 
 /// Walks the pages from `from` in one direction, returning every row seen.

@@ -48,7 +48,7 @@ pub use usage::{Usage, UsageChart, UsageDay};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{ssr::guard, Role};
-use crate::error::AppError;
+use crate::{error::AppError, support_access::AccessStatus};
 
 /// Rows on one page of the table.
 pub const PAGE_SIZE: usize = 50;
@@ -135,14 +135,21 @@ pub struct Page<R> {
     pub searched_to: Option<DateTime<Utc>>,
 }
 
+/// What `/logs` shows above its table, read at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountOverview {
     pub account_name: String,
+    /// Calls recorded, all told.
     pub calls: i64,
+    /// The last 30 days.
+    pub usage: Usage,
+    /// Customer Support's access now.
+    pub access: AccessStatus,
 }
 
-/// The signed-in customer's account and how many calls it has recorded. The account
-/// is the session's: nothing in the request can name another.
+/// The signed-in customer's account: its name, its calls, 30 days of usage and
+/// Customer Support's access. The account is the session's: nothing in the request can
+/// name another.
 #[server(endpoint = "logs/summary")]
 pub async fn account_summary() -> Result<AccountOverview, AppError> {
     guard(&[Role::Customer], ssr::summary).await

@@ -2,42 +2,49 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::hooks::use_params_map;
 
-use super::{account_summary, LogDetail, LogsTable, UsageChart};
-use crate::support_access::GrantBanner;
+use super::{account_summary, usage::Chart, AccountOverview, LogDetail, LogsTable};
+use crate::{error::ErrorView, support_access::GrantBanner};
 
-/// `/logs`: the grant link or banner, right above the table of calls.
+/// `/logs`: the account's usage, then the grant link or banner right above the table
+/// of calls. All above the table is one read.
 #[component]
 pub fn CustomerLogsPage() -> impl IntoView {
-    let summary = Resource::new(|| (), |()| account_summary());
+    let overview = Resource::new(|| (), |()| account_summary());
     view! {
         <Title text="API Logs" />
         <h1>"API Logs"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                summary
-                    .await
-                    .ok()
-                    .map(|summary| {
-                        view! {
-                            <p class="account-summary">
-                                <strong>{summary.account_name}</strong>
-                                {format!(" · {} calls recorded", summary.calls)}
-                            </p>
-                        }
-                    })
+                match overview.await {
+                    Ok(overview) => view! { <Overview overview /> }.into_any(),
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
             })}
         </Suspense>
-        <UsageChart />
-        <p class="access-history-link">
-            <A href="/logs/access">"What Customer Support has seen"</A>
-            " · "
-            <A href="/logs/webhooks">"Webhooks"</A>
-        </p>
-        <GrantBanner />
         <LogsTable base="/logs" />
     }
+}
+
+#[component]
+fn Overview(overview: AccountOverview) -> impl IntoView {
+    let AccountOverview { account_name, calls, usage, access } = overview;
+    view! {
+        <p class="account-summary">
+            <strong>{account_name}</strong>
+            {format!(" · {calls} calls recorded")}
+        </p>
+        <Chart usage base="/logs".to_owned() />
+        <p class="access-history-link">
+            <a href="/logs/access">"What Customer Support has seen"</a>
+            " · "
+            <a href="/logs/webhooks">"Webhooks"</a>
+        </p>
+        <GrantBanner status=access />
+    }
+    // Its type, spelled out, is deeper than the compiler follows by default.
+    .into_any()
 }
 
 /// `/logs/<id>`: one call.

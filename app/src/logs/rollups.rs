@@ -91,6 +91,23 @@ impl Store {
         }))
     }
 
+    /// The account's name and its calls, all told, in one read; `None` without such an
+    /// account.
+    pub async fn account_calls(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.name, CAST(COALESCE((SELECT SUM(u.calls) FROM usage_days u \
+                 WHERE u.account_id = a.id), 0) AS BIGINT) FROM accounts a WHERE a.id = $1",
+            )
+            .bind(account_id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
     /// The account's calls, all told.
     pub async fn log_entry_count(&self, account_id: i64) -> Result<i64, StoreError> {
         Ok(with_pool!(self, pool => {

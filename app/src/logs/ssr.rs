@@ -11,16 +11,22 @@ use crate::{
     auth::User,
     error::AppError,
     state::AppState,
-    support_access::{ssr::reader_for, AccessAction, AccessDetail},
+    support_access::{
+        ssr::{reader_for, status_of},
+        AccessAction, AccessDetail,
+    },
 };
 
-/// The customer's own account and how many calls it has recorded.
+/// The customer's own account: its name and calls, 30 days of usage (from the
+/// rollups: a few rows, however many calls) and Support's access.
 pub async fn summary(state: AppState, user: User) -> Result<AccountOverview, AppError> {
     let reader = reader_for(state, user, None).await?;
-    let store = &reader.state.store;
-    let account = store.account(reader.account_id).await?.ok_or(AppError::NotFound)?;
-    let calls = store.log_entry_count(reader.account_id).await?;
-    Ok(AccountOverview { account_name: account.name, calls })
+    let (state, account_id) = (&reader.state, reader.account_id);
+    let calls = state.store.account_calls(account_id).await?;
+    let (account_name, calls) = calls.ok_or(AppError::NotFound)?;
+    let usage = last_30_days(state, account_id).await?;
+    let access = status_of(state, account_id).await?;
+    Ok(AccountOverview { account_name, calls, usage, access })
 }
 
 /// A page of the account's calls that match `filter`, from the cursor in `before` or
@@ -69,10 +75,16 @@ pub async fn entry(
 /// The account's calls and credits per UTC day over the last [`DAYS`] days.
 pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<Usage, AppError> {
     let reader = reader_for(state, user, account).await?;
-    let today = reader.state.clock.now().date_naive();
-    let first = today - TimeDelta::days(DAYS - 1);
-    let rows = reader.state.store.daily_usage(reader.account_id, first).await?;
+    let usage = last_30_days(&reader.state, reader.account_id).await?;
     reader.record(AccessAction::ViewUsage, None, AccessDetail::default()).await?;
+    Ok(usage)
+}
+
+/// The account's usage over the last [`DAYS`] UTC days.
+async fn last_30_days(state: &AppState, account_id: i64) -> Result<Usage, AppError> {
+    let today = state.clock.now().date_naive();
+    let first = today - TimeDelta::days(DAYS - 1);
+    let rows = state.store.daily_usage(account_id, first).await?;
     let found: Vec<UsageDay> = rows
         .into_iter()
         .map(|row| UsageDay {

@@ -94,7 +94,7 @@ fn day_href(base: &str, day: NaiveDate) -> String {
 /// The chart. Its bars and its table's rows, some 400 elements for 30 days, are written
 /// as markup (see [`crate::markup`]).
 #[component]
-fn Chart(usage: Usage, base: String) -> impl IntoView {
+pub(super) fn Chart(usage: Usage, base: String) -> impl IntoView {
     let first = usage.days.first().map(|d| d.day.to_string()).unwrap_or_default();
     let last = usage.days.last().map(|d| d.day.to_string()).unwrap_or_default();
     view! {

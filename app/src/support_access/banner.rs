@@ -128,21 +128,13 @@ pub fn Countdown(until: DateTime<Utc>, now: DateTime<Utc>) -> impl IntoView {
     view! { <TimeLeft until server_now=ticking_server_clock(now) /> }
 }
 
-/// Above the customer's table: the status as the server reads it when the page is
+/// Above the customer's table: the status as the server read it when the page was
 /// made, then kept live in the browser by [`AccessControls`].
 #[component]
-pub fn GrantBanner() -> impl IntoView {
-    let status = Resource::new(|| (), |()| support_access_status());
+pub fn GrantBanner(status: AccessStatus) -> impl IntoView {
     view! {
         <section class="support-access" aria-label="Customer Support access">
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(status) => view! { <AccessControls status /> }.into_any(),
-                        Err(error) => view! { <ErrorView error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <AccessControls status />
         </section>
     }
 }

@@ -93,7 +93,7 @@ fn account_of(customer: &User) -> Result<i64, AppError> {
 }
 
 /// The account's support access now: the grant in force, or the request waiting.
-async fn status_of(state: &AppState, account_id: i64) -> Result<AccessStatus, AppError> {
+pub(crate) async fn status_of(state: &AppState, account_id: i64) -> Result<AccessStatus, AppError> {
     let now = state.clock.now();
     let grant = state.store.latest_grant(account_id).await?.filter(|g| in_force(g, now));
     let request = match grant {
