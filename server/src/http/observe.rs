@@ -53,7 +53,7 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
             %method,
             path,
             status,
-            ms = took.as_secs_f64() * 1e3,
+            ms = (took.as_secs_f64() * 1e4).round() / 10.0,
             client = client.map(|c| c.to_string()).unwrap_or_default(),
         );
     });
