@@ -15,6 +15,8 @@ use std::{
     time::Duration,
 };
 
+use axum::http::Method;
+
 /// Upper bounds of the latency histogram's buckets, in seconds.
 const BUCKETS: [f64; 12] =
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -26,7 +28,6 @@ pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
 pub struct Metrics {
     requests: Mutex<BTreeMap<RequestKey, Latencies>>,
     pub ingest_batches: AtomicU64,
-    pub ingest_refused_batches: AtomicU64,
     pub ingest_calls: AtomicU64,
     pub recorded_calls: AtomicU64,
     pub dropped_calls: AtomicU64,
@@ -66,7 +67,19 @@ pub fn add(counter: &AtomicU64, n: u64) {
 impl Metrics {
     /// A request answered: its route (the pattern it matched, never the path with its
     /// ids), method, status and time to the response's head.
-    pub fn request(&self, route: &str, method: &str, status: u16, took: Duration) {
+    pub fn request(&self, route: &str, method: &Method, status: u16, took: Duration) {
+        // Any method at all reaches here: those no route takes count as one, so that a
+        // client cannot grow the labels without end.
+        let method = match *method {
+            Method::GET
+            | Method::HEAD
+            | Method::POST
+            | Method::PUT
+            | Method::PATCH
+            | Method::DELETE
+            | Method::OPTIONS => method.as_str(),
+            _ => "OTHER",
+        };
         let key = RequestKey { route: route.to_owned(), method: method.to_owned(), status };
         let mut requests = self.requests.lock().unwrap();
         let latencies = requests.entry(key).or_default();
@@ -84,11 +97,6 @@ impl Metrics {
         self.render_requests(&mut out);
         let counters = [
             ("apilogs_ingest_batches_total", "Ingest batches stored.", &self.ingest_batches),
-            (
-                "apilogs_ingest_refused_batches_total",
-                "Ingest batches refused (invalid, too large, unauthorized, over quota).",
-                &self.ingest_refused_batches,
-            ),
             (
                 "apilogs_ingest_calls_total",
                 "Calls stored through the ingest API.",
@@ -216,4 +224,46 @@ fn labelled(out: &mut String, name: &str, help: &str, label: &str, values: &Labe
 /// A label value as the text format wants it.
 fn escape(value: &str) -> String {
     value.replace('\\', r"\\").replace('"', r#"\""#).replace('\n', r"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gauges() -> Gauges {
+        Gauges { recorder_queue: 0, pool_size: 1, pool_idle: 1, pool_max: 8, grants_in_force: None }
+    }
+
+    #[test]
+    fn requests_render_as_counters_and_cumulative_buckets() {
+        let metrics = Metrics::default();
+        metrics.request("/logs", &Method::GET, 200, Duration::from_millis(3));
+        metrics.request("/logs", &Method::GET, 200, Duration::from_millis(30));
+        let text = metrics.render(&gauges());
+        let labels = r#"route="/logs",method="GET",status="200""#;
+        for line in [
+            format!("apilogs_http_requests_total{{{labels}}} 2"),
+            format!(r#"apilogs_http_request_duration_seconds_bucket{{{labels},le="0.001"}} 0"#),
+            format!(r#"apilogs_http_request_duration_seconds_bucket{{{labels},le="0.005"}} 1"#),
+            format!(r#"apilogs_http_request_duration_seconds_bucket{{{labels},le="0.05"}} 2"#),
+            format!(r#"apilogs_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} 2"#),
+            "apilogs_db_connections_in_use 0".to_owned(),
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} is not in\n{text}");
+        }
+    }
+
+    /// A client may send any method: the labels stay bounded all the same.
+    #[test]
+    fn made_up_methods_count_as_one() {
+        let metrics = Metrics::default();
+        for name in ["FOO", "BAR", "BAZ"] {
+            let method = Method::from_bytes(name.as_bytes()).unwrap();
+            metrics.request("(none)", &method, 404, Duration::from_millis(1));
+        }
+        let text = metrics.render(&gauges());
+        let line = r#"apilogs_http_requests_total{route="(none)",method="OTHER",status="404"} 3"#;
+        assert!(text.lines().any(|l| l == line), "{text}");
+        assert!(!text.contains("FOO"), "{text}");
+    }
 }

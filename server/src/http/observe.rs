@@ -46,7 +46,7 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let route = response.extensions().get::<Route>().map_or("(none)", |r| r.0.as_str());
     let client = response.extensions().get::<ClientAddress>().map(|c| c.0);
-    METRICS.request(route, method.as_str(), status, took);
+    METRICS.request(route, &method, status, took);
     span.in_scope(|| {
         tracing::info!(
             target: "access",
