@@ -3,10 +3,7 @@
 
 mod support;
 
-use std::{
-    process::Stdio,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use app::{
     accounts::{api_key_hash, NewApiKey},
@@ -14,11 +11,10 @@ use app::{
 };
 use chrono::Utc;
 use sqlx::Connection;
-use support::server::{exchange, free_port, healthy, status, Server};
+use support::server::{exchange, free_port, status, Server};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::TcpStream,
-    process::Command,
 };
 
 const TOKEN: &str = "ingest-token-for-metrics";
@@ -159,19 +155,9 @@ async fn metrics_are_for_this_machine_or_the_metrics_address() {
 #[tokio::test]
 async fn each_request_has_an_id_and_a_json_access_log_line() {
     let db = TestDb::sqlite().await;
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apilogs"))
-        .args(["serve", "--database-url", &db.url, "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--log", "warn,access=info", "--log-format", "json"])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !healthy(port).await {
-        assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (server, output) =
+        Server::start_logging(&db.url, "warn,access=info", &["--log-format", "json"]).await;
+    let port = server.port;
     let ours =
         exchange(port, "GET /signin?q=secret-search HTTP/1.1\r\nX-Request-Id: trace-42", "").await;
     assert!(ours.to_ascii_lowercase().contains("x-request-id: trace-42"), "{ours}");
@@ -184,7 +170,7 @@ async fn each_request_has_an_id_and_a_json_access_log_line() {
         .expect("an id of the server's own");
     assert!(given.starts_with("req_") && given.len() == 28, "{given}");
 
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut lines = BufReader::new(output).lines();
     let mut found = None;
     while found.is_none() {
         let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())

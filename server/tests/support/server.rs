@@ -8,7 +8,7 @@ use std::{
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
-    process::{Child, Command},
+    process::{Child, ChildStdout, Command},
 };
 
 pub struct Server {
@@ -23,11 +23,33 @@ impl Server {
     }
 
     pub async fn start_on(port: u16, database_url: &str, args: &[&str]) -> Server {
+        Self::launch(port, database_url, "error", args, Stdio::null()).await
+    }
+
+    /// [`Server::start`] logging at `log` (a filter) to its standard output, which the
+    /// test reads.
+    pub async fn start_logging(
+        database_url: &str,
+        log: &str,
+        args: &[&str],
+    ) -> (Server, ChildStdout) {
+        let mut server = Self::launch(free_port(), database_url, log, args, Stdio::piped()).await;
+        let output = server.child.stdout.take().expect("a piped output");
+        (server, output)
+    }
+
+    async fn launch(
+        port: u16,
+        database_url: &str,
+        log: &str,
+        args: &[&str],
+        stdout: Stdio,
+    ) -> Server {
         let child = Command::new(env!("CARGO_BIN_EXE_apilogs"))
             .args(["serve", "--database-url", database_url])
-            .args(["--addr", &format!("127.0.0.1:{port}"), "--log", "error"])
+            .args(["--addr", &format!("127.0.0.1:{port}"), "--log", log])
             .args(args)
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .kill_on_drop(true)
             .spawn()
             .unwrap();
