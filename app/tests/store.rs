@@ -6,7 +6,7 @@ use app::{
         ssr::{self as auth, SignInError, FAILURE_WINDOW, MAX_FAILURES_PER_USER_AT_ADDRESS},
         NewUser, Role,
     },
-    logs::{Call, LogFilter, LogRow, NewLogEntry, PageFrom, StatusClass},
+    logs::{Call, LogFilter, LogRow, NewLogEntry, PageFrom, SearchBounds, StatusClass},
     state::REQUEST_LIFETIME,
     store::{Store, StoreError},
     store_conformance_tests,
@@ -40,6 +40,7 @@ store_conformance_tests!(
     the_console_finds_accounts_by_name_or_email,
     each_filter_returns_exactly_the_matching_calls,
     a_body_search_reads_a_bounded_window_and_goes_on_after_it,
+    a_body_search_answers_from_the_index_in_step_with_every_write,
     old_calls_are_purged_in_bounded_batches,
     usage_is_counted_per_utc_day,
     rollups_match_a_recount_after_writes_and_purges,
@@ -576,14 +577,15 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
 async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store) {
     let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
     let needles = [3, 40, 41, 42, 97];
-    // Three calls to a timestamp; a few hold the needle.
+    // Three calls to a timestamp; a few hold the needle, a term too short for the
+    // search index (no three letters or digits in a row), so the window scan answers.
     let calls: Vec<NewLogEntry> = (0..100)
         .map(|i| {
             NewLogEntry::new(
                 account_id,
                 Call {
                     response_body: Some(if needles.contains(&i) {
-                        "a Needle".into()
+                        "a N-1 b".into()
                     } else {
                         "hay".into()
                     }),
@@ -593,9 +595,9 @@ async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
-    let filter = LogFilter { search: Some("needle".into()), ..LogFilter::default() };
-    let (window, size) = (10, 2);
-    let page = |from| store.page_searching::<LogRow>(account_id, &filter, from, size, window);
+    let filter = LogFilter { search: Some("n-1".into()), ..LogFilter::default() };
+    let (bounds, size) = (SearchBounds { window: 10, matches: 1_000 }, 2);
+    let page = |from| store.page_searching::<LogRow>(account_id, &filter, from, size, bounds);
     let ids = |rows: &[LogRow]| rows.iter().map(|r| r.request_id.clone()).collect::<Vec<_>>();
 
     // The first window is calls 0 to 9: one match, and the search says where it stopped.
@@ -621,6 +623,92 @@ async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store
     }
     let found_back: Vec<String> = back.iter().rev().flat_map(|p| ids(&p.rows)).collect();
     assert_eq!(found_back, found);
+}
+
+async fn a_body_search_answers_from_the_index_in_step_with_every_write(store: &Store) {
+    let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (other, _) = customer(store, "bob@globex.example", "long password 1").await;
+    // 300 calls, two to a timestamp; the rare term in five of them, in either body and
+    // in any case. Calls 200 and older say "old words" where the others say "common".
+    let needles = [0, 1, 150, 151, 299];
+    let calls: Vec<NewLogEntry> = (0..300)
+        .map(|i| {
+            let body = |side: i64, usual: &str| match (needles.contains(&i) && i % 2 == side, i) {
+                (true, _) => "id: RareTerm_7".to_owned(),
+                (false, 200..) => format!("old {usual}"),
+                (false, _) => format!("common {usual}"),
+            };
+            NewLogEntry::new(
+                account_id,
+                Call {
+                    request_body: Some(body(0, "words")),
+                    response_body: Some(body(1, "answer")),
+                    ..Call::sample(t0() - TimeDelta::seconds(i / 2), i)
+                },
+            )
+        })
+        .collect();
+    store.insert_log_entries(&calls).await.unwrap();
+    // `_` in the term is itself, not any character; the other account's call is theirs.
+    let near = Call { request_body: Some("RareTermX7".into()), ..Call::sample(t0(), 1_000) };
+    let theirs = Call { request_body: Some("rareterm_7".into()), ..Call::sample(t0(), 1_001) };
+    store.insert_log_entries(&[NewLogEntry::new(account_id, near)]).await.unwrap();
+    store.insert_log_entries(&[NewLogEntry::new(other, theirs)]).await.unwrap();
+
+    // A window of 10 calls could not find calls 150 and 299: the index finds all
+    // five, exactly, with no window to speak of.
+    let bounds = SearchBounds { window: 10, matches: 20 };
+    let search = |term: &str| LogFilter { search: Some(term.into()), ..LogFilter::default() };
+    let page = |filter: LogFilter, from| async move {
+        store.page_searching::<LogRow>(account_id, &filter, from, 2, bounds).await.unwrap()
+    };
+    let walk = |filter: LogFilter| async move {
+        let mut pages = vec![page(filter.clone(), PageFrom::Newest).await];
+        while let Some(cursor) = pages.last().unwrap().older {
+            pages.push(page(filter.clone(), PageFrom::Older(cursor)).await);
+        }
+        assert!(pages.iter().all(|p| p.searched_to.is_none()), "{filter:?}");
+        pages
+    };
+    let ids = |pages: &[app::logs::LogPage]| -> Vec<String> {
+        pages.iter().flat_map(|p| p.rows.iter().map(|r| r.request_id.clone())).collect()
+    };
+    let pages = walk(search("RARETERM_7")).await;
+    // Newest first; 0 and 1 share a timestamp, the later id first.
+    assert_eq!(ids(&pages), ["req_1", "req_0", "req_151", "req_150", "req_299"]);
+    assert_eq!(pages.len(), 3);
+    // And back from the oldest page, the same pages.
+    let mut back = vec![pages.last().unwrap().clone()];
+    while let Some(cursor) = back.last().unwrap().newer {
+        back.push(page(search("RARETERM_7"), PageFrom::Newer(cursor)).await);
+    }
+    back.reverse();
+    assert_eq!(ids(&back), ids(&pages));
+    assert!(ids(&walk(search("rareterm%7")).await).is_empty());
+
+    // A term in more calls than the index may return is scanned for, window by window:
+    // "old" is in 100 calls, none of them among the newest 10.
+    let old = page(search("old"), PageFrom::Newest).await;
+    assert!(old.rows.is_empty() && old.searched_to.is_some(), "{old:?}");
+    let all = store.log_page(account_id, &search("old"), PageFrom::Newest, 500).await.unwrap();
+    assert_eq!(all.rows.len(), 100, "the default bounds let the index answer");
+
+    // A scrub's rewrite is what the index finds next; a purge takes calls out of it.
+    let start = app::logs::Cursor { at: t0() - TimeDelta::days(1), id: 0 };
+    let mut texts = store.stored_texts(account_id, start, 400).await.unwrap();
+    for call in &mut texts {
+        if call.request_body.as_deref() == Some("id: RareTerm_7") {
+            call.request_body = Some("id: [redacted]".into());
+        }
+    }
+    store.rewrite_texts(&texts).await.unwrap();
+    assert_eq!(ids(&walk(search("rareterm_7")).await), ["req_1", "req_151", "req_299"]);
+    assert_eq!(ids(&walk(search("redacted")).await), ["req_0", "req_150"]);
+    while store.purge_log_entries(account_id, t0() - TimeDelta::seconds(50), 50).await.unwrap() > 0
+    {
+    }
+    assert_eq!(ids(&walk(search("rareterm_7")).await), ["req_1"]);
+    assert_eq!(ids(&walk(search("redacted")).await), ["req_0"]);
 }
 
 async fn old_calls_are_purged_in_bounded_batches(store: &Store) {

@@ -5,7 +5,7 @@ use std::{path::PathBuf, process::Stdio, str::FromStr, time::Duration};
 
 use app::{
     logs::{Call, NewLogEntry},
-    store::Store,
+    store::{testing::postgres_schema, Store},
 };
 use chrono::{DateTime, Utc};
 use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
@@ -104,12 +104,11 @@ impl Database {
                 let base = std::env::var("APILOGS_TEST_POSTGRES_URL")
                     .unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into());
                 let options = PgConnectOptions::from_str(&base).unwrap();
-                let schema = format!("bench_{:016x}", rand::random::<u64>());
                 let mut admin = options.connect().await.expect("PostgreSQL");
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.unwrap();
+                let (schema, search_path) = postgres_schema(&mut admin, "bench").await;
                 admin.close().await.unwrap();
                 let separator = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+                let url = format!("{base}{separator}options[search_path]={search_path}");
                 Database { url, _dir: None, postgres: Some((options, schema)) }
             }
         };

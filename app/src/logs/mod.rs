@@ -42,7 +42,7 @@ pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 #[cfg(feature = "ssr")]
 pub use rollups::DailyUsage;
 #[cfg(feature = "ssr")]
-pub use store::{NewLogEntry, PageRow, StoredTexts, SEARCH_WINDOW};
+pub use store::{indexable, NewLogEntry, PageRow, SearchBounds, StoredTexts};
 pub use table::LogsTable;
 pub use usage::{Usage, UsageChart, UsageDay};
 

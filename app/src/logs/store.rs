@@ -124,8 +124,30 @@ impl Store {
     }
 }
 
-/// Calls a body search looks through for one page.
-pub const SEARCH_WINDOW: i64 = 50_000;
+/// How much of an account one body search page may read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchBounds {
+    /// Calls a scan looks through for one page, when the index cannot answer.
+    pub window: i64,
+    /// Matches the index may return for one page. A term matching more is common:
+    /// the scan fills a page quickly then, while sorting every match would not.
+    pub matches: i64,
+}
+
+impl SearchBounds {
+    pub const DEFAULT: SearchBounds = SearchBounds { window: 50_000, matches: 5_000 };
+}
+
+/// Whether the search indexes can answer for `term`: both index every three characters,
+/// and pg_trgm only those of letters and digits (ASCII ones whatever its locale), so
+/// the term needs a run of three.
+pub fn indexable(term: &str) -> bool {
+    let mut run = 0;
+    term.chars().any(|c| {
+        run = if c.is_ascii_alphanumeric() { run + 1 } else { 0 };
+        run == 3
+    })
+}
 
 /// Body searches that run at once in this process. Each may keep a core busy for up to
 /// the statement budget, so only a few run and the rest wait their turn, holding no
@@ -238,15 +260,40 @@ where
     order
 }
 
+/// A page of `rows` read from `from` (newest first, or oldest first going newer), with
+/// the cursors on: `more` when rows past them remain, `searched_to` where a search's
+/// window ended.
+fn page_of<R: PageRow>(
+    mut rows: Vec<R>,
+    more: bool,
+    searched_to: Option<Cursor>,
+    from: PageFrom,
+) -> Page<R> {
+    if matches!(from, PageFrom::Newer(_)) {
+        rows.reverse();
+    }
+    let (first, last) = (rows.first().map(R::cursor), rows.last().map(R::cursor));
+    // An empty page still leads back the way it came.
+    let (newer, older) = match from {
+        PageFrom::Newest => (None, last.filter(|_| more).or(searched_to)),
+        PageFrom::Older(start) => (first.or(Some(start)), last.filter(|_| more).or(searched_to)),
+        PageFrom::Newer(start) => (first.filter(|_| more).or(searched_to), last.or(Some(start))),
+    };
+    Page { rows, newer, older, searched_to: searched_to.map(|cursor| cursor.at) }
+}
+
 impl Store {
     /// One page of an account's calls that match `filter`, newest first, by keyset on
     /// (time, id): stable however many calls share a timestamp, and as fast deep in the
     /// list as at its top.
     ///
-    /// A body search reads bodies, which no index holds: it looks through at most
-    /// [`SEARCH_WINDOW`] calls from `from`, so that every page answers in bounded time
-    /// however large the account. When the window ends before the page is full, the
-    /// page says where (`searched_to`), and its cursor goes on from there.
+    /// A body search asks the search index for every match past `from` when its term
+    /// has three letters or digits in a row and matches at most
+    /// [`SearchBounds::matches`] calls: the page is then exact however large the
+    /// account. Otherwise it looks through at most [`SearchBounds::window`] calls from
+    /// `from`, so that every page answers in bounded time; when the window ends before
+    /// the page is full, the page says where (`searched_to`), and its cursor goes on
+    /// from there.
     pub async fn log_page(
         &self,
         account_id: i64,
@@ -254,7 +301,7 @@ impl Store {
         from: PageFrom,
         size: usize,
     ) -> Result<LogPage, StoreError> {
-        self.page_searching(account_id, filter, from, size, SEARCH_WINDOW).await
+        self.page_searching(account_id, filter, from, size, SearchBounds::DEFAULT).await
     }
 
     /// [`Store::log_page`] of whole entries: what an export reads, page by page, so that
@@ -266,20 +313,18 @@ impl Store {
         from: PageFrom,
         size: usize,
     ) -> Result<Page<LogEntry>, StoreError> {
-        self.page_searching(account_id, filter, from, size, SEARCH_WINDOW).await
+        self.page_searching(account_id, filter, from, size, SearchBounds::DEFAULT).await
     }
 
-    /// A page whose body search, if any, looks through `window` calls.
+    /// A page whose body search, if any, keeps within `bounds`.
     pub async fn page_searching<R: PageRow>(
         &self,
         account_id: i64,
         filter: &LogFilter,
         from: PageFrom,
         size: usize,
-        window: i64,
+        bounds: SearchBounds,
     ) -> Result<Page<R>, StoreError> {
-        let limit = size as i64 + 1; // one more than shown: is there another page?
-        let unsearched = LogFilter { search: None, ..filter.clone() };
         let _turn = match filter.search {
             None => None,
             Some(_) => match tokio::time::timeout(SEARCH_QUEUE, SEARCHES.acquire()).await {
@@ -287,7 +332,25 @@ impl Store {
                 _ => return Err(StoreError::TooSlow),
             },
         };
-        let mut rows: Vec<R> = with_pool!(self, pool => {
+        if let Some(term) = filter.search.as_deref().filter(|term| indexable(term)) {
+            if let Some(mut matches) =
+                self.indexed_matches(account_id, filter, term, from, bounds.matches).await?
+            {
+                // Every match past `from` is known: the page is the first `size` of them.
+                matches.sort_unstable_by_key(|cursor| (cursor.at, cursor.id));
+                if !matches!(from, PageFrom::Newer(_)) {
+                    matches.reverse();
+                }
+                let more = matches.len() > size;
+                matches.truncate(size);
+                let rows = self.rows_by_id(account_id, &matches, from).await?;
+                return Ok(page_of(rows, more, None, from));
+            }
+        }
+        let limit = size as i64 + 1; // one more than shown: is there another page?
+        let unsearched = LogFilter { search: None, ..filter.clone() };
+        let window = bounds.window;
+        let rows: Vec<R> = with_pool!(self, pool => {
             let mut query = QueryBuilder::new(format!("SELECT {} FROM ", R::COLUMNS));
             let order = match &filter.search {
                 None => {
@@ -312,6 +375,7 @@ impl Store {
             query.build_query_as().fetch_all(pool).await?
         });
         let more = rows.len() > size;
+        let mut rows = rows;
         rows.truncate(size);
         // A search that did not fill its page goes on after its window, if the window
         // was full.
@@ -320,26 +384,95 @@ impl Store {
         } else {
             None
         };
-        if matches!(from, PageFrom::Newer(_)) {
-            rows.reverse();
-        }
-        let (first, last) = (rows.first().map(R::cursor), rows.last().map(R::cursor));
-        // An empty page still leads back the way it came.
-        let (newer, older) = match from {
-            PageFrom::Newest => (None, last.filter(|_| more).or(searched_to)),
-            PageFrom::Older(start) => {
-                (first.or(Some(start)), last.filter(|_| more).or(searched_to))
-            }
-            PageFrom::Newer(start) => {
-                (first.filter(|_| more).or(searched_to), last.or(Some(start)))
-            }
-        };
-        Ok(Page { rows, newer, older, searched_to: searched_to.map(|cursor| cursor.at) })
+        Ok(page_of(rows, more, searched_to, from))
     }
 
-    /// The last call of a full search window of `window` calls from `from`; `None` when fewer calls than
-    /// the window remain. (OFFSET here walks one bounded stretch of the index once; it
-    /// does not page.)
+    /// Where every call past `from` that matches `filter` (whose search is `term`) is,
+    /// found through the search index; `None` when more than `cap` match. Unordered:
+    /// the index yields matches in its own order, and no sort may run over a common
+    /// term's millions.
+    async fn indexed_matches(
+        &self,
+        account_id: i64,
+        filter: &LogFilter,
+        term: &str,
+        from: PageFrom,
+        cap: i64,
+    ) -> Result<Option<Vec<Cursor>>, StoreError> {
+        let mut found: Vec<(DateTime<Utc>, i64)> = match self {
+            Store::Sqlite(pool) => {
+                // FTS5 answers `LIKE` one column at a time. Its pattern is the term as
+                // typed: `%` and `_` match more there, and the exact condition on the
+                // calls (`push_conditions`) keeps only true matches. `UNION ALL`
+                // streams, so `LIMIT` stops the index early; a call matching in both
+                // bodies comes twice and is counted once below.
+                let mut query = QueryBuilder::new(
+                    "SELECT e.occurred_at, e.id FROM (SELECT rowid AS id FROM log_search \
+                     WHERE request_body LIKE ",
+                );
+                let pattern = format!("%{}%", term.trim());
+                query.push_bind(pattern.clone());
+                query.push(" UNION ALL SELECT rowid FROM log_search WHERE response_body LIKE ");
+                query.push_bind(pattern);
+                // CROSS JOIN: SQLite keeps this order, the index first.
+                query.push(") m CROSS JOIN log_entries e ON e.id = m.id");
+                push_conditions(&mut query, account_id, filter, self.like());
+                push_keyset(&mut query, from);
+                query.push(" LIMIT ").push_bind(cap + 1);
+                query.build_query_as().fetch_all(pool).await?
+            }
+            Store::Postgres(pool) => {
+                // The planner, told the term is rare or not by guesswork, might walk the
+                // account's calls in time order instead: only a bitmap of the trigram
+                // indexes is bounded by the matches.
+                let mut tx = pool.begin().await?;
+                for setting in ["enable_indexscan", "enable_seqscan"] {
+                    sqlx::query(&format!("SET LOCAL {setting} = off")).execute(&mut *tx).await?;
+                }
+                let mut query = QueryBuilder::new("SELECT e.occurred_at, e.id FROM log_entries e");
+                push_conditions(&mut query, account_id, filter, self.like());
+                push_keyset(&mut query, from);
+                query.push(" LIMIT ").push_bind(cap + 1);
+                let found = query.build_query_as().fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                found
+            }
+        };
+        if found.len() as i64 > cap {
+            return Ok(None);
+        }
+        found.sort_unstable();
+        found.dedup();
+        Ok(Some(found.into_iter().map(|(at, id)| Cursor { at, id }).collect()))
+    }
+
+    /// The account's calls at `cursors`, in the order a page from `from` reads them.
+    async fn rows_by_id<R: PageRow>(
+        &self,
+        account_id: i64,
+        cursors: &[Cursor],
+        from: PageFrom,
+    ) -> Result<Vec<R>, StoreError> {
+        if cursors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let order = if matches!(from, PageFrom::Newer(_)) { "ASC" } else { "DESC" };
+        Ok(with_pool!(self, pool => {
+            let mut query = QueryBuilder::new(format!("SELECT {} FROM log_entries e", R::COLUMNS));
+            query.push(R::JOIN).push(" WHERE e.account_id = ").push_bind(account_id);
+            query.push(" AND e.id IN (");
+            let mut ids = query.separated(", ");
+            for cursor in cursors {
+                ids.push_bind(cursor.id);
+            }
+            query.push(format!(") ORDER BY e.occurred_at {order}, e.id {order}"));
+            query.build_query_as().fetch_all(pool).await?
+        }))
+    }
+
+    /// The last call of a full search window of `window` calls from `from`; `None` when
+    /// fewer calls than the window remain. (OFFSET here walks one bounded stretch of the
+    /// index once; it does not page.)
     async fn window_end(
         &self,
         account_id: i64,

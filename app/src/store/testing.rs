@@ -8,7 +8,10 @@
 
 use std::str::FromStr;
 
-use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+use sqlx::{
+    postgres::{PgConnectOptions, PgConnection},
+    ConnectOptions, Connection,
+};
 
 use super::Store;
 
@@ -24,6 +27,31 @@ pub struct TestDb {
 pub fn postgres_url() -> String {
     std::env::var("APILOGS_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://127.0.0.1:5432/test".into())
+}
+
+/// A new empty schema named `<prefix>_<random>` on the server `admin` is connected to;
+/// returns it with the `search_path` that puts the app in it: the schema, then
+/// `public`, where the extensions the migrations use live once for every schema (an
+/// extension belongs to one schema of the database).
+pub async fn postgres_schema(admin: &mut PgConnection, prefix: &str) -> (String, String) {
+    let mut tx = admin.begin().await.expect("a transaction");
+    // Tests start at once; `IF NOT EXISTS` alone still races.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('apilogs test extensions'))")
+        .execute(&mut *tx)
+        .await
+        .expect("the extensions' lock");
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+        .execute(&mut *tx)
+        .await
+        .expect("pg_trgm");
+    tx.commit().await.expect("the extensions");
+    let schema = format!("{prefix}_{:016x}", rand::random::<u64>());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut *admin)
+        .await
+        .expect("a test schema");
+    let search_path = format!("{schema},public");
+    (schema, search_path)
 }
 
 impl TestDb {
@@ -53,17 +81,13 @@ impl TestDb {
                 return None;
             }
         };
-        let schema = format!("test_{:016x}", rand::random::<u64>());
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&mut admin)
-            .await
-            .expect("a test schema");
+        let (schema, search_path) = postgres_schema(&mut admin, "test").await;
         let _ = admin.close().await;
-        let scoped = options.clone().options([("search_path", schema.as_str())]);
+        let scoped = options.clone().options([("search_path", search_path.as_str())]);
         let store = Store::connect_postgres(scoped).await.expect("a PostgreSQL pool");
         store.migrate().await.expect("migrations");
         let separator = if url.contains('?') { '&' } else { '?' };
-        let url = format!("{url}{separator}options[search_path]={schema}");
+        let url = format!("{url}{separator}options[search_path]={search_path}");
         Some(TestDb { store, url, _dir: None, postgres_schema: Some((options, schema)) })
     }
 }
