@@ -222,6 +222,7 @@ impl IngestArgs {
             max_body_bytes: self.max_body_bytes,
             max_batch_records: self.max_batch_records,
             max_request_bytes: self.max_request_bytes,
+            retention: chrono::TimeDelta::days(self.retention_days.into()),
         })
     }
 }

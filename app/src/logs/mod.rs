@@ -9,6 +9,8 @@ mod body;
 mod call;
 #[cfg(feature = "ssr")]
 mod curl;
+#[cfg(feature = "ssr")]
+mod days;
 mod detail;
 mod export;
 mod filter;

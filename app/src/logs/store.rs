@@ -1,16 +1,16 @@
 //! The SQL of the logs: storing calls, pages of them, body search, the export's
 //! stream, usage per day, and retention.
 
-use std::time::Duration;
+use std::{collections::BTreeSet, time::Duration};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{
     postgres::PgRow, query_builder::Separated, sqlite::SqliteRow, Database, Encode, FromRow,
     QueryBuilder, Type,
 };
-
 use tokio::sync::Semaphore;
 
+use super::days::missing_day;
 use super::rollups::{apply, count, Tallies};
 use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom};
 use crate::store::{like_pattern, with_pool, Store, StoreError};
@@ -60,8 +60,21 @@ where
 const INSERT_CHUNK: usize = 9_000 / (2 + Call::NAMES.len());
 
 impl Store {
-    /// Writes `entries` in one transaction: all of them or none.
+    /// Writes `entries` in one transaction: all of them or none. On PostgreSQL, a call
+    /// of a day without its table yet (the jobs make them ahead) has it made first.
     pub async fn insert_log_entries(&self, entries: &[NewLogEntry]) -> Result<(), StoreError> {
+        match self.write_log_entries(entries).await {
+            Err(error) if missing_day(&error) => {
+                let days: BTreeSet<NaiveDate> =
+                    entries.iter().map(|entry| entry.call.occurred_at.date_naive()).collect();
+                self.make_call_days(days).await?;
+                self.write_log_entries(entries).await
+            }
+            written => written,
+        }
+    }
+
+    async fn write_log_entries(&self, entries: &[NewLogEntry]) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut tallies = Tallies::new();
@@ -560,7 +573,7 @@ impl Store {
                 sqlx::query(
                     "UPDATE log_entries SET endpoint = $1, query = $2, request_headers = $3, \
                      request_body = $4, response_body = $5, error_message = $6, \
-                     user_agent = $7 WHERE id = $8",
+                     user_agent = $7 WHERE id = $8 AND occurred_at = $9",
                 )
                 .bind(&call.endpoint)
                 .bind(&call.query)
@@ -570,6 +583,8 @@ impl Store {
                 .bind(&call.error_message)
                 .bind(&call.user_agent)
                 .bind(call.id)
+                // The call's day: PostgreSQL looks in that day's table alone.
+                .bind(call.occurred_at)
                 .execute(&mut *tx)
                 .await?;
             }

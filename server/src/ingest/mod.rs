@@ -24,6 +24,9 @@ pub struct IngestSettings {
     pub max_batch_records: usize,
     /// Bytes in one request to `POST /api/v1/logs`.
     pub max_request_bytes: usize,
+    /// How long calls are kept: an older call is refused, not stored to be deleted
+    /// within the hour (nor, on PostgreSQL, given a table for its day).
+    pub retention: TimeDelta,
 }
 
 /// How far past the body limit a body is read for secrets: one that straddles the cut
@@ -51,6 +54,7 @@ impl Default for IngestSettings {
             max_body_bytes: 64 * 1024,
             max_batch_records: 5_000,
             max_request_bytes: 32 * 1024 * 1024,
+            retention: TimeDelta::days(90),
         }
     }
 }
@@ -64,7 +68,8 @@ pub struct CallRecord {
     pub account_id: Option<i64>,
     /// The API key the call was made with; its account is the call's.
     pub api_key_id: Option<i64>,
-    /// When the call arrived, RFC 3339; at most 5 minutes ahead of the server's clock.
+    /// When the call arrived, RFC 3339; at most 5 minutes ahead of the server's clock,
+    /// and within the retention (`--retention-days`, 90 by default).
     #[schema(value_type = String, format = DateTime, example = "2026-11-26T09:00:00.123Z")]
     pub occurred_at: DateTime<Utc>,
     /// The API's own id for the call, as its customer sees it.
@@ -189,6 +194,10 @@ fn prepare(
     }
     if record.occurred_at > now + FUTURE_SLACK {
         return Err(invalid("occurred_at", "is in the future".into()));
+    }
+    if record.occurred_at < now - settings.retention {
+        let days = settings.retention.num_days();
+        return Err(invalid("occurred_at", format!("is older than the {days}-day retention")));
     }
     let texts = [
         ("query", Some(&record.query), MAX_QUERY),

@@ -240,6 +240,16 @@ async fn each_bad_input_gets_a_precise_answer_and_stores_nothing() {
             "record 0",
         ),
         (
+            "past retention",
+            json,
+            array(vec![good.clone(), with("occurred_at", json!("2020-01-01T00:00:00Z"))]),
+            Some(INGEST_TOKEN),
+            StatusCode::BAD_REQUEST,
+            Some(1),
+            Some("occurred_at"),
+            "older than the 90-day retention",
+        ),
+        (
             "bad status",
             json,
             array(vec![with("status", json!(700))]),

@@ -5,6 +5,7 @@ use axum::{
     body::Body,
     http::{header, Request, StatusCode},
 };
+use chrono::Utc;
 
 use super::{body, TestApp, INGEST_TOKEN};
 
@@ -74,9 +75,10 @@ async fn ingest_takes_its_token_from_anywhere() {
     let app = TestApp::new().await;
     let (_, account) = app.user("alice@acme.example", Role::Customer).await;
     let record = format!(
-        r#"[{{"account_id":{},"occurred_at":"2026-11-26T09:00:00Z","request_id":"r1",
+        r#"[{{"account_id":{},"occurred_at":"{}","request_id":"r1",
         "method":"GET","endpoint":"/v1/x","status":200,"duration_ms":1}}]"#,
-        account.unwrap()
+        account.unwrap(),
+        Utc::now().to_rfc3339()
     );
     let request = Request::post("/api/v1/logs")
         .header(header::HOST, HOST)

@@ -1,0 +1,80 @@
+//! A PostgreSQL database made before calls were partitioned by day is brought over by
+//! the migrations: every call, its id and its page stay; new calls go on from there.
+
+use std::borrow::Cow;
+
+use app::{
+    logs::{Call, LogFilter, NewLogEntry, PageFrom},
+    store::{
+        testing::{self, TestDb},
+        Store,
+    },
+};
+use chrono::{TimeDelta, TimeZone, Utc};
+use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+
+/// The first migration of the partitioned calls.
+const PARTITIONED: i64 = 20261129000002;
+
+#[tokio::test]
+async fn calls_stored_before_partitioning_are_brought_over() {
+    // Skips loudly when PostgreSQL is unreachable, or fails under CI.
+    let Some(_reachable) = TestDb::postgres().await else { return };
+    let options: PgConnectOptions = testing::postgres_url().parse().unwrap();
+    let mut admin = options.connect().await.unwrap();
+    let (schema, search_path) = testing::postgres_schema(&mut admin, "migrate").await;
+    let scoped = options.clone().options([("search_path", search_path.as_str())]);
+
+    // The schema as it was, with calls on three days.
+    let mut connection = scoped.connect().await.unwrap();
+    let mut before = sqlx::migrate!("../migrations/postgres");
+    before.migrations =
+        Cow::Owned(before.migrations.iter().filter(|m| m.version < PARTITIONED).cloned().collect());
+    before.run(&mut connection).await.unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+    sqlx::query("INSERT INTO accounts (name, created_at) VALUES ('Acme', $1)")
+        .bind(t0)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    for i in 0..30_i64 {
+        sqlx::query(
+            "INSERT INTO log_entries (account_id, occurred_at, request_id, method, endpoint, \
+             status, duration_ms, credits, request_body) \
+             VALUES (1, $1, $2, 'POST', '/v1/x', 200, 5, 1, 'needle ' || $2)",
+        )
+        .bind(t0 - TimeDelta::hours(i * 2))
+        .bind(format!("req_{i}"))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    }
+    connection.close().await.unwrap();
+
+    // The app starts on it.
+    let store = Store::connect_postgres(scoped).await.unwrap();
+    store.migrate().await.unwrap();
+    let page = store.log_page(1, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap();
+    let ids: Vec<String> = page.rows.iter().map(|r| r.request_id.clone()).collect();
+    assert_eq!(ids, (0..30).map(|i| format!("req_{i}")).collect::<Vec<_>>());
+    assert_eq!(page.rows[0].id, 1, "ids kept");
+    let search = LogFilter { search: Some("needle req_17".into()), ..LogFilter::default() };
+    let found = store.log_page(1, &search, PageFrom::Newest, 50).await.unwrap();
+    assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [18]);
+    let days: (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'log_entries'::regclass",
+    )
+    .fetch_one(match &store {
+        Store::Postgres(pool) => pool,
+        Store::Sqlite(_) => unreachable!(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(days.0, 4, "a table for each day with calls, the 23rd to the 26th");
+    store.insert_log_entries(&[NewLogEntry::new(1, Call::sample(t0, 99))]).await.unwrap();
+    let page = store.log_page(1, &LogFilter::default(), PageFrom::Newest, 1).await.unwrap();
+    assert_eq!(page.rows[0].id, 31, "new calls go on after the old ids");
+
+    store.close().await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await.unwrap();
+}
