@@ -63,6 +63,52 @@ pub async fn analyze(store: &Store) {
     .unwrap();
 }
 
+/// Removes the body search's index, and what keeps it: the insert ceiling without it.
+pub async fn without_search_index(store: &Store) {
+    match store {
+        Store::Sqlite(pool) => sqlx::raw_sql(
+            "DROP TRIGGER log_search_insert; DROP TRIGGER log_search_delete; \
+             DROP TRIGGER log_search_update; DROP TABLE log_search;",
+        )
+        .execute(pool)
+        .await
+        .map(drop),
+        Store::Postgres(pool) => sqlx::raw_sql(
+            "DROP INDEX log_entries_request_body_trgm, log_entries_response_body_trgm",
+        )
+        .execute(pool)
+        .await
+        .map(drop),
+    }
+    .unwrap();
+}
+
+/// The bytes of the calls (their table or tables, with their other indexes) and of the
+/// body search's index.
+pub async fn calls_and_search_bytes(store: &Store) -> (i64, i64) {
+    match store {
+        Store::Sqlite(pool) => sqlx::query_as(
+            "SELECT CAST(SUM(CASE WHEN name LIKE 'log_search%' THEN 0 ELSE pgsize END) AS INTEGER), \
+             CAST(SUM(CASE WHEN name LIKE 'log_search%' THEN pgsize ELSE 0 END) AS INTEGER) \
+             FROM dbstat WHERE name LIKE 'log_%' OR name LIKE 'sqlite_autoindex_log_%'",
+        )
+        .fetch_one(pool)
+        .await,
+        // The partitions' GIN indexes are the search's; the rest is the calls'.
+        Store::Postgres(pool) => sqlx::query_as(
+            "SELECT CAST(SUM(pg_total_relation_size(p.inhrelid)) - SUM(g.bytes) AS BIGINT), \
+             CAST(SUM(g.bytes) AS BIGINT) FROM pg_inherits p, LATERAL (SELECT \
+             COALESCE(SUM(pg_relation_size(i.indexrelid)), 0) AS bytes FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam \
+             WHERE i.indrelid = p.inhrelid AND am.amname = 'gin') g \
+             WHERE p.inhparent = 'log_entries'::regclass",
+        )
+        .fetch_one(pool)
+        .await,
+    }
+    .unwrap()
+}
+
 /// The median of `values`.
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);

@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use super::days::missing_day;
 use super::rollups::{apply, count, Tallies};
 use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom};
-use crate::store::{like_pattern, with_pool, Store, StoreError};
+use crate::store::{like_pattern, with_pool, Locking, Store, StoreError};
 
 /// A call about to be stored, as a call of `account_id`.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,9 +74,12 @@ impl Store {
         }
     }
 
+    /// Writes of calls take SQLite's write lock up front (`begin_locked`): the search
+    /// index's triggers read it before they write, and a transaction that has read
+    /// cannot wait for another writer, only fail.
     async fn write_log_entries(&self, entries: &[NewLogEntry]) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_locked(&[]).await?;
             let mut tallies = Tallies::new();
             for NewLogEntry { account_id, call, .. } in entries {
                 count(&mut tallies, 1, (*account_id, call.occurred_at, call.status, call.credits));
@@ -109,7 +112,7 @@ impl Store {
         batch: i64,
     ) -> Result<u64, StoreError> {
         Ok(with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_locked(&[]).await?;
             let deleted: Vec<(DateTime<Utc>, i32, i32)> = sqlx::query_as(
                 "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries \
                  WHERE account_id = $1 AND occurred_at < $2 LIMIT $3) \
@@ -568,7 +571,7 @@ impl Store {
     /// Writes calls' free-text fields back, in one transaction.
     pub async fn rewrite_texts(&self, calls: &[StoredTexts]) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_locked(&[]).await?;
             for call in calls {
                 sqlx::query(
                     "UPDATE log_entries SET endpoint = $1, query = $2, request_headers = $3, \

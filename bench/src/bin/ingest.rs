@@ -1,7 +1,9 @@
 //! How fast calls come in through `POST /api/v1/logs`, against the running server (the
 //! release binary), on SQLite and on PostgreSQL; beside it, the ceiling: the same rows
 //! inserted straight through sqlx, in the same batches and with as many at once, in the
-//! same run. Each round uses fresh databases; the median of the rounds is printed.
+//! same run, with the body search's index and without it (the raw ceiling), and what
+//! the index weighs beside the calls. Each round uses fresh databases; the median of
+//! the rounds is printed.
 //!
 //! `cargo xtask bench` builds the server and runs it. `APILOGS_BENCH_BATCHES` (default
 //! 100 batches of 1,000 records) and `APILOGS_BENCH_ROUNDS` (default 3) scale it.
@@ -12,7 +14,10 @@ use app::{
     logs::{Call, NewLogEntry},
     store::Store,
 };
-use bench::{env_number, median, Backend, Client, Database, Server};
+use bench::{
+    calls_and_search_bytes, env_number, median, without_search_index, Backend, Client, Database,
+    Server,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
@@ -40,23 +45,39 @@ async fn main() {
     println!("  a batch is {} bytes of JSON", bodies[0].len());
 
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let (mut http, mut ceiling) = (Vec::new(), Vec::new());
+        let (mut http, mut indexed, mut raw, mut sizes) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
             let db = fresh(backend).await;
-            ceiling.push(insert_directly(&db.store().await, &rows).await);
+            let store = db.store().await;
+            indexed.push(insert_directly(&store, &rows).await);
+            sizes.push(calls_and_search_bytes(&store).await);
+            store.close().await;
+            db.drop().await;
+
+            let db = fresh(backend).await;
+            let store = db.store().await;
+            without_search_index(&store).await;
+            raw.push(insert_directly(&store, &rows).await);
+            store.close().await;
             db.drop().await;
 
             let db = fresh(backend).await;
             http.push(post_through_http(&db.url, &bodies).await);
             db.drop().await;
         }
-        let (http, ceiling) = (median(&mut http), median(&mut ceiling));
+        let (http, indexed, raw) = (median(&mut http), median(&mut indexed), median(&mut raw));
+        let (calls, search) = sizes[0];
         println!(
-            "  {:<10} through HTTP {:>9.0} calls/s   straight through sqlx {:>9.0} calls/s   {:>5.1} % of the ceiling",
+            "  {:<10} through HTTP {:>7.0} calls/s   straight through sqlx {:>7.0} calls/s \
+             ({:>7.0} without the search index)   {:>5.1} % of the raw ceiling   \
+             search index {:.0} MB beside {:.0} MB of calls",
             backend.name(),
             http,
-            ceiling,
-            100.0 * http / ceiling
+            indexed,
+            raw,
+            100.0 * http / raw,
+            search as f64 / 1e6,
+            calls as f64 / 1e6,
         );
     }
 }
@@ -124,9 +145,7 @@ async fn insert_directly(store: &Store, rows: &[Vec<NewLogEntry>]) -> f64 {
         next += CONCURRENCY;
     }
     let calls = rows.iter().map(Vec::len).sum::<usize>();
-    let rate = calls as f64 / started.elapsed().as_secs_f64();
-    store.close().await;
-    rate
+    calls as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Calls per second posting `bodies` to a fresh server on `url`, over `CONCURRENCY`
