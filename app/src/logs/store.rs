@@ -386,8 +386,11 @@ impl Store {
                     order
                 }
             };
-            query.push(format!(" ORDER BY e.occurred_at {order}, e.id {order} LIMIT "));
-            query.push_bind(limit);
+            // The limit written in, not bound: PostgreSQL plans a statement once for
+            // any parameters only when it knows the limit is small; otherwise it plans
+            // every run afresh, over every day's table (0.58 ms a first page at
+            // 2,000,000 calls against 0.19).
+            query.push(format!(" ORDER BY e.occurred_at {order}, e.id {order} LIMIT {limit}"));
             query.build_query_as().fetch_all(pool).await?
         });
         let more = rows.len() > size;
@@ -434,7 +437,7 @@ impl Store {
                 query.push(") m CROSS JOIN log_entries e ON e.id = m.id");
                 push_conditions(&mut query, account_id, filter, self.like());
                 push_keyset(&mut query, from);
-                query.push(" LIMIT ").push_bind(cap + 1);
+                query.push(format!(" LIMIT {}", cap + 1));
                 query.build_query_as().fetch_all(pool).await?
             }
             Store::Postgres(pool) => {
@@ -448,7 +451,7 @@ impl Store {
                 let mut query = QueryBuilder::new("SELECT e.occurred_at, e.id FROM log_entries e");
                 push_conditions(&mut query, account_id, filter, self.like());
                 push_keyset(&mut query, from);
-                query.push(" LIMIT ").push_bind(cap + 1);
+                query.push(format!(" LIMIT {}", cap + 1));
                 let found = query.build_query_as().fetch_all(&mut *tx).await?;
                 tx.commit().await?;
                 found
