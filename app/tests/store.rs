@@ -635,7 +635,7 @@ async fn a_body_search_answers_from_the_index_in_step_with_every_write(store: &S
     let calls: Vec<NewLogEntry> = (0..300)
         .map(|i| {
             let body = |side: i64, usual: &str| match (needles.contains(&i) && i % 2 == side, i) {
-                (true, _) => "id: RareTerm_7".to_owned(),
+                (true, _) => "id: RareTerm_7 order 4711".to_owned(),
                 (false, 200..) => format!("old {usual}"),
                 (false, _) => format!("common {usual}"),
             };
@@ -651,7 +651,8 @@ async fn a_body_search_answers_from_the_index_in_step_with_every_write(store: &S
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
     // `_` in the term is itself, not any character; the other account's call is theirs.
-    let near = Call { request_body: Some("RareTermX7".into()), ..Call::sample(t0(), 1_000) };
+    let near =
+        Call { request_body: Some("RareTermX7 order 4711".into()), ..Call::sample(t0(), 1_000) };
     let theirs = Call { request_body: Some("rareterm_7".into()), ..Call::sample(t0(), 1_001) };
     store.insert_log_entries(&[NewLogEntry::new(account_id, near)]).await.unwrap();
     store.insert_log_entries(&[NewLogEntry::new(other, theirs)]).await.unwrap();
@@ -686,6 +687,9 @@ async fn a_body_search_answers_from_the_index_in_step_with_every_write(store: &S
     back.reverse();
     assert_eq!(ids(&back), ids(&pages));
     assert!(ids(&walk(search("rareterm%7")).await).is_empty());
+    // A term with a number in it: PostgreSQL asks the index for the number alone, and
+    // checks the whole term on the calls that hold it.
+    assert_eq!(ids(&walk(search("Term_7 ORDER 4711")).await), ids(&pages));
 
     // A term in more calls than the index may return is scanned for, window by window:
     // "old" is in 100 calls, none of them among the newest 10.
@@ -698,7 +702,7 @@ async fn a_body_search_answers_from_the_index_in_step_with_every_write(store: &S
     let start = app::logs::Cursor { at: t0() - TimeDelta::days(1), id: 0 };
     let mut texts = store.stored_texts(account_id, start, 400).await.unwrap();
     for call in &mut texts {
-        if call.request_body.as_deref() == Some("id: RareTerm_7") {
+        if call.request_body.as_deref() == Some("id: RareTerm_7 order 4711") {
             call.request_body = Some("id: [redacted]".into());
         }
     }

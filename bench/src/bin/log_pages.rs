@@ -202,7 +202,8 @@ async fn direct_page(store: &Store, account: i64, filter: &LogFilter, from: Page
 }
 
 /// A body search's first page by hand, through the search index: FTS5's on SQLite
-/// (which answers `LIKE` one column at a time), pg_trgm's bitmap on PostgreSQL.
+/// (which answers `LIKE` one column at a time), pg_trgm's bitmap on PostgreSQL, asked
+/// for the whole term (the store asks for its rare piece: see `rare_piece`).
 async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
     const COLUMNS: &str =
         "SELECT id, occurred_at, method, endpoint, status, duration_ms, credits, request_id";
