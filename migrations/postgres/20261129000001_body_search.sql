@@ -1,8 +1,11 @@
--- Body search answered by an index (issue 16): pg_trgm's GIN indexes hold every three
--- characters of each body, so `ILIKE '%term%'` finds the calls that hold a term with a
--- run of three letters or digits without reading the others. pg_trgm is a trusted
--- extension: the database's owner may create it (managed services allow it too).
--- On a large existing table these take a while; the app is stopped during migrations.
+-- Body search answered by an index (issue 16): pg_trgm's GIN index holds every three
+-- characters of the bodies, so `ILIKE '%term%'` finds the calls that hold a term with a
+-- run of three letters or digits without reading the others. One index over both
+-- bodies, not one each: half the lookups a search makes, and a trigram both bodies
+-- share is written once. pg_trgm is a trusted extension: the database's owner may
+-- create it (managed services allow it too). On a large existing table this takes a
+-- while; the app is stopped during migrations.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX log_entries_request_body_trgm ON log_entries USING gin (request_body gin_trgm_ops);
-CREATE INDEX log_entries_response_body_trgm ON log_entries USING gin (response_body gin_trgm_ops);
+CREATE INDEX log_entries_bodies_trgm ON log_entries USING gin (
+    (COALESCE(request_body, '') || E'\n' || COALESCE(response_body, '')) gin_trgm_ops
+);

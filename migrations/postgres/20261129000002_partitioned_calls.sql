@@ -13,8 +13,7 @@
 ALTER TABLE log_entries RENAME TO log_entries_unpartitioned;
 ALTER TABLE log_entries_unpartitioned ALTER COLUMN id DROP IDENTITY;
 ALTER TABLE log_entries_unpartitioned DROP CONSTRAINT log_entries_pkey;
-DROP INDEX log_entries_account_time, log_entries_account_request,
-    log_entries_request_body_trgm, log_entries_response_body_trgm;
+DROP INDEX log_entries_account_time, log_entries_account_request, log_entries_bodies_trgm;
 
 -- Identity columns need PostgreSQL 17 on a partitioned table; a sequence does the same.
 CREATE SEQUENCE log_entries_id_seq;
@@ -48,8 +47,9 @@ ALTER SEQUENCE log_entries_id_seq OWNED BY log_entries.id;
 -- A call by its id, as its page's URL names it.
 CREATE INDEX log_entries_id ON log_entries (id);
 CREATE INDEX log_entries_account_request ON log_entries (account_id, request_id);
-CREATE INDEX log_entries_request_body_trgm ON log_entries USING gin (request_body gin_trgm_ops);
-CREATE INDEX log_entries_response_body_trgm ON log_entries USING gin (response_body gin_trgm_ops);
+CREATE INDEX log_entries_bodies_trgm ON log_entries USING gin (
+    (COALESCE(request_body, '') || E'\n' || COALESCE(response_body, '')) gin_trgm_ops
+);
 
 -- The table of the calls of UTC day `day`, `log_entries_YYYYMMDD`, created unless it
 -- exists. Instances that create one at once wait for each other on a lock.

@@ -6,7 +6,7 @@ use std::{collections::BTreeSet, time::Duration};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{
     postgres::PgRow, query_builder::Separated, sqlite::SqliteRow, Database, Encode, FromRow,
-    Postgres, QueryBuilder, Type,
+    PgPool, Postgres, QueryBuilder, Type,
 };
 use tokio::sync::Semaphore;
 
@@ -184,13 +184,76 @@ fn rare_piece(term: &str) -> Option<&str> {
 /// Calls a term's rare piece may be in for the index to be asked for it alone.
 const PIECE_CANDIDATES: i64 = 20_000;
 
+/// Both bodies as the one text pg_trgm's index holds (the body search's migration).
+const BODIES: &str = "(COALESCE(e.request_body, '') || E'\\n' || COALESCE(e.response_body, ''))";
+
 /// The exact body condition, written so that no index can answer it: it only checks
-/// the calls another condition found.
-fn push_exact_search(query: &mut QueryBuilder<'_, Postgres>, text: &str) {
+/// the calls the index found (for the text across both bodies, or for a piece).
+fn push_exact(query: &mut QueryBuilder<'_, Postgres>, text: &str) {
     let pattern = like_pattern(text);
-    query.push(" AND (COALESCE(e.request_body, '') ILIKE ").push_bind(pattern.clone());
+    query.push("(COALESCE(e.request_body, '') ILIKE ").push_bind(pattern.clone());
     query.push(" ESCAPE '\\' OR COALESCE(e.response_body, '') ILIKE ").push_bind(pattern);
     query.push(" ESCAPE '\\')");
+}
+
+/// The condition the trigram index answers: `text` somewhere in the bodies.
+fn push_indexed(query: &mut QueryBuilder<'_, Postgres>, text: &str) {
+    query.push(format!(" AND {BODIES} ILIKE ")).push_bind(like_pattern(text));
+    query.push(" ESCAPE '\\'");
+}
+
+/// [`Store::indexed_matches`] on PostgreSQL: through a bitmap of the trigram index (the
+/// planner, guessing how rare the term is, might otherwise walk the account's calls in
+/// time order), for the term's rare piece when it has one in few enough calls, else
+/// for the whole term.
+async fn postgres_matches(
+    pool: &PgPool,
+    account_id: i64,
+    filter: &LogFilter,
+    term: &str,
+    from: PageFrom,
+    cap: i64,
+) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError> {
+    let unsearched = LogFilter { search: None, ..filter.clone() };
+    let mut tx = pool.begin().await?;
+    for setting in ["enable_indexscan", "enable_seqscan"] {
+        sqlx::query(&format!("SET LOCAL {setting} = off")).execute(&mut *tx).await?;
+    }
+    let mut found = None;
+    if let Some(piece) = rare_piece(term) {
+        // One bitmap: how many calls hold the piece (up to the bound), and which of
+        // them hold the term.
+        let mut query = QueryBuilder::new(
+            "SELECT count(*), COALESCE(array_agg(occurred_at) FILTER (WHERE hit), '{}'), \
+             COALESCE(array_agg(id) FILTER (WHERE hit), '{}') FROM (SELECT e.occurred_at, e.id, ",
+        );
+        push_exact(&mut query, term);
+        query.push(" AS hit FROM log_entries e");
+        push_conditions(&mut query, account_id, &unsearched, " ILIKE ");
+        push_indexed(&mut query, piece);
+        push_keyset(&mut query, from);
+        query.push(format!(" LIMIT {}) c", PIECE_CANDIDATES + 1));
+        let (holding, at, id): (i64, Vec<DateTime<Utc>>, Vec<i64>) =
+            query.build_query_as().fetch_one(&mut *tx).await?;
+        if holding <= PIECE_CANDIDATES {
+            found = Some(at.into_iter().zip(id).collect());
+        }
+    }
+    let found = match found {
+        Some(found) => found,
+        None => {
+            let mut query = QueryBuilder::new("SELECT e.occurred_at, e.id FROM log_entries e");
+            push_conditions(&mut query, account_id, &unsearched, " ILIKE ");
+            push_indexed(&mut query, term);
+            query.push(" AND ");
+            push_exact(&mut query, term);
+            push_keyset(&mut query, from);
+            query.push(format!(" LIMIT {}", cap + 1));
+            query.build_query_as().fetch_all(&mut *tx).await?
+        }
+    };
+    tx.commit().await?;
+    Ok(found)
 }
 
 /// Body searches that run at once in this process. Each may keep a core busy for up to
@@ -469,38 +532,7 @@ impl Store {
                 query.build_query_as().fetch_all(pool).await?
             }
             Store::Postgres(pool) => {
-                // The planner, told the term is rare or not by guesswork, might walk the
-                // account's calls in time order instead: only a bitmap of the trigram
-                // indexes is bounded by the matches.
-                let mut tx = pool.begin().await?;
-                for setting in ["enable_indexscan", "enable_seqscan"] {
-                    sqlx::query(&format!("SET LOCAL {setting} = off")).execute(&mut *tx).await?;
-                }
-                let unsearched = LogFilter { search: None, ..filter.clone() };
-                let mut narrowed = None;
-                if let Some(piece) = rare_piece(term) {
-                    let mut count =
-                        QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM log_entries e");
-                    push_conditions(&mut count, account_id, &unsearched, self.like());
-                    push_search(&mut count, piece, self.like());
-                    count.push(format!(" LIMIT {}) c", PIECE_CANDIDATES + 1));
-                    let (holding,): (i64,) = count.build_query_as().fetch_one(&mut *tx).await?;
-                    narrowed = (holding <= PIECE_CANDIDATES).then_some(piece);
-                }
-                let mut query = QueryBuilder::new("SELECT e.occurred_at, e.id FROM log_entries e");
-                match narrowed {
-                    Some(piece) => {
-                        push_conditions(&mut query, account_id, &unsearched, self.like());
-                        push_search(&mut query, piece, self.like());
-                        push_exact_search(&mut query, term);
-                    }
-                    None => push_conditions(&mut query, account_id, filter, self.like()),
-                }
-                push_keyset(&mut query, from);
-                query.push(format!(" LIMIT {}", cap + 1));
-                let found = query.build_query_as().fetch_all(&mut *tx).await?;
-                tx.commit().await?;
-                found
+                postgres_matches(pool, account_id, filter, term, from, cap).await?
             }
         };
         if found.len() as i64 > cap {

@@ -227,8 +227,10 @@ async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
                 sqlx::query(&set).execute(&mut *tx).await.unwrap();
             }
             let sql = format!(
-                "{COLUMNS} FROM log_entries WHERE account_id = $1 AND (request_body ILIKE $2 \
-                 ESCAPE '\\' OR response_body ILIKE $2 ESCAPE '\\') {ORDER}"
+                "{COLUMNS} FROM log_entries WHERE account_id = $1 AND (COALESCE(request_body, '') \
+                 || E'\\n' || COALESCE(response_body, '')) ILIKE $2 ESCAPE '\\' \
+                 AND (COALESCE(request_body, '') ILIKE $2 ESCAPE '\\' \
+                 OR COALESCE(response_body, '') ILIKE $2 ESCAPE '\\') {ORDER}"
             );
             let rows = sqlx::query_as(&sql).bind(account).bind(&exact).fetch_all(&mut *tx).await;
             tx.commit().await.unwrap();
