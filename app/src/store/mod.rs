@@ -189,9 +189,7 @@ impl Store {
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self, StoreError> {
         let budget = format!("{}ms", STATEMENT_BUDGET.as_millis());
-        // No JIT: PostgreSQL compiles a plan whose estimated cost is high (a search
-        // over a hundred day tables is), which takes longer than these queries run.
-        let options = options.options([("statement_timeout", budget.as_str()), ("jit", "off")]);
+        let options = options.options([("statement_timeout", budget)]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
