@@ -283,10 +283,16 @@ async fn log_entries_are_written_all_or_nothing(store: &Store) {
     bad[550].account_id = 9_999;
     assert!(store.insert_log_entries(&bad).await.is_err());
     assert_eq!(store.log_entry_count(account_id).await.unwrap(), 1_234);
-    // The account's name and calls in one read, as /logs shows them.
-    let named = store.account_calls(account_id).await.unwrap();
-    assert_eq!(named, Some(("Account of alice@acme.example".to_owned(), 1_234)));
-    assert_eq!(store.account_calls(9_999).await.unwrap(), None);
+    // The account's name, calls and days in one read, as /logs shows them: all 1,234
+    // on t0's day (2026-11-26, 3 credits each).
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let usage = store.account_usage(account_id, day(20)).await.unwrap().unwrap();
+    assert_eq!((usage.name.as_str(), usage.calls), ("Account of alice@acme.example", 1_234));
+    let days: Vec<_> = usage.days.iter().map(|d| (d.day, d.calls, d.credits)).collect();
+    assert_eq!(days, [(day(26), 1_234, 3_702)]);
+    let later = store.account_usage(account_id, day(27)).await.unwrap().unwrap();
+    assert_eq!((later.calls, later.days.len()), (1_234, 0), "no day since, calls all told");
+    assert_eq!(store.account_usage(9_999, day(20)).await.unwrap(), None);
 }
 
 /// Walks the pages from `from` in one direction, returning every row seen.

@@ -72,6 +72,14 @@ pub struct DailyUsage {
     pub server_errors: i64,
 }
 
+/// An account's name, calls all told, and some of its days.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountUsage {
+    pub name: String,
+    pub calls: i64,
+    pub days: Vec<DailyUsage>,
+}
+
 impl Store {
     /// The account's days from `since` on, by day; days without calls are absent.
     pub async fn daily_usage(
@@ -91,21 +99,53 @@ impl Store {
         }))
     }
 
-    /// The account's name and its calls, all told, in one read; `None` without such an
-    /// account.
-    pub async fn account_calls(
+    /// The account's name, its calls all told and its days from `since` on (days
+    /// without calls absent), in one read: what `/logs` shows above its table. `None`
+    /// without such an account.
+    pub async fn account_usage(
         &self,
         account_id: i64,
-    ) -> Result<Option<(String, i64)>, StoreError> {
-        Ok(with_pool!(self, pool => {
+        since: NaiveDate,
+    ) -> Result<Option<AccountUsage>, StoreError> {
+        // A day's columns are NULL for an account without days (the outer join).
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            name: String,
+            total: i64,
+            day: Option<NaiveDate>,
+            calls: Option<i64>,
+            credits: Option<i64>,
+            client_errors: Option<i64>,
+            server_errors: Option<i64>,
+        }
+        let rows: Vec<Row> = with_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT a.name, CAST(COALESCE((SELECT SUM(u.calls) FROM usage_days u \
-                 WHERE u.account_id = a.id), 0) AS BIGINT) FROM accounts a WHERE a.id = $1",
+                "SELECT a.name, CAST(COALESCE((SELECT SUM(t.calls) FROM usage_days t \
+                 WHERE t.account_id = $1), 0) AS BIGINT) AS total, u.day, u.calls, u.credits, \
+                 u.client_errors, u.server_errors FROM accounts a LEFT JOIN usage_days u \
+                 ON u.account_id = a.id AND u.day >= $2 AND u.calls > 0 WHERE a.id = $1 \
+                 ORDER BY u.day",
             )
             .bind(account_id)
-            .fetch_optional(pool)
+            .bind(since)
+            .fetch_all(pool)
             .await?
-        }))
+        });
+        let Some(first) = rows.first() else { return Ok(None) };
+        let (name, calls) = (first.name.clone(), first.total);
+        let days = rows
+            .into_iter()
+            .filter_map(|row| {
+                Some(DailyUsage {
+                    day: row.day?,
+                    calls: row.calls?,
+                    credits: row.credits?,
+                    client_errors: row.client_errors?,
+                    server_errors: row.server_errors?,
+                })
+            })
+            .collect();
+        Ok(Some(AccountUsage { name, calls, days }))
     }
 
     /// The account's calls, all told.

@@ -1,11 +1,11 @@
 //! The server side of the logs' server functions: plain functions of the app's state
 //! and a caller the guard has let through, so that tests call them without HTTP.
 
-use chrono::TimeDelta;
+use chrono::{NaiveDate, TimeDelta};
 
 use super::{
-    curl, usage::DAYS, AccountOverview, CallDetail, LogFilter, LogPage, PageFrom, Usage, UsageDay,
-    PAGE_SIZE,
+    curl, usage::DAYS, AccountOverview, CallDetail, DailyUsage, LogFilter, LogPage, PageFrom,
+    Usage, UsageDay, PAGE_SIZE,
 };
 use crate::{
     auth::User,
@@ -22,11 +22,12 @@ use crate::{
 pub async fn summary(state: AppState, user: User) -> Result<AccountOverview, AppError> {
     let reader = reader_for(state, user, None).await?;
     let (state, account_id) = (&reader.state, reader.account_id);
-    let calls = state.store.account_calls(account_id).await?;
-    let (account_name, calls) = calls.ok_or(AppError::NotFound)?;
-    let usage = last_30_days(state, account_id).await?;
+    let (today, first) = chart_days(state);
+    let account = state.store.account_usage(account_id, first).await?;
+    let account = account.ok_or(AppError::NotFound)?;
+    let usage = Usage::from_days(today, &usage_days(account.days));
     let access = status_of(state, account_id).await?;
-    Ok(AccountOverview { account_name, calls, usage, access })
+    Ok(AccountOverview { account_name: account.name, calls: account.calls, usage, access })
 }
 
 /// A page of the account's calls that match `filter`, from the cursor in `before` or
@@ -82,11 +83,19 @@ pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<
 
 /// The account's usage over the last [`DAYS`] UTC days.
 async fn last_30_days(state: &AppState, account_id: i64) -> Result<Usage, AppError> {
-    let today = state.clock.now().date_naive();
-    let first = today - TimeDelta::days(DAYS - 1);
+    let (today, first) = chart_days(state);
     let rows = state.store.daily_usage(account_id, first).await?;
-    let found: Vec<UsageDay> = rows
-        .into_iter()
+    Ok(Usage::from_days(today, &usage_days(rows)))
+}
+
+/// Today and the chart's first day, in UTC.
+fn chart_days(state: &AppState) -> (NaiveDate, NaiveDate) {
+    let today = state.clock.now().date_naive();
+    (today, today - TimeDelta::days(DAYS - 1))
+}
+
+fn usage_days(rows: Vec<DailyUsage>) -> Vec<UsageDay> {
+    rows.into_iter()
         .map(|row| UsageDay {
             day: row.day,
             calls: row.calls,
@@ -94,6 +103,5 @@ async fn last_30_days(state: &AppState, account_id: i64) -> Result<Usage, AppErr
             client_errors: row.client_errors,
             server_errors: row.server_errors,
         })
-        .collect();
-    Ok(Usage::from_days(today, &found))
+        .collect()
 }
