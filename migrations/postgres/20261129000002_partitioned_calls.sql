@@ -2,9 +2,10 @@
 -- instead of deleting its rows (no dead tuples to vacuum, no bloat), a query with a
 -- time range reads only its days, and a page's ordered scan stops in the newest.
 -- Daily rather than monthly, measured with pgbench (1,000,000 calls, 99 daily or 5
--- monthly partitions, prepared): a first page 0.24 ms against 0.14, a call by id 0.32
--- against 0.13 (0.14 and 0.13 unpartitioned); a fraction of a millisecond, for calls
--- kept at most a day past their retention instead of a month.
+-- monthly partitions, prepared, one client): a first page 0.24 ms against 0.14, a call
+-- by id 0.32 against 0.13 (0.14 and 0.13 unpartitioned), for calls kept at most a day
+-- past their retention instead of a month. Under 8 connections the cost is larger
+-- (README, Benchmarks): every query locks every day's table.
 --
 -- Every unique key holds the partition key, and the account, by which the table
 -- distributes past one server (README, "Past one PostgreSQL").
