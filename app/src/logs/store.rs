@@ -166,10 +166,11 @@ pub fn indexable(term: &str) -> bool {
 }
 
 /// pg_trgm looks up every trigram of a term and reads each one's list of calls, so a
-/// term with common words in it (`results.example.com/1e847f`) reads most of the index:
-/// 190 ms at 2,000,000 calls. What makes such a term rare is most often a run with a
-/// digit in it (an id, an amount, a date): the index is asked for that run alone when it
-/// is in at most [`PIECE_CANDIDATES`] calls, and the whole term is checked on those.
+/// term with common words in it (`results.example.com/98967f`) reads most of the index:
+/// 72 ms at 10,000,000 calls, against 25 ms asked for `98967f`. What makes such a term
+/// rare is most often a run with a digit in it (an id, an amount, a date): the index is
+/// asked for that run alone when it is in at most [`PIECE_CANDIDATES`] calls, and the
+/// whole term is checked on those.
 /// The longest run with a digit, when the term has other runs too; `None` otherwise.
 fn rare_piece(term: &str) -> Option<&str> {
     let runs: Vec<&str> =
