@@ -444,8 +444,8 @@ impl Store {
             if let Some(mut matches) =
                 self.indexed_matches(account_id, filter, term, from, bounds.matches).await?
             {
-                // Every match past `from` is known: the page is the first `size` of them.
-                matches.sort_unstable_by_key(|cursor| (cursor.at, cursor.id));
+                // Every match past `from` is known, oldest first: the page is the first
+                // `size` of them in the page's order.
                 if !matches!(from, PageFrom::Newer(_)) {
                     matches.reverse();
                 }
@@ -458,7 +458,7 @@ impl Store {
         let limit = size as i64 + 1; // one more than shown: is there another page?
         let unsearched = LogFilter { search: None, ..filter.clone() };
         let window = bounds.window;
-        let rows: Vec<R> = with_pool!(self, pool => {
+        let mut rows: Vec<R> = with_pool!(self, pool => {
             let mut query = QueryBuilder::new(format!("SELECT {} FROM ", R::COLUMNS));
             let order = match &filter.search {
                 None => {
@@ -486,7 +486,6 @@ impl Store {
             query.build_query_as().fetch_all(pool).await?
         });
         let more = rows.len() > size;
-        let mut rows = rows;
         rows.truncate(size);
         // A search that did not fill its page goes on after its window, if the window
         // was full.
@@ -499,9 +498,9 @@ impl Store {
     }
 
     /// Where every call past `from` that matches `filter` (whose search is `term`) is,
-    /// found through the search index; `None` when more than `cap` match. Unordered:
-    /// the index yields matches in its own order, and no sort may run over a common
-    /// term's millions.
+    /// found through the search index, oldest first; `None` when more than `cap` match.
+    /// The database returns them unordered (no sort may run over a common term's
+    /// millions) and they are sorted here, at most `cap` of them.
     async fn indexed_matches(
         &self,
         account_id: i64,
@@ -558,10 +557,13 @@ impl Store {
         Ok(with_pool!(self, pool => {
             let mut query = QueryBuilder::new(format!("SELECT {} FROM log_entries e", R::COLUMNS));
             query.push(R::JOIN).push(" WHERE e.account_id = ").push_bind(account_id);
-            query.push(" AND e.id IN (");
-            let mut ids = query.separated(", ");
+            // Each call by its time too: PostgreSQL then looks in its day's table alone.
+            query.push(" AND (");
+            let mut calls = query.separated(" OR ");
             for cursor in cursors {
-                ids.push_bind(cursor.id);
+                calls.push("(e.occurred_at = ").push_bind_unseparated(cursor.at);
+                calls.push_unseparated(" AND e.id = ").push_bind_unseparated(cursor.id);
+                calls.push_unseparated(")");
             }
             query.push(format!(") ORDER BY e.occurred_at {order}, e.id {order}"));
             query.build_query_as().fetch_all(pool).await?
