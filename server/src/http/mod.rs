@@ -35,6 +35,7 @@ use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::{CompressionLayer, CompressionLevel},
+    services::ServeDir,
     timeout::TimeoutLayer,
 };
 
@@ -64,7 +65,13 @@ pub fn router(
 ) -> Router {
     let routes = app_routes();
     let options = state.leptos_options.clone();
+    // The bundle straight from its folder, compressed ahead. Through leptos's fallback a
+    // file's answer is extended with whatever `ResponseOptions` its reactive context
+    // finds: a CSS file was seen answered 403, with its content, while other pages were
+    // being refused.
+    let bundle = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     Router::<AppState>::new()
+        .nest_service("/pkg", ServeDir::new(bundle).precompressed_br().precompressed_gzip())
         .route("/healthz", get(healthz))
         .route("/signin", post(auth::sign_in))
         .route("/signout", post(auth::sign_out))
