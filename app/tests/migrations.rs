@@ -1,5 +1,6 @@
-//! A PostgreSQL database made before calls were partitioned by day is brought over by
-//! the migrations: every call, its id and its page stay; new calls go on from there.
+//! A PostgreSQL database made before calls were partitioned is brought over by the
+//! migrations, through the day tables to the week tables: every call, its id and its
+//! page stay; new calls go on from there.
 
 use std::borrow::Cow;
 
@@ -25,7 +26,7 @@ async fn calls_stored_before_partitioning_are_brought_over() {
     let (schema, search_path) = testing::postgres_schema(&mut admin, "migrate").await;
     let scoped = options.clone().options([("search_path", search_path.as_str())]);
 
-    // The schema as it was, with calls on three days.
+    // The schema as it was, with calls over ten days.
     let mut connection = scoped.connect().await.unwrap();
     let mut before = sqlx::migrate!("../migrations/postgres");
     before.migrations =
@@ -43,7 +44,7 @@ async fn calls_stored_before_partitioning_are_brought_over() {
              status, duration_ms, credits, request_body) \
              VALUES (1, $1, $2, 'POST', '/v1/x', 200, 5, 1, 'needle ' || $2)",
         )
-        .bind(t0 - TimeDelta::hours(i * 2))
+        .bind(t0 - TimeDelta::hours(i * 8))
         .bind(format!("req_{i}"))
         .execute(&mut connection)
         .await
@@ -61,8 +62,9 @@ async fn calls_stored_before_partitioning_are_brought_over() {
     let search = LogFilter { search: Some("needle req_17".into()), ..LogFilter::default() };
     let found = store.log_page(1, &search, PageFrom::Newest, 50).await.unwrap();
     assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [18]);
-    let days: (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'log_entries'::regclass",
+    let (tables,): (Vec<String>,) = sqlx::query_as(
+        "SELECT array_agg(c.relname::TEXT ORDER BY c.relname) FROM pg_inherits i \
+         JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_entries'::regclass",
     )
     .fetch_one(match &store {
         Store::Postgres(pool) => pool,
@@ -70,7 +72,8 @@ async fn calls_stored_before_partitioning_are_brought_over() {
     })
     .await
     .unwrap();
-    assert_eq!(days.0, 4, "a table for each day with calls, the 23rd to the 26th");
+    let weeks = ["log_entries_20261116", "log_entries_20261123"];
+    assert_eq!(tables, weeks, "a table for each week with calls, the 16th to the 26th");
     store.insert_log_entries(&[NewLogEntry::new(1, Call::sample(t0, 99))]).await.unwrap();
     let page = store.log_page(1, &LogFilter::default(), PageFrom::Newest, 1).await.unwrap();
     assert_eq!(page.rows[0].id, 31, "new calls go on after the old ids");

@@ -42,7 +42,7 @@ store_conformance_tests!(
     a_body_search_reads_a_bounded_window_and_goes_on_after_it,
     a_body_search_answers_from_the_index_in_step_with_every_write,
     old_calls_are_purged_in_bounded_batches,
-    past_retention_whole_days_of_calls_go_on_postgres,
+    past_retention_whole_weeks_of_calls_go_on_postgres,
     usage_is_counted_per_utc_day,
     rollups_match_a_recount_after_writes_and_purges,
     access_events_are_append_only,
@@ -744,40 +744,54 @@ async fn old_calls_are_purged_in_bounded_batches(store: &Store) {
     assert_eq!(store.log_entry_count(bob).await.unwrap(), 5, "another account's calls stay");
 }
 
-async fn past_retention_whole_days_of_calls_go_on_postgres(store: &Store) {
+async fn past_retention_whole_weeks_of_calls_go_on_postgres(store: &Store) {
     let (alice, _) = customer(store, "alice@acme.example", "long password 1").await;
     let (bob, _) = customer(store, "bob@globex.example", "long password 1").await;
-    // t0 is 2026-11-26 09:00 UTC: calls on the 23rd, 24th (two accounts) and 25th.
-    let day = |d: i64| t0() - TimeDelta::days(d);
+    // t0 is Thursday 2026-11-26 09:00 UTC: calls on the Thursdays of the weeks from
+    // the 16th, the 9th (two accounts) and the 2nd.
+    let weeks = |w: i64| t0() - TimeDelta::weeks(w);
     let calls: Vec<NewLogEntry> = (0..12)
         .map(|i| {
-            NewLogEntry::new(if i % 4 == 0 { bob } else { alice }, Call::sample(day(1 + i / 4), i))
+            let account = if i % 4 == 0 { bob } else { alice };
+            NewLogEntry::new(account, Call::sample(weeks(1 + i / 4), i))
         })
         .collect();
     store.insert_log_entries(&calls).await.unwrap();
-    // The cutoff falls in the 24th: the 23rd has ended, the 24th has not.
-    let cutoff = day(2) + TimeDelta::hours(1);
-    if !store.keeps_calls_by_day() {
-        assert_eq!(store.drop_call_days_before(cutoff).await.unwrap(), 0, "SQLite deletes rows");
+    // The cutoff falls in the week from the 9th: the week from the 2nd has ended, that
+    // one has not.
+    let cutoff = weeks(2) + TimeDelta::hours(1);
+    if !store.keeps_calls_by_week() {
+        assert_eq!(store.drop_call_weeks_before(cutoff).await.unwrap(), 0, "SQLite deletes rows");
         return;
     }
-    assert_eq!(store.drop_call_days_before(cutoff).await.unwrap(), 4);
-    assert_eq!(store.drop_call_days_before(cutoff).await.unwrap(), 0, "once");
-    // Every call of the 23rd and its tallies went, for both accounts; the rest stay.
+    assert_eq!(store.drop_call_weeks_before(cutoff).await.unwrap(), 4);
+    assert_eq!(store.drop_call_weeks_before(cutoff).await.unwrap(), 0, "once");
+    // Every call of the week from the 2nd and its tallies went, for both accounts; the
+    // rest stay.
     let left = |account| async move {
         let all = LogFilter::default();
         let page = store.log_page(account, &all, PageFrom::Newest, 50).await.unwrap();
-        let usage = store.daily_usage(account, day(10).date_naive()).await.unwrap();
+        let usage = store.daily_usage(account, weeks(5).date_naive()).await.unwrap();
         (page.rows.len(), usage.iter().map(|u| (u.day, u.calls)).collect::<Vec<_>>())
     };
-    let (d24, d25) = (day(2).date_naive(), day(1).date_naive());
-    assert_eq!(left(alice).await, (6, vec![(d24, 3), (d25, 3)]));
-    assert_eq!(left(bob).await, (2, vec![(d24, 1), (d25, 1)]));
-    // A day without calls yet has its table made ahead; a call of a dropped day, its
+    let (d12, d19) = (weeks(2).date_naive(), weeks(1).date_naive());
+    assert_eq!(left(alice).await, (6, vec![(d12, 3), (d19, 3)]));
+    assert_eq!(left(bob).await, (2, vec![(d12, 1), (d19, 1)]));
+    // A week without calls yet has its table made ahead; a call of a dropped week, its
     // table made again.
-    store.make_call_days_ahead(t0(), TimeDelta::days(2)).await.unwrap();
+    store.make_call_weeks_ahead(t0(), TimeDelta::days(7)).await.unwrap();
     store.insert_log_entries(&calls[8..]).await.unwrap();
     assert_eq!(store.log_entry_count(alice).await.unwrap(), 9);
+    let Store::Postgres(pool) = store else { unreachable!() };
+    let (tables,): (Vec<String>,) = sqlx::query_as(
+        "SELECT array_agg(c.relname::TEXT ORDER BY c.relname) FROM pg_inherits i \
+         JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_entries'::regclass",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let weeks_from = ["20261102", "20261109", "20261116", "20261123", "20261130"];
+    assert_eq!(tables, weeks_from.map(|monday| format!("log_entries_{monday}")));
 }
 
 async fn usage_is_counted_per_utc_day(store: &Store) {

@@ -1,7 +1,7 @@
 //! Work that happens by time alone, whether or not anyone visits: each grant's expiry
 //! and each unanswered request's lapse is recorded in the audit trail; spent sessions,
 //! sign-in failures, calls and access events past their retention, and settled notices
-//! are removed; on PostgreSQL the calls' tables of the coming days are made. Every step
+//! are removed; on PostgreSQL the calls' tables of the coming weeks are made. Every step
 //! is idempotent, so any number of instances may run it at once.
 
 use std::{future::Future, sync::Arc, time::Duration};
@@ -15,9 +15,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::metrics::METRICS;
 
-/// How far ahead the calls' tables by day are made (PostgreSQL), so that a day's first
-/// calls never wait for theirs; the housekeeping that makes them runs hourly.
-const DAYS_AHEAD: TimeDelta = TimeDelta::days(7);
+/// How far ahead the calls' tables by week are made (PostgreSQL), so that a week's
+/// first calls never wait for theirs; the housekeeping that makes them runs hourly.
+const WEEKS_AHEAD: TimeDelta = TimeDelta::days(7);
 
 /// How often expiries are looked for (they are recorded at the instant they happened).
 const TICK: Duration = Duration::from_secs(5);
@@ -58,8 +58,8 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: Retention) {
                 Err(error) => tracing::warn!(%error, "could not record lapsed requests"),
             }
             if tick % HOUSEKEEPING_EVERY == 0 {
-                if let Err(error) = store.make_call_days_ahead(now, DAYS_AHEAD).await {
-                    tracing::warn!(%error, "could not make the tables of the coming days");
+                if let Err(error) = store.make_call_weeks_ahead(now, WEEKS_AHEAD).await {
+                    tracing::warn!(%error, "could not make the tables of the coming weeks");
                 }
                 if let Err(error) = store.delete_expired_sessions(now).await {
                     tracing::warn!(%error, "could not remove expired sessions");
@@ -99,12 +99,12 @@ pub fn spawn(store: Store, clock: Arc<dyn Clock>, retention: Retention) {
     });
 }
 
-/// Deletes every call from before `cutoff`: on PostgreSQL the tables of the days that
-/// ended by then, whole (the day `cutoff` falls in goes when it has ended); on SQLite
+/// Deletes every call from before `cutoff`: on PostgreSQL the tables of the weeks that
+/// ended by then, whole (the week `cutoff` falls in goes when it has ended); on SQLite
 /// account by account, in bounded batches.
 pub async fn purge_calls(store: &Store, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-    if store.keeps_calls_by_day() {
-        return store.drop_call_days_before(cutoff).await;
+    if store.keeps_calls_by_week() {
+        return store.drop_call_weeks_before(cutoff).await;
     }
     let mut purged = 0;
     for account in store.account_ids().await? {

@@ -9,8 +9,6 @@ mod body;
 mod call;
 #[cfg(feature = "ssr")]
 mod curl;
-#[cfg(feature = "ssr")]
-mod days;
 mod detail;
 mod export;
 mod filter;
@@ -24,6 +22,8 @@ pub mod ssr;
 mod store;
 mod table;
 mod usage;
+#[cfg(feature = "ssr")]
+mod weeks;
 
 use std::{fmt, str::FromStr};
 

@@ -10,8 +10,8 @@ use sqlx::{
 };
 use tokio::sync::Semaphore;
 
-use super::days::missing_day;
 use super::rollups::{apply, count, Tallies};
+use super::weeks::missing_week;
 use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom};
 use crate::store::{like_pattern, with_pool, Locking, Store, StoreError};
 
@@ -61,13 +61,13 @@ const INSERT_CHUNK: usize = 9_000 / (2 + Call::NAMES.len());
 
 impl Store {
     /// Writes `entries` in one transaction: all of them or none. On PostgreSQL, a call
-    /// of a day without its table yet (the jobs make them ahead) has it made first.
+    /// of a week without its table yet (the jobs make them ahead) has it made first.
     pub async fn insert_log_entries(&self, entries: &[NewLogEntry]) -> Result<(), StoreError> {
         match self.write_log_entries(entries).await {
-            Err(error) if missing_day(&error) => {
+            Err(error) if missing_week(&error) => {
                 let days: BTreeSet<NaiveDate> =
                     entries.iter().map(|entry| entry.call.occurred_at.date_naive()).collect();
-                self.make_call_days(days).await?;
+                self.make_call_weeks(days).await?;
                 self.write_log_entries(entries).await
             }
             written => written,
@@ -480,7 +480,7 @@ impl Store {
             };
             // The limit written in, not bound: PostgreSQL plans a statement once for
             // any parameters only when it knows the limit is small; otherwise it plans
-            // every run afresh, over every day's table (0.58 ms a first page at
+            // every run afresh, over every partition (0.58 ms a first page at
             // 2,000,000 calls against 0.19).
             query.push(format!(" ORDER BY e.occurred_at {order}, e.id {order} LIMIT {limit}"));
             query.build_query_as().fetch_all(pool).await?
@@ -557,7 +557,7 @@ impl Store {
         Ok(with_pool!(self, pool => {
             let mut query = QueryBuilder::new(format!("SELECT {} FROM log_entries e", R::COLUMNS));
             query.push(R::JOIN).push(" WHERE e.account_id = ").push_bind(account_id);
-            // Each call by its time too: PostgreSQL then looks in its day's table alone.
+            // Each call by its time too: PostgreSQL then looks in its week's table alone.
             query.push(" AND (");
             let mut calls = query.separated(" OR ");
             for cursor in cursors {
@@ -670,7 +670,7 @@ impl Store {
                 .bind(&call.error_message)
                 .bind(&call.user_agent)
                 .bind(call.id)
-                // The call's day: PostgreSQL looks in that day's table alone.
+                // The call's time: PostgreSQL looks in its week's table alone.
                 .bind(call.occurred_at)
                 .execute(&mut *tx)
                 .await?;

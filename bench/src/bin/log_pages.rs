@@ -2,8 +2,8 @@
 //! SQLite and 10,000,000 on PostgreSQL in one account among 1,000 accounts. Each case
 //! runs through the store (as the app does) and, interleaved in the same run, as the
 //! same SQL sent straight through sqlx: the floor the store is measured against. On
-//! PostgreSQL, then, retention's two ways with a day of calls: deleting its rows in
-//! batches against dropping its table.
+//! PostgreSQL, then, retention's two ways with old calls: deleting a day's rows in
+//! batches against dropping a week's table.
 //!
 //! `cargo xtask bench` runs it. `APILOGS_BENCH_CALLS` (SQLite, default 1000000),
 //! `APILOGS_BENCH_POSTGRES_CALLS` (default 10000000) and `APILOGS_BENCH_SAMPLES`
@@ -18,7 +18,7 @@ use app::{
     store::{like_pattern, testing::TestDb, Store},
 };
 use bench::{env_number, realistic_call};
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 
 const ACCOUNTS: i64 = 1_000;
 /// Calls of each of the other 999 accounts.
@@ -42,7 +42,7 @@ async fn main() {
     match TestDb::postgres().await {
         Some(postgres) => {
             run(&postgres.store, postgres_calls, samples).await;
-            retention_by_day(&postgres.store).await;
+            retention_by_week(&postgres.store).await;
         }
         None => {
             eprintln!("PostgreSQL is unreachable: its half of the benchmark did not run");
@@ -240,10 +240,10 @@ async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
     rows.into_iter().take(PAGE_SIZE).map(|row| row.0).collect()
 }
 
-/// Retention's two ways with a day of calls on PostgreSQL, on the oldest two days of
-/// the load: the first deleted in batches as SQLite does, the second dropped whole as
-/// the app does here. Prints the time each took and the calls' size after each.
-async fn retention_by_day(store: &Store) {
+/// Retention's two ways with old calls on PostgreSQL, on the oldest week of the load:
+/// its first day deleted in batches as SQLite does, then the rest of the week dropped
+/// whole as the app does here. Prints the time each took and the calls' size after each.
+async fn retention_by_week(store: &Store) {
     let Store::Postgres(pool) = store else { return };
     let size = || async {
         let (bytes,): (i64,) = sqlx::query_as(
@@ -259,11 +259,10 @@ async fn retention_by_day(store: &Store) {
         sqlx::query_as("SELECT min(occurred_at) FROM log_entries").fetch_one(pool).await.unwrap();
     let midnight = |day: NaiveDate| day.and_hms_opt(0, 0, 0).unwrap().and_utc();
     let day = first.date_naive();
-    let (one, two) = (midnight(day.succ_opt().unwrap()), midnight(day + TimeDelta::days(2)));
-    println!(
-        "\n  a day of calls past retention, PostgreSQL (calls' tables {} before):",
-        size().await
-    );
+    let monday = day - TimeDelta::days(day.weekday().num_days_from_monday().into());
+    let one = midnight(day.succ_opt().unwrap());
+    let week_end = midnight(monday + TimeDelta::weeks(1));
+    println!("\n  calls past retention, PostgreSQL (calls' tables {} before):", size().await);
 
     let started = Instant::now();
     let mut deleted = 0;
@@ -283,9 +282,10 @@ async fn retention_by_day(store: &Store) {
         size().await
     );
     let started = Instant::now();
-    let dropped = store.drop_call_days_before(two).await.unwrap();
+    let dropped = store.drop_call_weeks_before(week_end).await.unwrap();
     println!(
-        "  {}: {dropped} calls dropped with their day's table in {:.3} s; tables {} after",
+        "  {}, the rest of its week: {dropped} calls dropped with the week's table in \
+         {:.3} s; tables {} after",
         day.succ_opt().unwrap(),
         started.elapsed().as_secs_f64(),
         size().await
