@@ -286,13 +286,14 @@ async fn log_entries_are_written_all_or_nothing(store: &Store) {
     // The account's name, calls and days in one read, as /logs shows them: all 1,234
     // on t0's day (2026-11-26, 3 credits each).
     let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-    let usage = store.account_usage(account_id, day(20)).await.unwrap().unwrap();
+    let usage = store.account_overview_rows(account_id, day(20)).await.unwrap().unwrap();
     assert_eq!((usage.name.as_str(), usage.calls), ("Account of alice@acme.example", 1_234));
+    assert_eq!((usage.latest_grant, usage.latest_request), (None, None));
     let days: Vec<_> = usage.days.iter().map(|d| (d.day, d.calls, d.credits)).collect();
     assert_eq!(days, [(day(26), 1_234, 3_702)]);
-    let later = store.account_usage(account_id, day(27)).await.unwrap().unwrap();
+    let later = store.account_overview_rows(account_id, day(27)).await.unwrap().unwrap();
     assert_eq!((later.calls, later.days.len()), (1_234, 0), "no day since, calls all told");
-    assert_eq!(store.account_usage(9_999, day(20)).await.unwrap(), None);
+    assert_eq!(store.account_overview_rows(9_999, day(20)).await.unwrap(), None);
 }
 
 /// Walks the pages from `from` in one direction, returning every row seen.
@@ -1053,6 +1054,11 @@ async fn a_request_waits_for_one_answer_or_lapses(store: &Store) {
     assert_eq!(grant.ticket.as_deref(), Some("T-2"));
     let answered = store.latest_request(account).await.unwrap().unwrap();
     assert_eq!((answered.id, answered.state), (second.id, RequestState::Granted));
+    // What /logs reads above its table, in one statement: the same grant and request.
+    let overview = store.account_overview_rows(account, later.date_naive()).await.unwrap();
+    let overview = overview.unwrap();
+    assert_eq!(overview.latest_grant, Some(grant.clone()));
+    assert_eq!(overview.latest_request, Some(answered.clone()));
     assert!(matches!(
         store.request_access(request(account, sam, "T-3", later), later).await.unwrap(),
         RequestChange::AlreadyGranted(_)

@@ -42,7 +42,7 @@ pub use export::ExportFormat;
 pub use filter::{LogFilter, StatusClass, FILTER_PARAMS};
 pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 #[cfg(feature = "ssr")]
-pub use rollups::{AccountUsage, DailyUsage};
+pub use rollups::{AccountOverviewRows, DailyUsage};
 #[cfg(feature = "ssr")]
 pub use store::{indexable, NewLogEntry, PageRow, SearchBounds, StoredTexts};
 pub use table::LogsTable;

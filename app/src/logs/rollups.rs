@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{query::Query, Database, Encode, Type};
 
-use crate::store::{with_pool, Store, StoreError};
+use crate::{
+    store::{with_pool, Store, StoreError},
+    support_access::{AccessRequest, Grant, RequestState},
+};
 
 /// What some calls add to (or, deleted, take from) one account's day.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -72,12 +75,16 @@ pub struct DailyUsage {
     pub server_errors: i64,
 }
 
-/// An account's name, calls all told, and some of its days.
+/// What `/logs` shows above its table, read at once: the account's name, its calls
+/// all told, some of its days, and its latest grant and request (whether either is in
+/// force is the caller's to decide, by the clock).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountUsage {
+pub struct AccountOverviewRows {
     pub name: String,
     pub calls: i64,
     pub days: Vec<DailyUsage>,
+    pub latest_grant: Option<Grant>,
+    pub latest_request: Option<AccessRequest>,
 }
 
 impl Store {
@@ -99,15 +106,17 @@ impl Store {
         }))
     }
 
-    /// The account's name, its calls all told and its days from `since` on (days
-    /// without calls absent), in one read: what `/logs` shows above its table. `None`
-    /// without such an account.
-    pub async fn account_usage(
+    /// The account's name, its calls all told, its days from `since` on (days without
+    /// calls absent), its latest grant and its latest request, in one statement: a
+    /// round trip fewer than each on its own, for the page opened most. `None` without
+    /// such an account.
+    pub async fn account_overview_rows(
         &self,
         account_id: i64,
         since: NaiveDate,
-    ) -> Result<Option<AccountUsage>, StoreError> {
-        // A day's columns are NULL for an account without days (the outer join).
+    ) -> Result<Option<AccountOverviewRows>, StoreError> {
+        // A day's, a grant's and a request's columns are NULL where the account has none
+        // (the outer joins); the grant and the request repeat on each day's row.
         #[derive(sqlx::FromRow)]
         struct Row {
             name: String,
@@ -117,14 +126,43 @@ impl Store {
             credits: Option<i64>,
             client_errors: Option<i64>,
             server_errors: Option<i64>,
+            g_id: Option<i64>,
+            g_granted_by: Option<i64>,
+            g_granted_at: Option<DateTime<Utc>>,
+            g_expires_at: Option<DateTime<Utc>>,
+            g_revoked_at: Option<DateTime<Utc>>,
+            g_revoked_by: Option<i64>,
+            g_ticket: Option<String>,
+            r_id: Option<i64>,
+            r_requested_by: Option<i64>,
+            r_requested_by_email: Option<String>,
+            r_requested_at: Option<DateTime<Utc>>,
+            r_lapses_at: Option<DateTime<Utc>>,
+            r_ticket: Option<String>,
+            r_reason: Option<String>,
+            r_outcome: Option<String>,
+            r_decided_at: Option<DateTime<Utc>>,
         }
         let rows: Vec<Row> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT a.name, CAST(COALESCE((SELECT SUM(t.calls) FROM usage_days t \
                  WHERE t.account_id = $1), 0) AS BIGINT) AS total, u.day, u.calls, u.credits, \
-                 u.client_errors, u.server_errors FROM accounts a LEFT JOIN usage_days u \
-                 ON u.account_id = a.id AND u.day >= $2 AND u.calls > 0 WHERE a.id = $1 \
-                 ORDER BY u.day",
+                 u.client_errors, u.server_errors, \
+                 g.id AS g_id, g.granted_by AS g_granted_by, g.granted_at AS g_granted_at, \
+                 g.expires_at AS g_expires_at, g.revoked_at AS g_revoked_at, \
+                 g.revoked_by AS g_revoked_by, g.ticket AS g_ticket, \
+                 r.id AS r_id, r.requested_by AS r_requested_by, \
+                 ru.email AS r_requested_by_email, r.requested_at AS r_requested_at, \
+                 r.lapses_at AS r_lapses_at, r.ticket AS r_ticket, r.reason AS r_reason, \
+                 r.outcome AS r_outcome, r.decided_at AS r_decided_at \
+                 FROM accounts a \
+                 LEFT JOIN support_grants g ON g.id = \
+                   (SELECT max(id) FROM support_grants WHERE account_id = a.id) \
+                 LEFT JOIN access_requests r ON r.id = \
+                   (SELECT max(id) FROM access_requests WHERE account_id = a.id) \
+                 LEFT JOIN users ru ON ru.id = r.requested_by \
+                 LEFT JOIN usage_days u ON u.account_id = a.id AND u.day >= $2 AND u.calls > 0 \
+                 WHERE a.id = $1 ORDER BY u.day",
             )
             .bind(account_id)
             .bind(since)
@@ -132,6 +170,40 @@ impl Store {
             .await?
         });
         let Some(first) = rows.first() else { return Ok(None) };
+        let latest_grant = match (first.g_id, first.g_granted_by, first.g_granted_at) {
+            (Some(id), Some(granted_by), Some(granted_at)) => {
+                first.g_expires_at.map(|expires_at| Grant {
+                    id,
+                    account_id,
+                    granted_by,
+                    granted_at,
+                    expires_at,
+                    revoked_at: first.g_revoked_at,
+                    revoked_by: first.g_revoked_by,
+                    ticket: first.g_ticket.clone(),
+                })
+            }
+            _ => None,
+        };
+        let request = (first.r_id, first.r_requested_by, first.r_requested_at, first.r_lapses_at);
+        let latest_request = match request {
+            (Some(id), Some(requested_by), Some(requested_at), Some(lapses_at)) => {
+                Some(AccessRequest {
+                    id,
+                    account_id,
+                    requested_by,
+                    requested_by_email: first.r_requested_by_email.clone(),
+                    requested_at,
+                    lapses_at,
+                    ticket: first.r_ticket.clone().unwrap_or_default(),
+                    reason: first.r_reason.clone().unwrap_or_default(),
+                    state: RequestState::try_from(first.r_outcome.clone())
+                        .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.into())))?,
+                    decided_at: first.r_decided_at,
+                })
+            }
+            _ => None,
+        };
         let (name, calls) = (first.name.clone(), first.total);
         let days = rows
             .into_iter()
@@ -145,7 +217,7 @@ impl Store {
                 })
             })
             .collect();
-        Ok(Some(AccountUsage { name, calls, days }))
+        Ok(Some(AccountOverviewRows { name, calls, days, latest_grant, latest_request }))
     }
 
     /// The account's calls, all told.

@@ -12,21 +12,21 @@ use crate::{
     error::AppError,
     state::AppState,
     support_access::{
-        ssr::{reader_for, status_of},
+        ssr::{reader_for, status_from},
         AccessAction, AccessDetail,
     },
 };
 
 /// The customer's own account: its name and calls, 30 days of usage (from the
-/// rollups: a few rows, however many calls) and Support's access.
+/// rollups: a few rows, however many calls) and Support's access, in one read.
 pub async fn summary(state: AppState, user: User) -> Result<AccountOverview, AppError> {
     let reader = reader_for(state, user, None).await?;
     let (state, account_id) = (&reader.state, reader.account_id);
     let (today, first) = chart_days(state);
-    let account = state.store.account_usage(account_id, first).await?;
+    let account = state.store.account_overview_rows(account_id, first).await?;
     let account = account.ok_or(AppError::NotFound)?;
     let usage = Usage::from_days(today, &usage_days(account.days));
-    let access = status_of(state, account_id).await?;
+    let access = status_from(account.latest_grant, account.latest_request, state.clock.now());
     Ok(AccountOverview { account_name: account.name, calls: account.calls, usage, access })
 }
 

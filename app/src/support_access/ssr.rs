@@ -98,9 +98,21 @@ pub(crate) async fn status_of(state: &AppState, account_id: i64) -> Result<Acces
     let grant = state.store.latest_grant(account_id).await?.filter(|g| in_force(g, now));
     let request = match grant {
         Some(_) => None,
-        None => state.store.latest_request(account_id).await?.filter(|r| is_open(r, now)),
+        None => state.store.latest_request(account_id).await?,
     };
-    Ok(AccessStatus { grant, request, now })
+    Ok(status_from(grant, request, now))
+}
+
+/// Support's access at `now`, from the account's latest grant and latest request: the
+/// grant if in force, else the request if it waits for an answer.
+pub(crate) fn status_from(
+    grant: Option<Grant>,
+    request: Option<AccessRequest>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AccessStatus {
+    let grant = grant.filter(|g| in_force(g, now));
+    let request = request.filter(|r| grant.is_none() && is_open(r, now));
+    AccessStatus { grant, request, now }
 }
 
 /// The customer's support access now.
