@@ -87,6 +87,22 @@ pub struct AccountOverviewRows {
     pub latest_request: Option<AccessRequest>,
 }
 
+/// A day of [`Store::account_overview_rows`]'s text: `day,calls,credits,4xx,5xx`.
+fn daily_usage(text: &str) -> Result<DailyUsage, StoreError> {
+    let malformed = || StoreError::Query(sqlx::Error::Decode(format!("day {text:?}").into()));
+    let mut fields = text.split(',');
+    let day = NaiveDate::parse_from_str(fields.next().unwrap_or_default(), "%Y-%m-%d")
+        .map_err(|_| malformed())?;
+    let mut number = || fields.next().and_then(|n| n.parse::<i64>().ok()).ok_or_else(malformed);
+    Ok(DailyUsage {
+        day,
+        calls: number()?,
+        credits: number()?,
+        client_errors: number()?,
+        server_errors: number()?,
+    })
+}
+
 impl Store {
     /// The account's days from `since` on, by day; days without calls are absent.
     pub async fn daily_usage(
@@ -115,17 +131,15 @@ impl Store {
         account_id: i64,
         since: NaiveDate,
     ) -> Result<Option<AccountOverviewRows>, StoreError> {
-        // A day's, a grant's and a request's columns are NULL where the account has none
-        // (the outer joins); the grant and the request repeat on each day's row.
+        // One row: sqlx copies every value of every row it reads, and a row a day with
+        // the grant and request beside it cost more than the table's page. The days come
+        // as one text, `day,calls,credits,4xx,5xx;…`; a grant's and a request's columns
+        // are NULL where the account has none (the outer joins).
         #[derive(sqlx::FromRow)]
         struct Row {
             name: String,
             total: i64,
-            day: Option<NaiveDate>,
-            calls: Option<i64>,
-            credits: Option<i64>,
-            client_errors: Option<i64>,
-            server_errors: Option<i64>,
+            days: Option<String>,
             g_id: Option<i64>,
             g_granted_by: Option<i64>,
             g_granted_at: Option<DateTime<Utc>>,
@@ -143,11 +157,14 @@ impl Store {
             r_outcome: Option<String>,
             r_decided_at: Option<DateTime<Utc>>,
         }
-        let rows: Vec<Row> = with_pool!(self, pool => {
+        let row: Option<Row> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT a.name, CAST(COALESCE((SELECT SUM(t.calls) FROM usage_days t \
-                 WHERE t.account_id = $1), 0) AS BIGINT) AS total, u.day, u.calls, u.credits, \
-                 u.client_errors, u.server_errors, \
+                 WHERE t.account_id = $1), 0) AS BIGINT) AS total, \
+                 (SELECT string_agg(u.day || ',' || u.calls || ',' || u.credits || ',' || \
+                   u.client_errors || ',' || u.server_errors, ';' ORDER BY u.day) \
+                   FROM usage_days u WHERE u.account_id = a.id AND u.day >= $2 \
+                   AND u.calls > 0) AS days, \
                  g.id AS g_id, g.granted_by AS g_granted_by, g.granted_at AS g_granted_at, \
                  g.expires_at AS g_expires_at, g.revoked_at AS g_revoked_at, \
                  g.revoked_by AS g_revoked_by, g.ticket AS g_ticket, \
@@ -161,15 +178,14 @@ impl Store {
                  LEFT JOIN access_requests r ON r.id = \
                    (SELECT max(id) FROM access_requests WHERE account_id = a.id) \
                  LEFT JOIN users ru ON ru.id = r.requested_by \
-                 LEFT JOIN usage_days u ON u.account_id = a.id AND u.day >= $2 AND u.calls > 0 \
-                 WHERE a.id = $1 ORDER BY u.day",
+                 WHERE a.id = $1",
             )
             .bind(account_id)
             .bind(since)
-            .fetch_all(pool)
+            .fetch_optional(pool)
             .await?
         });
-        let Some(first) = rows.first() else { return Ok(None) };
+        let Some(first) = row else { return Ok(None) };
         let latest_grant = match (first.g_id, first.g_granted_by, first.g_granted_at) {
             (Some(id), Some(granted_by), Some(granted_at)) => {
                 first.g_expires_at.map(|expires_at| Grant {
@@ -204,19 +220,11 @@ impl Store {
             }
             _ => None,
         };
-        let (name, calls) = (first.name.clone(), first.total);
-        let days = rows
-            .into_iter()
-            .filter_map(|row| {
-                Some(DailyUsage {
-                    day: row.day?,
-                    calls: row.calls?,
-                    credits: row.credits?,
-                    client_errors: row.client_errors?,
-                    server_errors: row.server_errors?,
-                })
-            })
-            .collect();
+        let days = match first.days.as_deref() {
+            None | Some("") => Vec::new(),
+            Some(days) => days.split(';').map(daily_usage).collect::<Result<_, _>>()?,
+        };
+        let (name, calls) = (first.name, first.total);
         Ok(Some(AccountOverviewRows { name, calls, days, latest_grant, latest_request }))
     }
 
