@@ -123,8 +123,8 @@ impl Store {
     }
 
     /// The account's name, its calls all told, its days from `since` on (days without
-    /// calls absent), its latest grant and its latest request, in one statement: a
-    /// round trip fewer than each on its own, for the page opened most. `None` without
+    /// calls absent), its latest grant and its latest request, in one statement: two
+    /// round trips fewer than each on its own, for the page opened most. `None` without
     /// such an account.
     pub async fn account_overview_rows(
         &self,
@@ -185,46 +185,46 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let Some(first) = row else { return Ok(None) };
-        let latest_grant = match (first.g_id, first.g_granted_by, first.g_granted_at) {
+        let Some(row) = row else { return Ok(None) };
+        let latest_grant = match (row.g_id, row.g_granted_by, row.g_granted_at) {
             (Some(id), Some(granted_by), Some(granted_at)) => {
-                first.g_expires_at.map(|expires_at| Grant {
+                row.g_expires_at.map(|expires_at| Grant {
                     id,
                     account_id,
                     granted_by,
                     granted_at,
                     expires_at,
-                    revoked_at: first.g_revoked_at,
-                    revoked_by: first.g_revoked_by,
-                    ticket: first.g_ticket.clone(),
+                    revoked_at: row.g_revoked_at,
+                    revoked_by: row.g_revoked_by,
+                    ticket: row.g_ticket.clone(),
                 })
             }
             _ => None,
         };
-        let request = (first.r_id, first.r_requested_by, first.r_requested_at, first.r_lapses_at);
+        let request = (row.r_id, row.r_requested_by, row.r_requested_at, row.r_lapses_at);
         let latest_request = match request {
             (Some(id), Some(requested_by), Some(requested_at), Some(lapses_at)) => {
                 Some(AccessRequest {
                     id,
                     account_id,
                     requested_by,
-                    requested_by_email: first.r_requested_by_email.clone(),
+                    requested_by_email: row.r_requested_by_email.clone(),
                     requested_at,
                     lapses_at,
-                    ticket: first.r_ticket.clone().unwrap_or_default(),
-                    reason: first.r_reason.clone().unwrap_or_default(),
-                    state: RequestState::try_from(first.r_outcome.clone())
+                    ticket: row.r_ticket.clone().unwrap_or_default(),
+                    reason: row.r_reason.clone().unwrap_or_default(),
+                    state: RequestState::try_from(row.r_outcome.clone())
                         .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.into())))?,
-                    decided_at: first.r_decided_at,
+                    decided_at: row.r_decided_at,
                 })
             }
             _ => None,
         };
-        let days = match first.days.as_deref() {
+        let days = match row.days.as_deref() {
             None | Some("") => Vec::new(),
             Some(days) => days.split(';').map(daily_usage).collect::<Result<_, _>>()?,
         };
-        let (name, calls) = (first.name, first.total);
+        let (name, calls) = (row.name, row.total);
         Ok(Some(AccountOverviewRows { name, calls, days, latest_grant, latest_request }))
     }
 
