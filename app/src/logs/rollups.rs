@@ -9,7 +9,9 @@ use sqlx::{query::Query, Database, Encode, Type};
 
 use crate::{
     store::{with_pool, Store, StoreError},
-    support_access::{AccessRequest, Grant, RequestState},
+    support_access::{
+        AccessRequest, Grant, LatestAccessRow, LATEST_ACCESS_COLUMNS, LATEST_ACCESS_JOINS,
+    },
 };
 
 /// What some calls add to (or, deleted, take from) one account's day.
@@ -133,93 +135,32 @@ impl Store {
     ) -> Result<Option<AccountOverviewRows>, StoreError> {
         // One row: sqlx copies every value of every row it reads, and a row a day with
         // the grant and request beside it cost more than the table's page. The days come
-        // as one text, `day,calls,credits,4xx,5xx;…`; a grant's and a request's columns
-        // are NULL where the account has none (the outer joins).
+        // as one text, `day,calls,credits,4xx,5xx;…`.
         #[derive(sqlx::FromRow)]
         struct Row {
             name: String,
             total: i64,
             days: Option<String>,
-            g_id: Option<i64>,
-            g_granted_by: Option<i64>,
-            g_granted_at: Option<DateTime<Utc>>,
-            g_expires_at: Option<DateTime<Utc>>,
-            g_revoked_at: Option<DateTime<Utc>>,
-            g_revoked_by: Option<i64>,
-            g_ticket: Option<String>,
-            r_id: Option<i64>,
-            r_requested_by: Option<i64>,
-            r_requested_by_email: Option<String>,
-            r_requested_at: Option<DateTime<Utc>>,
-            r_lapses_at: Option<DateTime<Utc>>,
-            r_ticket: Option<String>,
-            r_reason: Option<String>,
-            r_outcome: Option<String>,
-            r_decided_at: Option<DateTime<Utc>>,
+            #[sqlx(flatten)]
+            access: LatestAccessRow,
         }
         let row: Option<Row> = with_pool!(self, pool => {
-            sqlx::query_as(
+            sqlx::query_as(&format!(
                 "SELECT a.name, CAST(COALESCE((SELECT SUM(t.calls) FROM usage_days t \
                  WHERE t.account_id = $1), 0) AS BIGINT) AS total, \
                  (SELECT string_agg(u.day || ',' || u.calls || ',' || u.credits || ',' || \
                    u.client_errors || ',' || u.server_errors, ';' ORDER BY u.day) \
                    FROM usage_days u WHERE u.account_id = a.id AND u.day >= $2 \
                    AND u.calls > 0) AS days, \
-                 g.id AS g_id, g.granted_by AS g_granted_by, g.granted_at AS g_granted_at, \
-                 g.expires_at AS g_expires_at, g.revoked_at AS g_revoked_at, \
-                 g.revoked_by AS g_revoked_by, g.ticket AS g_ticket, \
-                 r.id AS r_id, r.requested_by AS r_requested_by, \
-                 ru.email AS r_requested_by_email, r.requested_at AS r_requested_at, \
-                 r.lapses_at AS r_lapses_at, r.ticket AS r_ticket, r.reason AS r_reason, \
-                 r.outcome AS r_outcome, r.decided_at AS r_decided_at \
-                 FROM accounts a \
-                 LEFT JOIN support_grants g ON g.id = \
-                   (SELECT max(id) FROM support_grants WHERE account_id = a.id) \
-                 LEFT JOIN access_requests r ON r.id = \
-                   (SELECT max(id) FROM access_requests WHERE account_id = a.id) \
-                 LEFT JOIN users ru ON ru.id = r.requested_by \
-                 WHERE a.id = $1",
-            )
+                 {LATEST_ACCESS_COLUMNS} FROM accounts a {LATEST_ACCESS_JOINS} WHERE a.id = $1",
+            ))
             .bind(account_id)
             .bind(since)
             .fetch_optional(pool)
             .await?
         });
         let Some(row) = row else { return Ok(None) };
-        let latest_grant = match (row.g_id, row.g_granted_by, row.g_granted_at) {
-            (Some(id), Some(granted_by), Some(granted_at)) => {
-                row.g_expires_at.map(|expires_at| Grant {
-                    id,
-                    account_id,
-                    granted_by,
-                    granted_at,
-                    expires_at,
-                    revoked_at: row.g_revoked_at,
-                    revoked_by: row.g_revoked_by,
-                    ticket: row.g_ticket.clone(),
-                })
-            }
-            _ => None,
-        };
-        let request = (row.r_id, row.r_requested_by, row.r_requested_at, row.r_lapses_at);
-        let latest_request = match request {
-            (Some(id), Some(requested_by), Some(requested_at), Some(lapses_at)) => {
-                Some(AccessRequest {
-                    id,
-                    account_id,
-                    requested_by,
-                    requested_by_email: row.r_requested_by_email.clone(),
-                    requested_at,
-                    lapses_at,
-                    ticket: row.r_ticket.clone().unwrap_or_default(),
-                    reason: row.r_reason.clone().unwrap_or_default(),
-                    state: RequestState::try_from(row.r_outcome.clone())
-                        .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.into())))?,
-                    decided_at: row.r_decided_at,
-                })
-            }
-            _ => None,
-        };
+        let (latest_grant, latest_request) = row.access.into_parts(account_id)?;
         let days = match row.days.as_deref() {
             None | Some("") => Vec::new(),
             Some(days) => days.split(';').map(daily_usage).collect::<Result<_, _>>()?,

@@ -17,6 +17,8 @@ pub use banner::{
 };
 #[cfg(feature = "ssr")]
 pub use store::{GrantChange, NewAccessEvent, NewAccessRequest, RequestChange, RevokeChange};
+#[cfg(feature = "ssr")]
+pub(crate) use store::{LatestAccessRow, LATEST_ACCESS_COLUMNS, LATEST_ACCESS_JOINS};
 
 #[cfg(feature = "ssr")]
 use crate::auth::{ssr::guard, Role};

@@ -29,6 +29,86 @@ pub(crate) const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_
      r.outcome AS state, r.decided_at FROM access_requests r \
      LEFT JOIN users u ON u.id = r.requested_by";
 
+/// The latest grant and the latest request (with its agent's email) of the account `a`
+/// of a query: [`LATEST_ACCESS_COLUMNS`] over [`LATEST_ACCESS_JOINS`], read into a
+/// [`LatestAccessRow`] flattened into the query's row. What a page shows beside an
+/// account, in the same statement as the rest of it.
+pub(crate) const LATEST_ACCESS_COLUMNS: &str = "g.id AS grant_id, g.granted_by, \
+     g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket AS grant_ticket, \
+     r.id AS request_id, r.requested_by, ru.email AS requested_by_email, r.requested_at, \
+     r.lapses_at, r.ticket, r.reason, r.outcome, r.decided_at";
+pub(crate) const LATEST_ACCESS_JOINS: &str = "LEFT JOIN support_grants g ON g.id = \
+     (SELECT MAX(id) FROM support_grants WHERE account_id = a.id) \
+     LEFT JOIN access_requests r ON r.id = \
+     (SELECT MAX(id) FROM access_requests WHERE account_id = a.id) \
+     LEFT JOIN users ru ON ru.id = r.requested_by";
+
+/// [`LATEST_ACCESS_COLUMNS`]: NULL where the account has no grant or no request (the
+/// outer joins).
+#[derive(sqlx::FromRow)]
+pub(crate) struct LatestAccessRow {
+    grant_id: Option<i64>,
+    granted_by: Option<i64>,
+    granted_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    revoked_by: Option<i64>,
+    grant_ticket: Option<String>,
+    request_id: Option<i64>,
+    requested_by: Option<i64>,
+    requested_by_email: Option<String>,
+    requested_at: Option<DateTime<Utc>>,
+    lapses_at: Option<DateTime<Utc>>,
+    ticket: Option<String>,
+    reason: Option<String>,
+    outcome: Option<String>,
+    decided_at: Option<DateTime<Utc>>,
+}
+
+impl LatestAccessRow {
+    /// The latest grant and request of `account_id`, each `None` where it has none.
+    pub(crate) fn into_parts(
+        self,
+        account_id: i64,
+    ) -> Result<(Option<Grant>, Option<AccessRequest>), StoreError> {
+        let grant = match (self.grant_id, self.granted_by, self.granted_at, self.expires_at) {
+            (Some(id), Some(granted_by), Some(granted_at), Some(expires_at)) => Some(Grant {
+                id,
+                account_id,
+                granted_by,
+                granted_at,
+                expires_at,
+                revoked_at: self.revoked_at,
+                revoked_by: self.revoked_by,
+                ticket: self.grant_ticket,
+            }),
+            _ => None,
+        };
+        let request = (self.request_id, self.requested_by, self.requested_at, self.lapses_at);
+        let request = match (request, self.ticket, self.reason) {
+            (
+                (Some(id), Some(requested_by), Some(requested_at), Some(lapses_at)),
+                Some(ticket),
+                Some(reason),
+            ) => Some(AccessRequest {
+                id,
+                account_id,
+                requested_by,
+                requested_by_email: self.requested_by_email,
+                requested_at,
+                lapses_at,
+                ticket,
+                reason,
+                state: RequestState::try_from(self.outcome)
+                    .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.into())))?,
+                decided_at: self.decided_at,
+            }),
+            _ => None,
+        };
+        Ok((grant, request))
+    }
+}
+
 /// The account's request waiting for an answer at `$2`, if any.
 const OPEN_REQUEST: &str = "WHERE r.account_id = $1 AND r.outcome IS NULL AND r.lapses_at > $2 \
      ORDER BY r.id DESC LIMIT 1";
