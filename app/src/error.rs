@@ -27,6 +27,9 @@ pub enum AppError {
     AccessNotGranted,
     #[error("Not found.")]
     NotFound,
+    /// A share link that ran out, was revoked, or never was: one answer for all three.
+    #[error("This link has expired or was revoked, or there is no such link.")]
+    LinkGone,
     #[error("{0}")]
     Invalid(String),
     /// The change asked for clashes with the state of things (said in words).
@@ -52,7 +55,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::AccessNotGranted => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::LinkGone => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooSlow => StatusCode::SERVICE_UNAVAILABLE,

@@ -15,6 +15,7 @@ pub mod logs;
 pub mod markup;
 pub mod notices;
 pub mod pages;
+pub mod sharing;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
@@ -103,8 +104,22 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/logs/shared")
+                        view=sharing::SharedCallsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/logs/:id")
-                        view=logs::CustomerLogDetailPage
+                        view=|| {
+                            view! {
+                                <logs::CustomerLogDetailPage actions=sharing::share_this_call />
+                            }
+                        }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/shared/:token")
+                        view=sharing::SharedCallPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/support") view=support::SupportConsole ssr=SsrMode::Async />

@@ -27,6 +27,11 @@ pub struct AppState {
     pub allow_private_webhooks: bool,
 }
 
+/// The client's address, as the server found it (the connection, or what a trusted
+/// proxy says it forwarded for): in every request's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 /// How long Support's request for access waits for an answer before it lapses, unless
 /// configured otherwise.
 pub const REQUEST_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);

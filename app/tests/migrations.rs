@@ -68,7 +68,7 @@ async fn calls_stored_before_partitioning_are_brought_over() {
     )
     .fetch_one(match &store {
         Store::Postgres(pool) => pool,
-        Store::Sqlite(_) => unreachable!(),
+        Store::Sqlite(..) => unreachable!(),
     })
     .await
     .unwrap();

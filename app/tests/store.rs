@@ -7,6 +7,7 @@ use app::{
         NewUser, Role,
     },
     logs::{Call, LogFilter, LogRow, NewLogEntry, PageFrom, SearchBounds, StatusClass},
+    sharing::{link_in_force, NewShareLink, Opening},
     state::REQUEST_LIFETIME,
     store::{Store, StoreError},
     store_conformance_tests,
@@ -49,6 +50,7 @@ store_conformance_tests!(
     the_history_pages_through_grants_and_their_activity,
     a_request_waits_for_one_answer_or_lapses,
     concurrent_requests_leave_one_waiting,
+    a_share_link_opens_one_call_until_it_expires_or_is_revoked,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -895,13 +897,16 @@ async fn access_events_are_append_only(store: &Store) {
         log_entry_id: None,
         grant_id: None,
         request_id: None,
+        share_link_id: None,
         detail: AccessDetail::default(),
     };
     // An event from two years ago: the floor of a year no longer holds it.
     store.record_access_event(old, Utc::now() - TimeDelta::days(730)).await.unwrap();
     let exec = |sql: &'static str| async move {
         match store {
-            Store::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected()),
+            Store::Sqlite(pool, _) => {
+                sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected())
+            }
             Store::Postgres(pool) => {
                 sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected())
             }
@@ -951,6 +956,7 @@ async fn the_history_pages_through_grants_and_their_activity(store: &Store) {
             log_entry_id: Some(i),
             grant_id: Some(grants[2]),
             request_id: None,
+            share_link_id: None,
             detail: AccessDetail {
                 request_id: Some(format!("req_{i}")),
                 ..AccessDetail::default()
@@ -968,6 +974,7 @@ async fn the_history_pages_through_grants_and_their_activity(store: &Store) {
         log_entry_id: None,
         grant_id: Some(grants[2]),
         request_id: None,
+        share_link_id: None,
         detail: AccessDetail::default(),
     };
     store.record_access_event(elsewhere, t0()).await.unwrap();
@@ -1137,4 +1144,82 @@ async fn concurrent_requests_leave_one_waiting(store: &Store) {
         "{results:?}"
     );
     assert_eq!(store.access_requests(account, 10).await.unwrap().len(), 1);
+}
+
+async fn a_share_link_opens_one_call_until_it_expires_or_is_revoked(store: &Store) {
+    let (alice, alice_user) = customer(store, "alice@acme.example", "pw").await;
+    let (bob, _) = customer(store, "bob@globex.example", "pw").await;
+    let calls = [
+        NewLogEntry::new(alice, Call::sample(t0(), 1)),
+        NewLogEntry::new(bob, Call::sample(t0(), 2)),
+    ];
+    store.insert_log_entries(&calls).await.unwrap();
+    let newest = |account| async move {
+        store.log_page(account, &LogFilter::default(), PageFrom::Newest, 1).await.unwrap().rows[0]
+            .id
+    };
+    let (mine, bobs) = (newest(alice).await, newest(bob).await);
+    let hours = TimeDelta::hours;
+    let new = |log_entry_id, token_hash: &str| NewShareLink {
+        account_id: alice,
+        log_entry_id,
+        token_hash: token_hash.into(),
+        created_by: alice_user,
+        expires_at: t0() + hours(24),
+    };
+    // Another account's call, or none, cannot be shared, and nothing is written.
+    assert_eq!(store.create_share_link(&new(bobs, "h0"), t0()).await.unwrap(), None);
+    assert_eq!(store.create_share_link(&new(9_999, "h0"), t0()).await.unwrap(), None);
+    assert!(store.share_links(alice, 10).await.unwrap().is_empty());
+    assert!(store.access_events(alice, 10).await.unwrap().is_empty());
+
+    let link = store.create_share_link(&new(mine, "h1"), t0()).await.unwrap().unwrap();
+    let made = (link.log_entry_id, link.request_id.as_str(), link.created_at, link.expires_at);
+    assert_eq!(made, (mine, "req_1", t0(), t0() + hours(24)));
+    // Found by its hash alone, with the account's name.
+    let (found, name) = store.share_link_by_hash("h1").await.unwrap().unwrap();
+    assert_eq!((&found, name.as_str()), (&link, "Account of alice@acme.example"));
+    assert_eq!(store.share_link_by_hash("h2").await.unwrap(), None);
+    assert!(link_in_force(&found, found.expires_at - TimeDelta::seconds(1)));
+    assert!(!link_in_force(&found, found.expires_at));
+
+    // Each opening is recorded with where it came from; counted, and listed newest first.
+    for i in 0..3 {
+        let opening = Opening {
+            address: Some(format!("203.0.113.{i}")),
+            user_agent: Some("curl/8.5.0".into()),
+        };
+        store.record_opening(&link, &opening, t0() + TimeDelta::minutes(i)).await.unwrap();
+    }
+    let listed = store.share_links(alice, 10).await.unwrap();
+    let (listed_link, openings, latest) = &listed[0];
+    assert_eq!((listed.len(), listed_link, *openings), (1, &link, 3));
+    let addresses: Vec<_> = latest.iter().filter_map(|e| e.detail.address.clone()).collect();
+    assert_eq!(addresses, ["203.0.113.2", "203.0.113.1", "203.0.113.0"]);
+    assert!(latest.iter().all(|e| e.action == AccessAction::OpenShare
+        && e.actor_id.is_none()
+        && e.share_link_id == Some(link.id)
+        && e.log_entry_id == Some(mine)
+        && e.detail.user_agent.as_deref() == Some("curl/8.5.0")));
+    assert!(store.share_links(bob, 10).await.unwrap().is_empty(), "Alice's links are hers");
+
+    // Only its account revokes it, once.
+    assert!(!store.revoke_share_link(bob, link.id, alice_user, t0() + hours(1)).await.unwrap());
+    assert!(store.revoke_share_link(alice, link.id, alice_user, t0() + hours(1)).await.unwrap());
+    assert!(!store.revoke_share_link(alice, link.id, alice_user, t0() + hours(2)).await.unwrap());
+    let (revoked, _) = store.share_link_by_hash("h1").await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(t0() + hours(1)));
+    assert!(!link_in_force(&revoked, t0() + hours(1)));
+    // A link past its expiry has nothing left to end.
+    let other = store.create_share_link(&new(mine, "h3"), t0()).await.unwrap().unwrap();
+    assert!(!store.revoke_share_link(alice, other.id, alice_user, other.expires_at).await.unwrap());
+
+    // The history holds each step of the first link, newest first.
+    let events = store.access_events(alice, 20).await.unwrap();
+    let steps: Vec<_> =
+        events.iter().filter(|e| e.share_link_id == Some(link.id)).map(|e| e.action).collect();
+    use AccessAction::{OpenShare, Share, Unshare};
+    assert_eq!(steps, [Unshare, OpenShare, OpenShare, OpenShare, Share]);
+    let share = events.iter().find(|e| e.action == Share && e.share_link_id == Some(link.id));
+    assert_eq!(share.unwrap().actor_id, Some(alice_user));
 }

@@ -60,7 +60,7 @@ pub fn realistic_call(account_id: i64, i: i64, occurred_at: DateTime<Utc>) -> Ne
 /// 10,000,000 calls took 0.7 s before and a few ms after).
 pub async fn analyze(store: &Store) {
     match store {
-        Store::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
+        Store::Sqlite(pool, _) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
         Store::Postgres(pool) => {
             async {
                 // One connection, free of the statement budget; VACUUM runs on its own.
@@ -81,7 +81,7 @@ pub async fn analyze(store: &Store) {
 /// Removes the body search's index, and what keeps it: the insert ceiling without it.
 pub async fn without_search_index(store: &Store) {
     match store {
-        Store::Sqlite(pool) => sqlx::raw_sql(
+        Store::Sqlite(pool, _) => sqlx::raw_sql(
             "DROP TRIGGER log_search_insert; DROP TRIGGER log_search_delete; \
              DROP TRIGGER log_search_update; DROP TABLE log_search;",
         )
@@ -99,7 +99,7 @@ pub async fn without_search_index(store: &Store) {
 /// body search's index.
 pub async fn calls_and_search_bytes(store: &Store) -> (i64, i64) {
     match store {
-        Store::Sqlite(pool) => sqlx::query_as(
+        Store::Sqlite(pool, _) => sqlx::query_as(
             "SELECT CAST(SUM(CASE WHEN name LIKE 'log_search%' THEN 0 ELSE pgsize END) AS INTEGER), \
              CAST(SUM(CASE WHEN name LIKE 'log_search%' THEN pgsize ELSE 0 END) AS INTEGER) \
              FROM dbstat WHERE name LIKE 'log_%' OR name LIKE 'sqlite_autoindex_log_%'",

@@ -4,7 +4,7 @@ import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, SAM, signIn } from "./demo";
 // Runs last and alone (its own project): it moves the server's clock two weeks on,
 // through the test-only control the test server is started with. One test, so that
 // nothing else runs while the clock jumps.
-test("a grant that reaches its expiry ends the agent's access and flips the customer's page; an unanswered request lapses", async ({
+test("a grant that reaches its expiry ends the agent's access and flips the customer's page; an unanswered request lapses; a share link runs out", async ({
   page,
   browser,
 }) => {
@@ -31,6 +31,16 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
   await agent.getByRole("link", { name: BOB.account }).click();
   await expect(agent.locator(".logs-table tbody tr")).toHaveCount(50);
 
+  // Bob shares one call by a link (24 hours); a stranger opens it.
+  const share = await (await browser.newContext()).newPage();
+  await signIn(share, BOB.email);
+  await share.locator(".logs-table tbody .endpoint a").first().click();
+  await expect(share.getByRole("button", { name: "Create share link" })).toBeEnabled();
+  await share.getByRole("button", { name: "Create share link" }).click();
+  const shareUrl = await share.getByLabel("Share link").inputValue();
+  const stranger = await (await browser.newContext()).newPage();
+  expect((await stranger.goto(shareUrl))!.status()).toBe(200);
+
   const moved = await page.request.post("/test/clock", { form: { advance_seconds: "1209600" } });
   expect(moved.ok()).toBeTruthy();
 
@@ -41,6 +51,9 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
   await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible({ timeout: 20_000 });
   await expect(page.locator(".granted-until")).toHaveCount(0);
   await agentContext.close();
+  // The link ran out long ago.
+  expect((await stranger.goto(shareUrl))!.status()).toBe(404);
+  await expect(stranger.getByRole("heading", { name: "This link does not open" })).toBeVisible();
   await page.goto("/logs/access");
   await expect(page.locator(".access-grant").first()).toContainText("Expired at ");
 

@@ -14,15 +14,25 @@ const PAGES: [string | null, string][] = [
   [ALICE.email, "call"],
   [ALICE.email, "/logs/access"],
   [ALICE.email, "/logs/webhooks"],
+  [ALICE.email, "/logs/shared"],
+  [null, "shared"],
   [ALICE.email, "/logs/grant"],
   [SAM.email, "/support"],
   [SAM.email, "/support/accounts/1/logs"],
 ];
 
-/** Opens `path` (`call`: the newest call's page) as `who`. */
+/** Opens `path` (`call`: the newest call's page; `shared`: a link Alice made to it,
+ * signed out) as `who`. */
 async function open(page: Page, who: string | null, path: string) {
   if (who) await signIn(page, who);
-  if (path === "call") {
+  if (path === "shared") {
+    await open(page, ALICE.email, "call");
+    await page.getByRole("button", { name: "Create share link" }).click();
+    const url = await page.getByLabel("Share link").inputValue();
+    await page.context().clearCookies({ name: "apilogs_session" });
+    await page.goto(url);
+    await expect(page.getByRole("heading", { name: "Response body" })).toBeVisible();
+  } else if (path === "call") {
     await page.goto("/logs");
     await page.locator(".logs-table tbody tr .endpoint a").first().click();
     await expect(page.getByRole("heading", { name: "Response body" })).toBeVisible();

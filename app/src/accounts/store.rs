@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::{Account, ApiKey};
-use crate::store::{with_pool, Store, StoreError};
+use crate::store::{with_pool, with_writer, Store, StoreError};
 
 impl Store {
     pub async fn create_account(
@@ -16,7 +16,7 @@ impl Store {
         if name.is_empty() {
             return Err(StoreError::Conflict("an account needs a name".into()));
         }
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query_as(
                 "INSERT INTO accounts (name, created_at) VALUES ($1, $2) \
                  RETURNING id, name, created_at",
@@ -86,7 +86,7 @@ impl Store {
         new: NewApiKey<'_>,
         now: DateTime<Utc>,
     ) -> Result<ApiKey, StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query_as(
                 "INSERT INTO api_keys (account_id, name, prefix, key_hash, created_at) \
                  VALUES ($1, $2, $3, $4, $5) \

@@ -79,7 +79,13 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password, never set").unwrap_or_default())
 }
 
-fn hash_token(token: &str) -> String {
+/// A secret for a cookie or a link: 256 random bits, in hex.
+pub(crate) fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// What the database keeps of a token: its SHA-256, in hex.
+pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -94,7 +100,7 @@ pub async fn start_session(
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Session, StoreError> {
-    let token = hex::encode(rand::random::<[u8; 32]>());
+    let token = new_token();
     let expires_at = now + SESSION_LIFETIME;
     store.create_session(&hash_token(&token), user_id, now, expires_at).await?;
     Ok(Session { token, expires_at })

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Role, User};
-use crate::store::{with_pool, Locking, Store, StoreError};
+use crate::store::{with_pool, with_writer, Locking, Store, StoreError};
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -60,7 +60,7 @@ impl Store {
                 "a customer belongs to exactly one account; support and admin to none".into(),
             ));
         }
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query_as(
                 "INSERT INTO users (email, password_hash, role, account_id, created_at) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING id, email, role, account_id",
@@ -120,7 +120,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SignInAttempt, StoreError> {
         let names: Vec<String> = keys.iter().map(|(key, _)| format!("sign-in:{key}")).collect();
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&names).await?;
             let mut refused = None;
             for (key, limit) in keys {
@@ -167,7 +167,7 @@ impl Store {
         ids: &[i64],
         user_key: &str,
     ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             for id in ids {
                 sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
@@ -189,7 +189,7 @@ impl Store {
         &self,
         before: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= $1")
                 .bind(before)
                 .execute(pool)
@@ -207,7 +207,7 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query(
                 "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4)",
@@ -237,8 +237,8 @@ impl Store {
             user: User,
             last_seen: DateTime<Utc>,
         }
-        Ok(with_pool!(self, pool => {
-            let row: Option<Row> = sqlx::query_as(
+        let row: Option<Row> = with_pool!(self, pool => {
+            sqlx::query_as(
                 "SELECT users.id, users.email, users.role, users.account_id, \
                  COALESCE(sessions.last_seen_at, sessions.created_at) AS last_seen \
                  FROM sessions JOIN users ON users.id = sessions.user_id \
@@ -249,22 +249,22 @@ impl Store {
             .bind(now)
             .bind(now - idle)
             .fetch_optional(pool)
-            .await?;
-            if let Some(row) = &row {
-                if now - row.last_seen > SEEN_EVERY {
-                    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
-                        .bind(token_hash)
-                        .bind(now)
-                        .execute(pool)
-                        .await?;
-                }
-            }
-            row.map(|row| row.user)
-        }))
+            .await?
+        });
+        if row.as_ref().is_some_and(|row| now - row.last_seen > SEEN_EVERY) {
+            with_writer!(self, pool => {
+                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
+            });
+        }
+        Ok(row.map(|row| row.user))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
                 .execute(pool)
@@ -275,7 +275,7 @@ impl Store {
 
     /// Removes sessions that ended before `now`; returns how many.
     pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                 .bind(now)
                 .execute(pool)

@@ -359,7 +359,13 @@ fn what(whose: Whose, event: &AccessEvent) -> AnyView {
             .into_any()
         }
         AccessAction::ViewUsage => "Viewed the usage chart".into_any(),
-        AccessAction::Grant
+        AccessAction::OpenShare => {
+            let address = detail.address.clone().unwrap_or_else(|| "an unknown address".into());
+            format!("Opened a share link from {address}").into_any()
+        }
+        AccessAction::Share
+        | AccessAction::Unshare
+        | AccessAction::Grant
         | AccessAction::Revoke
         | AccessAction::Expire
         | AccessAction::Request
@@ -371,7 +377,8 @@ fn what(whose: Whose, event: &AccessEvent) -> AnyView {
 /// The access history as CSV: this header, then a row per event, newest first
 /// ([`history_csv_row`]).
 pub const HISTORY_CSV_HEADER: &str =
-    "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket\n";
+    "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket,\
+     share_link,address,user_agent\n";
 
 /// One event of the access history as a CSV row: what it was of, the filter in words.
 #[cfg(feature = "ssr")]
@@ -391,6 +398,9 @@ pub fn history_csv_row(event: &AccessEvent, out: &mut Vec<u8>) {
         detail.calls.map(|n| n.to_string()).unwrap_or_default(),
         detail.broken_off.clone().unwrap_or_default(),
         detail.ticket.clone().unwrap_or_default(),
+        number(event.share_link_id),
+        detail.address.clone().unwrap_or_default(),
+        detail.user_agent.clone().unwrap_or_default(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

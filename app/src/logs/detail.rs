@@ -17,6 +17,9 @@ pub fn LogDetail(
     /// Where the table is, for the way back.
     #[prop(into)]
     back: String,
+    /// What the viewer may do with the call, shown under it (by its id).
+    #[prop(optional)]
+    actions: Option<fn(i64) -> AnyView>,
 ) -> impl IntoView {
     let entry = Resource::new(move || id, move |id| log_entry_detail(account, id));
     let back = StoredValue::new(back);
@@ -27,7 +30,13 @@ pub fn LogDetail(
         <Suspense fallback=|| view! { <p class="loading">"Loading the call…"</p> }>
             {move || Suspend::new(async move {
                 match entry.await {
-                    Ok(detail) => view! { <EntryView detail /> }.into_any(),
+                    Ok(detail) => {
+                        view! {
+                            <EntryView detail />
+                            {actions.map(|actions| actions(id))}
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
@@ -35,8 +44,9 @@ pub fn LogDetail(
     }
 }
 
+/// A call's facts, error, cURL command, headers and bodies.
 #[component]
-fn EntryView(detail: CallDetail) -> impl IntoView {
+pub fn EntryView(detail: CallDetail) -> impl IntoView {
     let CallDetail { entry: LogEntry { api_key_prefix, call: entry, .. }, curl } = detail;
     let target = if entry.query.is_empty() {
         entry.endpoint.clone()

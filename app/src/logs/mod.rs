@@ -37,7 +37,7 @@ pub use access::history_csv_row;
 pub use access::HISTORY_CSV_HEADER;
 pub use access::{AccessHistoryPage, AccountAccessHistoryPage};
 pub use call::{header_pairs, Call, Field, LogEntry};
-pub use detail::LogDetail;
+pub use detail::{EntryView, LogDetail};
 pub use export::ExportFormat;
 pub use filter::{LogFilter, StatusClass, FILTER_PARAMS};
 pub use pages::{CustomerLogDetailPage, CustomerLogsPage};

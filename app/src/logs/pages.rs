@@ -39,6 +39,8 @@ fn Overview(overview: AccountOverview) -> impl IntoView {
         <p class="access-history-link">
             <a href="/logs/access">"What Customer Support has seen"</a>
             " · "
+            <a href="/logs/shared">"Shared calls"</a>
+            " · "
             <a href="/logs/webhooks">"Webhooks"</a>
         </p>
         <GrantBanner status=access />
@@ -47,15 +49,15 @@ fn Overview(overview: AccountOverview) -> impl IntoView {
     .into_any()
 }
 
-/// `/logs/<id>`: one call.
+/// `/logs/<id>`: one call, with `actions` under it.
 #[component]
-pub fn CustomerLogDetailPage() -> impl IntoView {
+pub fn CustomerLogDetailPage(actions: fn(i64) -> AnyView) -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     view! {
         <Title text="API call" />
         {move || match id() {
-            Some(id) => view! { <LogDetail id back="/logs" /> }.into_any(),
+            Some(id) => view! { <LogDetail id back="/logs" actions /> }.into_any(),
             None => view! { <p class="form-error">"There is no such call."</p> }.into_any(),
         }}
     }

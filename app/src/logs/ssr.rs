@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, TimeDelta};
 
 use super::{
-    curl, usage::DAYS, AccountOverview, CallDetail, DailyUsage, LogFilter, LogPage, PageFrom,
-    Usage, UsageDay, PAGE_SIZE,
+    curl, usage::DAYS, AccountOverview, CallDetail, DailyUsage, LogEntry, LogFilter, LogPage,
+    PageFrom, Usage, UsageDay, PAGE_SIZE,
 };
 use crate::{
     auth::User,
@@ -69,8 +69,13 @@ pub async fn entry(
         ..AccessDetail::default()
     };
     reader.record(AccessAction::ViewEntry, Some(entry.id), detail).await?;
-    let curl = curl::curl_command(&entry.call, &reader.state.api_url);
-    Ok(CallDetail { entry, curl })
+    Ok(call_detail(entry, &reader.state.api_url))
+}
+
+/// A call as its page shows it, with its cURL command against `api_url`.
+pub(crate) fn call_detail(entry: LogEntry, api_url: &str) -> CallDetail {
+    let curl = curl::curl_command(&entry.call, api_url);
+    CallDetail { entry, curl }
 }
 
 /// The account's calls and credits per UTC day over the last [`DAYS`] days.

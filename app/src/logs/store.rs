@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use super::rollups::{apply, count, Tallies};
 use super::weeks::missing_week;
 use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom};
-use crate::store::{like_pattern, with_pool, Locking, Store, StoreError};
+use crate::store::{like_pattern, with_pool, with_writer, Locking, Store, StoreError};
 
 /// A call about to be stored, as a call of `account_id`.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,7 +78,7 @@ impl Store {
     /// index's triggers read it before they write, and a transaction that has read
     /// cannot wait for another writer, only fail.
     async fn write_log_entries(&self, entries: &[NewLogEntry]) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[]).await?;
             let mut tallies = Tallies::new();
             for NewLogEntry { account_id, call, .. } in entries {
@@ -111,7 +111,7 @@ impl Store {
         cutoff: DateTime<Utc>,
         batch: i64,
     ) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[]).await?;
             let deleted: Vec<(DateTime<Utc>, i32, i32)> = sqlx::query_as(
                 "DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries \
@@ -510,7 +510,7 @@ impl Store {
         cap: i64,
     ) -> Result<Option<Vec<Cursor>>, StoreError> {
         let mut found: Vec<(DateTime<Utc>, i64)> = match self {
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 // FTS5 answers `LIKE` one column at a time. Its pattern is the term as
                 // typed: `%` and `_` match more there, and the exact condition on the
                 // calls (`push_conditions`) keeps only true matches. `UNION ALL`
@@ -654,7 +654,7 @@ impl Store {
 
     /// Writes calls' free-text fields back, in one transaction.
     pub async fn rewrite_texts(&self, calls: &[StoredTexts]) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[]).await?;
             for call in calls {
                 sqlx::query(

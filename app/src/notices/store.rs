@@ -6,7 +6,7 @@ use super::{
     Attempt, Channel, Delivery, DeliveryRecord, NewDelivery, Notice, NoticeFacts, OutboxState,
 };
 use crate::{
-    store::{with_pool, Locking, Store, StoreError},
+    store::{with_pool, with_writer, Locking, Store, StoreError},
     support_access::store::{SELECT_EVENTS, SELECT_GRANT_RECORDS, SELECT_REQUEST},
 };
 
@@ -21,7 +21,7 @@ impl Store {
     /// has one writer, whose transaction claims alone.
     fn skip_locked(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "",
+            Store::Sqlite(..) => "",
             Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         }
     }
@@ -40,7 +40,7 @@ impl Store {
              FROM notices WHERE fanned_out_at IS NULL ORDER BY id LIMIT $1{}",
             self.skip_locked()
         );
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             // A look first, by the index of waiting notices: most rounds find none, and
             // then take no write lock (SQLite's one writer serves ingest meanwhile).
             let waiting: Option<i64> =
@@ -141,7 +141,7 @@ impl Store {
         now: DateTime<Utc>,
         within: TimeDelta,
     ) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query(
                 "INSERT INTO notices (topic, account_id, grant_id, created_at) \
                  SELECT 'ending', g.account_id, g.id, $1 FROM support_grants g \
@@ -172,7 +172,7 @@ impl Store {
              ORDER BY next_attempt_at, id LIMIT $3{}) RETURNING {DELIVERY_COLUMNS}",
             self.skip_locked()
         );
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             // Likewise: no write unless a delivery is due.
             let due: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM deliveries WHERE delivered_at IS NULL AND failed_at IS NULL \
@@ -200,7 +200,7 @@ impl Store {
         attempt: &Attempt,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             match attempt {
                 Attempt::Delivered { status } => {
                     sqlx::query(
@@ -292,7 +292,7 @@ impl Store {
         cutoff: DateTime<Utc>,
         batch: i64,
     ) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query(
                 "DELETE FROM notices WHERE id IN (SELECT n.id FROM notices n \
                  WHERE n.fanned_out_at IS NOT NULL AND n.created_at < $1 AND NOT EXISTS \

@@ -16,7 +16,7 @@ impl Store {
     /// Case-insensitive `LIKE` on both back-ends (SQLite's ignores case for ASCII).
     pub fn like(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => " LIKE ",
+            Store::Sqlite(..) => " LIKE ",
             Store::Postgres(_) => " ILIKE ",
         }
     }

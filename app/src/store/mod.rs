@@ -16,6 +16,7 @@ pub mod testing;
 
 use std::{
     str::FromStr,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -124,21 +125,52 @@ pub fn without_password(url: &str) -> String {
 
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteQueue),
     Postgres(PgPool),
 }
 
+/// SQLite lets one connection write at a time. A writer that finds the file locked
+/// sleeps in SQLite's busy handler, longer at each look (1, 2, 5 … 100 ms), so under
+/// concurrent writes one waited up to hundreds of milliseconds for a lock that was free
+/// most of that time. This process's writers queue here instead, in arrival order, each
+/// let in the moment the one before it is done. Readers never queue (WAL).
+#[derive(Clone, Debug, Default)]
+pub struct WriteQueue(Arc<tokio::sync::Mutex<()>>);
+
+impl WriteQueue {
+    pub async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.lock().await
+    }
+}
+
 /// `with_pool!(store, pool => body)`: runs `body` with `pool` bound to the store's
-/// pool, whichever back-end it is.
+/// pool, whichever back-end it is. For reads; a body that writes uses [`with_writer!`].
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Sqlite($pool, _) => $body,
             $crate::store::Store::Postgres($pool) => $body,
         }
     };
 }
 pub(crate) use with_pool;
+
+/// `with_writer!(store, pool => body)`: as [`with_pool!`], for a body that writes: on
+/// SQLite it runs in its turn on the [`WriteQueue`], the whole body (a transaction
+/// included) in one turn. The body must not call another writing `Store` method: the
+/// queue is not re-entrant.
+macro_rules! with_writer {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool, queue) => {
+                let _turn = queue.turn().await;
+                $body
+            }
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_writer;
 
 impl Store {
     /// Connects to `url`: `postgres://…` or `postgresql://…` for PostgreSQL; for SQLite
@@ -184,7 +216,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(Store::Sqlite(pool))
+        Ok(Store::Sqlite(pool, WriteQueue::default()))
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self, StoreError> {
@@ -215,7 +247,7 @@ impl Store {
     /// take longer.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pool, _) => {
                 let mut connection = pool.acquire().await?;
                 connection.lock_handle().await?.set_progress_handler(0, || true);
                 sqlx::migrate!("../migrations/sqlite").run(&mut *connection).await?;
@@ -254,7 +286,7 @@ impl Store {
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "SQLite",
+            Store::Sqlite(..) => "SQLite",
             Store::Postgres(_) => "PostgreSQL",
         }
     }

@@ -152,10 +152,16 @@ pub enum AccessAction {
     ExportEnd,
     /// A support agent looked at the account's usage chart.
     ViewUsage,
+    /// The customer made a share link to one call.
+    Share,
+    /// The customer revoked a share link.
+    Unshare,
+    /// Someone holding a share link opened it.
+    OpenShare,
 }
 
 impl AccessAction {
-    pub const ALL: [AccessAction; 11] = [
+    pub const ALL: [AccessAction; 14] = [
         AccessAction::Grant,
         AccessAction::Revoke,
         AccessAction::Expire,
@@ -167,6 +173,9 @@ impl AccessAction {
         AccessAction::Export,
         AccessAction::ExportEnd,
         AccessAction::ViewUsage,
+        AccessAction::Share,
+        AccessAction::Unshare,
+        AccessAction::OpenShare,
     ];
 
     /// What Support does under a grant.
@@ -191,6 +200,9 @@ impl AccessAction {
             AccessAction::Export => "export",
             AccessAction::ExportEnd => "export_end",
             AccessAction::ViewUsage => "view_usage",
+            AccessAction::Share => "share",
+            AccessAction::Unshare => "unshare",
+            AccessAction::OpenShare => "open_share",
         }
     }
 }
@@ -230,6 +242,11 @@ pub struct AccessDetail {
     /// Why an export stopped before its end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broken_off: Option<String>,
+    /// Where a share link was opened from: the client's address and user agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
 }
 
 impl AccessDetail {
@@ -264,6 +281,8 @@ pub struct AccessEvent {
     pub grant_id: Option<i64>,
     /// The request for access it is about.
     pub request_id: Option<i64>,
+    /// The share link it is about.
+    pub share_link_id: Option<i64>,
     #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
     pub detail: AccessDetail,
 }

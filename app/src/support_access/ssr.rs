@@ -41,6 +41,7 @@ impl LogsReader {
             log_entry_id: entry,
             grant_id: Some(*grant_id),
             request_id: None,
+            share_link_id: None,
             detail,
         };
         Ok(self.state.store.record_access_event(event, self.state.clock.now()).await?)

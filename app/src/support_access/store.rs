@@ -7,7 +7,7 @@ use super::{
     in_force, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant, GrantRecord,
     RequestState,
 };
-use crate::store::{with_pool, Locking, Store, StoreError};
+use crate::store::{with_pool, with_writer, Locking, Store, StoreError};
 
 /// A grant's columns, as [`Grant`] holds them.
 const GRANT_COLUMNS: &str =
@@ -116,9 +116,9 @@ const OPEN_REQUEST: &str = "WHERE r.account_id = $1 AND r.outcome IS NULL AND r.
 const DECIDE_REQUEST: &str =
     "UPDATE access_requests SET outcome = $1, decided_by = $2, decided_at = $3 WHERE id = $4";
 
-const INSERT_EVENT: &str = "INSERT INTO access_events \
-     (occurred_at, actor_id, account_id, action, log_entry_id, grant_id, request_id, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+const INSERT_EVENT: &str = "INSERT INTO access_events (occurred_at, actor_id, account_id, \
+     action, log_entry_id, grant_id, request_id, share_link_id, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 /// What granting did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,12 +145,14 @@ pub struct NewAccessEvent {
     pub grant_id: Option<i64>,
     /// The request for access it is about (asked, answered, lapsed).
     pub request_id: Option<i64>,
+    /// The share link it is about (made, revoked, opened).
+    pub share_link_id: Option<i64>,
     pub detail: AccessDetail,
 }
 
 /// The INSERT of `event` at `now`, for either back-end, to run where it belongs (inside
 /// a grant's or a revoke's transaction, or alone).
-fn insert_event<'q, DB>(
+pub(crate) fn insert_event<'q, DB>(
     event: &'q NewAccessEvent,
     now: DateTime<Utc>,
 ) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
@@ -172,6 +174,7 @@ where
         .bind(event.log_entry_id)
         .bind(event.grant_id)
         .bind(event.request_id)
+        .bind(event.share_link_id)
         .bind(detail)
 }
 
@@ -205,6 +208,7 @@ impl NewAccessEvent {
             log_entry_id: None,
             grant_id: None,
             request_id: Some(request_id),
+            share_link_id: None,
             detail: AccessDetail { ticket: Some(ticket.to_owned()), ..AccessDetail::default() },
         }
     }
@@ -228,7 +232,7 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<GrantChange, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
@@ -267,6 +271,7 @@ impl Store {
                         log_entry_id: None,
                         grant_id: Some(grant.id),
                         request_id: request.as_ref().map(|r| r.id),
+                        share_link_id: None,
                         detail: AccessDetail { ticket: grant.ticket.clone(), ..AccessDetail::default() },
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
@@ -285,7 +290,7 @@ impl Store {
         by: i64,
         now: DateTime<Utc>,
     ) -> Result<RevokeChange, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
@@ -307,6 +312,7 @@ impl Store {
                         log_entry_id: None,
                         grant_id: Some(grant.id),
                         request_id: None,
+                        share_link_id: None,
                         detail: AccessDetail::default(),
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
@@ -334,7 +340,7 @@ impl Store {
     }
 
     pub async fn record_expiries(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query(
                 "INSERT INTO access_events (occurred_at, actor_id, account_id, action, grant_id) \
                  SELECT g.expires_at, NULL, g.account_id, 'expire', g.id FROM support_grants g \
@@ -354,7 +360,7 @@ impl Store {
         event: NewAccessEvent,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             insert_event(&event, now).execute(pool).await?;
         });
         Ok(())
@@ -398,7 +404,7 @@ impl Store {
         cutoff: DateTime<Utc>,
         batch: i64,
     ) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query(
                 "DELETE FROM access_events WHERE id IN \
                  (SELECT id FROM access_events WHERE occurred_at < $1 LIMIT $2)",
@@ -467,7 +473,7 @@ fn end_of_time() -> DateTime<Utc> {
 
 pub(crate) const SELECT_EVENTS: &str = "SELECT e.id, e.occurred_at, e.actor_id, \
      u.email AS actor_email, e.account_id, e.action, e.log_entry_id, e.grant_id, e.request_id, \
-     e.detail FROM access_events e \
+     e.share_link_id, e.detail FROM access_events e \
      LEFT JOIN users u ON u.id = e.actor_id";
 
 /// What asking for access did.
@@ -498,7 +504,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<RequestChange, StoreError> {
         let account_id = new.account_id;
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
@@ -551,7 +557,7 @@ impl Store {
         by: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<AccessRequest>, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let open: Option<AccessRequest> =
                 sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
@@ -583,7 +589,7 @@ impl Store {
     /// the instant it lapsed. Safe to run from several instances at once: a request is
     /// marked lapsed by one statement, and only the one that marked it records it.
     pub async fn record_lapses(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let lapsed: Vec<(i64, i64, DateTime<Utc>, String)> = sqlx::query_as(
                 "UPDATE access_requests SET outcome = 'lapsed', decided_at = lapses_at \

@@ -31,7 +31,7 @@ pub const DISABLE_AFTER: i32 = 20;
 pub const DELIVERIES_SHOWN: i64 = 25;
 
 /// The events an endpoint receives.
-pub const EVENTS: [&str; 7] = [
+pub const EVENTS: [&str; 10] = [
     "support_access.granted",
     "support_access.revoked",
     "support_access.expired",
@@ -39,6 +39,9 @@ pub const EVENTS: [&str; 7] = [
     "support_access.declined",
     "support_access.lapsed",
     "support_access.viewed",
+    "share_link.created",
+    "share_link.revoked",
+    "share_link.opened",
 ];
 
 /// The event type a notice's topic is sent as; `None` for a notice no webhook carries.
@@ -53,6 +56,9 @@ pub fn event_type(topic: &str) -> Option<&'static str> {
         "view_logs" | "view_entry" | "export" | "export_end" | "view_usage" => {
             "support_access.viewed"
         }
+        "share" => "share_link.created",
+        "unshare" => "share_link.revoked",
+        "open_share" => "share_link.opened",
         crate::notices::TEST => "webhook.test",
         _ => return None,
     })

@@ -27,7 +27,8 @@ pub fn WebhooksPage() -> impl IntoView {
         <h1>"Webhooks"</h1>
         <p class="muted">
             "Your systems hear of every change to Customer Support's access to your API Logs, "
-            "and of everything Support opens under it, as JSON POSTs signed as the "
+            "of everything Support opens under it, and of share links made, revoked and "
+            "opened, as JSON POSTs signed as the "
             <a href="https://www.standardwebhooks.com/">"Standard Webhooks"</a>
             " specification says: check the "<code>"webhook-signature"</code>
             " header with the endpoint's secret. Events: "

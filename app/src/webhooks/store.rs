@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Endpoint, DISABLE_AFTER};
-use crate::store::{with_pool, Locking, Store, StoreError};
+use crate::store::{with_pool, with_writer, Locking, Store, StoreError};
 
 const ENDPOINT_COLUMNS: &str = "id, url, created_at, failed_attempts, disabled_at, disabled_reason";
 
@@ -33,7 +33,7 @@ impl Store {
         account_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Vec<(i64, String)>, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query_as(
                 "UPDATE webhook_endpoints SET secret_shown_at = $1 \
                  WHERE account_id = $2 AND secret_shown_at IS NULL RETURNING id, secret",
@@ -54,7 +54,7 @@ impl Store {
         max: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<Endpoint>, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             // Under the account's lock: two adds at once cannot both pass the limit.
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let added = sqlx::query_as(&format!(
@@ -81,7 +81,7 @@ impl Store {
         id: i64,
         secret: &str,
     ) -> Result<Option<Endpoint>, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query_as(&format!(
                 "UPDATE webhook_endpoints SET secret = $1, secret_shown_at = NULL \
                  WHERE account_id = $2 AND id = $3 RETURNING {ENDPOINT_COLUMNS}"
@@ -100,7 +100,7 @@ impl Store {
         account_id: i64,
         id: i64,
     ) -> Result<Option<Endpoint>, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query_as(&format!(
                 "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, \
                  failed_attempts = 0 WHERE account_id = $1 AND id = $2 RETURNING {ENDPOINT_COLUMNS}"
@@ -118,7 +118,7 @@ impl Store {
         account_id: i64,
         id: i64,
     ) -> Result<bool, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query("DELETE FROM webhook_endpoints WHERE account_id = $1 AND id = $2")
                 .bind(account_id)
                 .bind(id)
@@ -136,7 +136,7 @@ impl Store {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        Ok(with_pool!(self, pool => {
+        Ok(with_writer!(self, pool => {
             sqlx::query(
                 "INSERT INTO notices (topic, account_id, endpoint_id, created_at) \
                  SELECT 'test', account_id, id, $1 FROM webhook_endpoints \
@@ -170,7 +170,7 @@ impl Store {
         failure: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             match failure {
                 None => {
                     sqlx::query("UPDATE webhook_endpoints SET failed_attempts = 0 WHERE id = $1")

@@ -195,7 +195,7 @@ async fn direct_page(store: &Store, account: i64, filter: &LogFilter, from: Page
         }};
     }
     let rows: Vec<Row> = match store {
-        Store::Sqlite(pool) => fetch!(pool),
+        Store::Sqlite(pool, _) => fetch!(pool),
         Store::Postgres(pool) => fetch!(pool),
     };
     rows.into_iter().take(PAGE_SIZE).map(|row| row.0).collect()
@@ -210,7 +210,7 @@ async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
     const ORDER: &str = "ORDER BY occurred_at DESC, id DESC LIMIT 51";
     let exact = like_pattern(text);
     let rows: Vec<Row> = match store {
-        Store::Sqlite(pool) => {
+        Store::Sqlite(pool, _) => {
             let sql = format!(
                 "{COLUMNS} FROM log_entries WHERE id IN (SELECT rowid FROM log_search \
                  WHERE request_body LIKE $2 UNION SELECT rowid FROM log_search \
@@ -298,7 +298,7 @@ async fn direct_cursor_at(store: &Store, account: i64, offset: i64) -> Cursor {
     let sql = "SELECT occurred_at, id FROM log_entries WHERE account_id = $1 \
                ORDER BY occurred_at DESC, id DESC LIMIT 1 OFFSET $2";
     let (at, id): (DateTime<Utc>, i64) = match store {
-        Store::Sqlite(pool) => {
+        Store::Sqlite(pool, _) => {
             sqlx::query_as(sql).bind(account).bind(offset - 1).fetch_one(pool).await.unwrap()
         }
         Store::Postgres(pool) => {

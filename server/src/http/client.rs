@@ -16,9 +16,9 @@ use axum::{
     response::Response,
 };
 
-/// The client's address, for every request (sign-in throttling, recorded calls).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientAddress(pub IpAddr);
+/// The client's address, for every request (sign-in throttling, recorded calls, share
+/// links' openings).
+pub use app::state::ClientAddress;
 
 /// An address or a network, `203.0.113.7` or `10.0.0.0/8`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -37,7 +37,7 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
         .cloned()
         .unwrap_or_else(new_id);
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let path = loggable_path(request.uri().path());
     let request_id = id.to_str().unwrap_or_default().to_owned();
     request.extensions_mut().insert(RequestId(request_id.clone()));
     let span = tracing::info_span!(target: "access", "request", id = %request_id);
@@ -59,6 +59,14 @@ pub async fn observe(mut request: Request, next: Next) -> Response {
     });
     response.headers_mut().insert(REQUEST_ID.clone(), id);
     response
+}
+
+/// `path` as the access log may keep it: a share link's token is a secret, and is cut.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix(app::sharing::SHARED_PATH) {
+        Some(_) => format!("{}…", app::sharing::SHARED_PATH),
+        None => path.to_owned(),
+    }
 }
 
 /// Inside the router: notes which route answered, for [`observe`].
@@ -87,6 +95,14 @@ fn new_id() -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_access_log_never_holds_a_share_links_token() {
+        let token = "ab".repeat(32);
+        assert_eq!(loggable_path(&format!("/shared/{token}")), "/shared/…");
+        assert_eq!(loggable_path("/logs/12"), "/logs/12");
+        assert_eq!(loggable_path("/logs/shared"), "/logs/shared");
+    }
 
     #[test]
     fn only_sane_request_ids_are_taken() {

@@ -210,7 +210,46 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
                 ],
             );
         }
-        // Support's views are for the webhooks and the history, not the inbox.
+        (_, Some(action @ (AccessAction::Share | AccessAction::Unshare))) => {
+            let Some(event) = &facts.event else { return Vec::new() };
+            let by = actor.unwrap_or_else(someone);
+            let call = format!(
+                "{} ({})",
+                event.detail.request_id.clone().unwrap_or_default(),
+                event.detail.endpoint.clone().unwrap_or_default()
+            );
+            let (subject, text) = if action == AccessAction::Share {
+                (
+                    "A call of your API Logs was shared by a link",
+                    format!(
+                        "{by} made a share link to the call {call} of {account} at {}. Anyone                          holding the link can see that call until it expires or is revoked.",
+                        utc(event.occurred_at)
+                    ),
+                )
+            } else {
+                (
+                    "A share link to your API Logs was revoked",
+                    format!(
+                        "{by} revoked the share link to the call {call} of {account} at {}. It                          no longer opens.",
+                        utc(event.occurred_at)
+                    ),
+                )
+            };
+            send(
+                customers,
+                subject.into(),
+                vec![
+                    Line::Text(text),
+                    Line::Link {
+                        before: "Your links, who opened them, and a way to revoke them:".into(),
+                        label: "Shared calls".into(),
+                        href: format!("{public_url}/logs/shared"),
+                    },
+                ],
+            );
+        }
+        // Views, by Support or through a share link, are for the webhooks and the
+        // history, not the inbox.
         _ => {}
     }
     out

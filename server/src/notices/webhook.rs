@@ -217,6 +217,17 @@ fn data(facts: &NoticeFacts) -> Value {
                 "broken_off": detail.broken_off,
             });
         }
+        if let Some(link) = event.share_link_id {
+            let detail = &event.detail;
+            data["share_link"] = json!({
+                "id": link,
+                "call_id": event.log_entry_id,
+                "request_id": detail.request_id,
+                "endpoint": detail.endpoint,
+                "address": detail.address,
+                "user_agent": detail.user_agent,
+            });
+        }
     }
     if let Some(record) = &facts.grant {
         let grant = &record.grant;

@@ -146,6 +146,8 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
     let staff_reads =
         if state == GrantState::InForce { StatusCode::OK } else { StatusCode::FORBIDDEN };
     match (endpoint, caller) {
+        // A share link opens for anyone holding it, signed in or not: this one never was.
+        ("sharing/open" | "page /shared", _) => StatusCode::NOT_FOUND,
         (_, Anonymous) if endpoint.starts_with("page ") => StatusCode::SEE_OTHER,
         (_, Anonymous) => StatusCode::UNAUTHORIZED,
         // The account's logs, named by id.
@@ -207,6 +209,16 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("page /logs/webhooks" | "page /logs/webhooks/deliveries", Support | Admin) => {
             StatusCode::FORBIDDEN
         }
+        // Share links are the customer's own: made for their own calls only.
+        ("sharing/list" | "sharing/revoke" | "page /logs/shared", Owner | OtherCustomer) => {
+            StatusCode::OK
+        }
+        ("sharing/create A", Owner) => StatusCode::OK,
+        ("sharing/create A", OtherCustomer) => StatusCode::NOT_FOUND,
+        (
+            "sharing/list" | "sharing/revoke" | "sharing/create A" | "page /logs/shared",
+            Support | Admin,
+        ) => StatusCode::FORBIDDEN,
         // The console is for staff.
         ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
         ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
@@ -267,6 +279,12 @@ async fn check_matrix(state: GrantState) {
         ("webhooks/enable A", "/api/webhooks/enable".into(), format!("id={}", world.webhook)),
         ("page /logs/webhooks", "/logs/webhooks".into(), String::new()),
         ("page /logs/webhooks/deliveries", "/logs/webhooks/deliveries".into(), String::new()),
+        ("sharing/create A", "/api/sharing/create".into(), format!("id={entry}&hours=24")),
+        ("sharing/list", "/api/sharing/list".into(), String::new()),
+        ("sharing/revoke", "/api/sharing/revoke".into(), "link=1".into()),
+        ("sharing/open", "/api/sharing/open".into(), format!("token={}", "0".repeat(64))),
+        ("page /logs/shared", "/logs/shared".into(), String::new()),
+        ("page /shared", format!("/shared/{}", "0".repeat(64)), String::new()),
         ("page /logs", "/logs".into(), String::new()),
         ("page /logs/entry", format!("/logs/{entry}"), String::new()),
         ("page /support", "/support".into(), String::new()),
@@ -428,7 +446,8 @@ async fn the_history_page_shows_what_support_opened() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket"
+        "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket,\
+         share_link,address,user_agent"
     );
     assert_eq!(lines.len(), 4, "the grant, the call opened, the list: {csv}");
     assert!(
@@ -469,6 +488,7 @@ async fn the_history_downloads_every_event() {
             log_entry_id: None,
             grant_id: Some(grant.id),
             request_id: None,
+            share_link_id: None,
             detail: AccessDetail { request_id: Some(format!("r{i}")), ..AccessDetail::default() },
         };
         // Two at each instant: the pages' keyset takes the id too.
@@ -539,6 +559,7 @@ async fn older_activity_under_a_grant_pages_on() {
             log_entry_id: Some(i),
             grant_id: Some(grant.id),
             request_id: None,
+            share_link_id: None,
             detail: app::support_access::AccessDetail {
                 request_id: Some(format!("req_page_{i:02}")),
                 ..Default::default()

@@ -7,6 +7,7 @@ mod ingest;
 mod protect;
 mod redaction;
 mod search;
+mod sharing;
 
 use std::{net::SocketAddr, sync::Arc};
 

@@ -49,6 +49,7 @@ async fn each_event_reaches_each_endpoint_once_signed() {
         log_entry_id: None,
         grant_id: Some(grant.id),
         request_id: None,
+        share_link_id: None,
         detail: AccessDetail { filter: Some("status=5xx".into()), ..AccessDetail::default() },
     };
     w.store.record_access_event(view, t0()).await.unwrap();
