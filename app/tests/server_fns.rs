@@ -11,7 +11,7 @@ use app::{
     state::{self, AppState},
     store::Store,
     store_conformance_tests, support,
-    support_access::{self, AccessAction, AccessDetail, RequestState, GRANT_DURATION},
+    support_access::{self, AccessAction, AccessDetail, Grantees, RequestState, GRANT_DURATION},
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -71,7 +71,10 @@ async fn grant_and_revoke_answer_with_the_status_they_made(store: &Store) {
     let status = support_access::ssr::status(w.state.clone(), w.alice.clone()).await.unwrap();
     assert_eq!((status.grant, status.now), (None, t0()));
 
-    let granted = support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    let granted =
+        support_access::ssr::grant(w.state.clone(), w.alice.clone(), Grantees::AskingAgent)
+            .await
+            .unwrap();
     let grant = granted.grant.clone().expect("a grant in force");
     assert_eq!((grant.granted_at, grant.expires_at), (t0(), t0() + GRANT_DURATION));
     assert_eq!(granted.now, t0());
@@ -81,7 +84,9 @@ async fn grant_and_revoke_answer_with_the_status_they_made(store: &Store) {
 
     // Granting again an hour later keeps the grant in force, and says so.
     w.clock.advance(TimeDelta::hours(1));
-    let again = support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    let again = support_access::ssr::grant(w.state.clone(), w.alice.clone(), Grantees::AskingAgent)
+        .await
+        .unwrap();
     assert_eq!(again.grant, Some(grant));
     assert_eq!(again.now, t0() + TimeDelta::hours(1));
 
@@ -101,7 +106,9 @@ async fn support_reads_only_while_a_grant_is_in_force_and_is_recorded(store: &St
     };
     assert_eq!(page(w.sam.clone()).await.unwrap_err(), AppError::AccessNotGranted);
 
-    support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    support_access::ssr::grant(w.state.clone(), w.alice.clone(), Grantees::AskingAgent)
+        .await
+        .unwrap();
     let shown = page(w.sam.clone()).await.unwrap();
     assert_eq!(shown.rows.len(), 5);
     let detail = logs::ssr::entry(w.state.clone(), w.sam.clone(), Some(w.acme), shown.rows[0].id)
@@ -176,7 +183,9 @@ async fn a_customer_reads_only_their_own_account(store: &Store) {
 
 async fn the_console_answers_one_account(store: &Store) {
     let w = world(store).await;
-    support_access::ssr::grant(w.state.clone(), w.bob.clone()).await.unwrap();
+    support_access::ssr::grant(w.state.clone(), w.bob.clone(), Grantees::AskingAgent)
+        .await
+        .unwrap();
     let globex = support::ssr::account(w.state.clone(), w.sam.clone(), w.globex).await.unwrap();
     assert_eq!(globex.account.name, "Globex");
     assert_eq!(globex.account.grant.map(|g| g.expires_at), Some(t0() + GRANT_DURATION));
@@ -199,7 +208,9 @@ async fn the_history_shows_each_grant_with_what_support_opened_under_it(store: &
     assert!(history(w.alice.clone(), None).await.unwrap().grants.is_empty());
 
     // A first grant, revoked after Sam filtered the list and opened a call.
-    support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    support_access::ssr::grant(w.state.clone(), w.alice.clone(), Grantees::AskingAgent)
+        .await
+        .unwrap();
     let filter = LogFilter { method: Some("POST".into()), ..LogFilter::default() };
     let page = logs::ssr::page(w.state.clone(), w.sam.clone(), Some(w.acme), filter, None, None);
     let opened = page.await.unwrap().rows[0].id;
@@ -208,7 +219,9 @@ async fn the_history_shows_each_grant_with_what_support_opened_under_it(store: &
     support_access::ssr::revoke(w.state.clone(), w.alice.clone()).await.unwrap();
     // A second grant that runs out, Sam having looked at the usage chart.
     w.clock.advance(TimeDelta::hours(1));
-    support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
+    support_access::ssr::grant(w.state.clone(), w.alice.clone(), Grantees::AskingAgent)
+        .await
+        .unwrap();
     logs::ssr::usage(w.state.clone(), w.sam.clone(), Some(w.acme)).await.unwrap();
     w.clock.advance(GRANT_DURATION);
 
@@ -306,9 +319,39 @@ async fn support_asks_and_the_customer_answers(store: &Store) {
 
     // Tom asks; Alice's grant answers him, and names his ticket.
     ask(tom.clone(), "T-2", "Another look").await.unwrap();
-    let granted = support_access::ssr::grant(w.state.clone(), w.alice.clone()).await.unwrap();
-    assert_eq!(granted.grant.unwrap().ticket.as_deref(), Some("T-2"));
+    let granted =
+        support_access::ssr::grant(w.state.clone(), w.alice.clone(), Grantees::AskingAgent)
+            .await
+            .unwrap();
+    assert_eq!(granted.grant.as_ref().unwrap().ticket.as_deref(), Some("T-2"));
     let console = support::ssr::account(w.state.clone(), w.sam.clone(), w.acme).await.unwrap();
     assert_eq!((console.account.grant.is_some(), console.account.request), (true, None));
     assert!(matches!(ask(w.sam.clone(), "T-3", "Again").await, Err(AppError::Conflict(_))));
+
+    // The grant answered Tom's request: Tom alone reads; Sam gets the refusal he would
+    // get with no grant at all, on every read.
+    let grant = granted.grant.clone().unwrap();
+    assert_eq!(
+        (grant.grantee_id, grant.grantee_email.as_deref()),
+        (Some(tom.id), Some("tom@support.example"))
+    );
+    let page = |agent: User| {
+        logs::ssr::page(w.state.clone(), agent, Some(w.acme), LogFilter::default(), None, None)
+    };
+    assert_eq!(page(tom.clone()).await.unwrap().rows.len(), 5);
+    assert!(matches!(page(w.sam.clone()).await, Err(AppError::AccessNotGranted)));
+    let id = page(tom.clone()).await.unwrap().rows[0].id;
+    let entry = logs::ssr::entry(w.state.clone(), w.sam.clone(), Some(w.acme), id).await;
+    assert!(matches!(entry, Err(AppError::AccessNotGranted)));
+    let usage = logs::ssr::usage(w.state.clone(), w.sam.clone(), Some(w.acme)).await;
+    assert!(matches!(usage, Err(AppError::AccessNotGranted)));
+
+    // Widened when granted: all of Support reads.
+    support_access::ssr::revoke(w.state.clone(), w.alice.clone()).await.unwrap();
+    ask(tom.clone(), "T-4", "Once more").await.unwrap();
+    let everyone = support_access::ssr::grant(w.state.clone(), w.alice.clone(), Grantees::Everyone);
+    let grant = everyone.await.unwrap().grant.unwrap();
+    assert_eq!((grant.ticket.as_deref(), grant.grantee_id), (Some("T-4"), None));
+    assert_eq!(page(w.sam.clone()).await.unwrap().rows.len(), 5);
+    assert_eq!(page(tom.clone()).await.unwrap().rows.len(), 5);
 }

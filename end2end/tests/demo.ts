@@ -7,6 +7,7 @@ export const BOB = {
   apiKey: "ak_live_demo_globex_2c8e4a6f0d9b1e37",
 };
 export const SAM = { email: "sam@support.apilogs.example" };
+export const KIM = { email: "kim@support.apilogs.example" };
 
 import type { Page } from "@playwright/test";
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
-import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, localText, SAM, signIn, TWO_WEEKS_MS } from "./demo";
+import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, KIM, localText, SAM, signIn, TWO_WEEKS_MS } from "./demo";
 import { settled, since, utcText } from "./mail";
 import { addEndpoint, verified } from "./webhooks";
 
@@ -175,6 +175,18 @@ test("the agent asks; the customer declines, then grants the next request; the h
   await expect(agent.locator(".account-access")).toContainText("for ticket T-1235");
   const { grant } = await (await page.request.post("/api/support_access/status")).json();
   const until = utcText(grant.expires_at);
+
+  // Answering the agent's request, the grant is for that agent alone (the box that
+  // widens it to all of Support was left unticked): the pop-up and the banner say so,
+  // and another agent gets the same refusal as without a grant.
+  expect(question).toContain(`Only ${SAM.email} will have access.`);
+  await expect(page.locator(".grant-grantee")).toHaveText(`Only ${SAM.email}, who asked, can read them.`);
+  await expect(agent.locator(".account-access")).toContainText(`to ${SAM.email} alone`);
+  const other = await (await browser.newContext()).newPage();
+  await signIn(other, KIM.email);
+  await other.goto(account);
+  await expect(other.getByRole("heading", { name: "No access to this account's API Logs" })).toBeVisible();
+  await other.context().close();
 
   // The agent opens two calls and exports the account's calls as CSV.
   const opened: string[] = [];

@@ -1,5 +1,5 @@
 //! Demo data: two customer accounts with several thousand realistic calls each over
-//! the last 60 days, and a support agent. Loaded only into a database without users.
+//! the last 60 days, and two support agents. Loaded only into a database without users.
 
 use anyhow::bail;
 use app::{
@@ -18,12 +18,15 @@ pub const CUSTOMERS: [(&str, &str, u64, &str); 2] = [
     ("Acme Documents", "alice@acme.example", 1, "ak_live_demo_acme_7f3a9c2e5b1d4f60"),
     ("Globex Legal", "bob@globex.example", 2, "ak_live_demo_globex_2c8e4a6f0d9b1e37"),
 ];
-pub const SUPPORT_EMAIL: &str = "sam@support.apilogs.example";
+/// The support agents: two, so that a grant to one agent alone can be seen refusing the
+/// other.
+pub const SUPPORT_EMAILS: [&str; 2] =
+    ["sam@support.apilogs.example", "kim@support.apilogs.example"];
 pub const CALLS_PER_ACCOUNT: usize = 5_000;
 const DAYS: i64 = 60;
 
 fn demo_emails() -> Vec<&'static str> {
-    CUSTOMERS.iter().map(|c| c.1).chain([SUPPORT_EMAIL]).collect()
+    CUSTOMERS.iter().map(|c| c.1).chain(SUPPORT_EMAILS).collect()
 }
 
 /// `apilogs demo`: loads the demo, or refuses on a database with other users.
@@ -64,7 +67,9 @@ fn print_credentials() {
     for (account, email, _, key) in CUSTOMERS {
         say!("  customer of {account:<16} {email}   (demo API key {key})");
     }
-    say!("  support agent                {SUPPORT_EMAIL}");
+    for email in SUPPORT_EMAILS {
+        say!("  support agent                {email}");
+    }
 }
 
 async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -95,13 +100,11 @@ async fn insert(store: &Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         let calls = calls(account.id, &keys, now, CALLS_PER_ACCOUNT, seed);
         store.insert_log_entries(&calls).await?;
     }
-    let support = NewUser {
-        email: SUPPORT_EMAIL,
-        password_hash: &password_hash,
-        role: Role::Support,
-        account_id: None,
-    };
-    store.create_user(support, now).await?;
+    for email in SUPPORT_EMAILS {
+        let agent =
+            NewUser { email, password_hash: &password_hash, role: Role::Support, account_id: None };
+        store.create_user(agent, now).await?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 use std::fmt::Write as _;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -83,7 +83,7 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
         .map(|name| view! { <option value=name selected=method == name>{name}</option> })
         .collect_view();
     let clear = (!filter.is_empty()).then(|| view! { <a href=base.clone()>"Clear filters"</a> });
-    let range = filter.clone();
+    let (since, until, utc_offset) = (filter.since, filter.until, filter.utc_offset);
     view! {
         // Open; a phone shows its summary, so the form can be folded away.
         <details class="filter-panel" open>
@@ -111,7 +111,7 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
                     "Request ID"
                     <input type="text" name="request_id" value=filter.request_id placeholder="req_…" />
                 </label>
-                <DateRange filter=range />
+                <DateRange since until utc_offset />
                 <label>
                     "Search bodies"
                     <input type="search" name="q" value=filter.search placeholder="Text in request or response" />
@@ -130,9 +130,15 @@ fn FilterForm(filter: LogFilter, base: String) -> impl IntoView {
 /// The range's two ends as `datetime-local` inputs, written in the viewer's UTC offset
 /// once the page runs in their browser (the offset goes with them, in `tz`, so the URL
 /// names the same instants for anyone); in the link's offset, or UTC, without JavaScript.
+/// (Its props are the range alone, not the whole filter: the bundle needs no way to
+/// read a filter then.)
 #[island]
-fn DateRange(filter: LogFilter) -> impl IntoView {
-    let shown = RwSignal::new(filter);
+fn DateRange(
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    utc_offset: i32,
+) -> impl IntoView {
+    let shown = RwSignal::new(LogFilter { since, until, utc_offset, ..LogFilter::default() });
     Effect::new(move |_| {
         if let Some(offset) = viewer_offset() {
             shown.update(|filter| *filter = filter.at_offset(offset));

@@ -7,8 +7,8 @@ use leptos_meta::{Meta, Title};
 use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
-    link_in_force, open_shared_call, share_links, LinkList, ListedLink, NewShare, RevokeShare,
-    ShareCall, ShareLink, DEFAULT_HOURS, LIFETIMES, SHARED_PATH,
+    link_in_force, open_shared_call, share_call, share_links, LinkList, ListedLink, NewShare,
+    RevokeShare, ShareLink, DEFAULT_HOURS, LIFETIMES, SHARED_PATH,
 };
 use crate::{
     error::{ErrorView, PostedError},
@@ -25,10 +25,11 @@ pub fn share_this_call(id: i64) -> AnyView {
 /// On a call's page: makes a link to the call and shows it this once, to copy.
 #[island]
 pub fn ShareThisCall(id: i64) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     let hours = RwSignal::new(DEFAULT_HOURS);
-    let share = ServerAction::<ShareCall>::new();
+    // One call and its answer, without an action's machinery (the bundle's budget).
+    // Busy until the page runs in the browser, and while the link is being made.
+    let (busy, made) = (RwSignal::new(true), RwSignal::new(None));
+    Effect::new(move |_| busy.set(false));
     let options = LIFETIMES
         .iter()
         .map(|&(value, text)| {
@@ -41,7 +42,11 @@ pub fn ShareThisCall(id: i64) -> impl IntoView {
         .collect_view();
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        share.dispatch(ShareCall { id, hours: hours.get_untracked() });
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            made.set(Some(share_call(id, hours.get_untracked()).await));
+            busy.set(false);
+        });
     };
     view! {
         <section class="share-call" aria-labelledby="share-call-title">
@@ -69,15 +74,13 @@ pub fn ShareThisCall(id: i64) -> impl IntoView {
                 <button
                     type="submit"
                     class="button"
-                    disabled=move || !hydrated.get() || share.pending().get()
+                    disabled=move || busy.get()
                 >
                     "Create share link"
                 </button>
             </form>
             {move || {
-                share
-                    .value()
-                    .get()
+                made.get()
                     .map(|made| match made {
                         Ok(made) => Either::Left(view! { <MadeLink made /> }),
                         Err(error) => {

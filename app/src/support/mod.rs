@@ -88,6 +88,7 @@ fn AccessCell(
                 "Granted until " <LocalTime at=grant.expires_at />
                 {format!(" ({} left)", countdown_text(grant.expires_at - now))}
                 {grant.ticket.map(|ticket| format!(" for ticket {ticket}"))}
+                {grant.grantee_email.map(|agent| format!(", to {agent} alone"))}
             </span>
         }
         .into_any(),

@@ -25,10 +25,22 @@ const REVOKE_QUESTION: &str = "Revoke Customer Support's access to your API Logs
 
 const DECLINE_LINK_TEXT: &str = "Decline";
 
-fn grant_question(until: DateTime<Utc>, ticket: Option<&str>) -> String {
+/// The grant's question; `asking` names the agent whose request it answers, with
+/// whether all of Support may read (`everyone`) or that agent alone.
+fn grant_question(
+    until: DateTime<Utc>,
+    ticket: Option<&str>,
+    asking: Option<&str>,
+    everyone: bool,
+) -> String {
     let answering = ticket
         .map(|ticket| format!(" This answers Customer Support's request for ticket {ticket}."))
         .unwrap_or_default();
+    let answering = match (asking, everyone) {
+        (Some(agent), false) => format!("{answering} Only {agent} will have access."),
+        (Some(_), true) => format!("{answering} All of Customer Support will have access."),
+        (None, _) => answering,
+    };
     format!(
         "Grant Customer Support access to your API Logs details, including the input and \
          output params of every call, for 2 weeks: until {}?{answering}\n\nYou can revoke it \
@@ -155,9 +167,15 @@ fn AccessControls(status: AccessStatus) -> impl IntoView {
         Ok(AccessStatus { grant: None, request: Some(request), now }) => {
             EitherOf4::B(view! { <Requested request now access /> })
         }
-        Ok(AccessStatus { grant: None, request: None, now }) => {
-            EitherOf4::C(view! { <GrantLink now grant=access.grant ticket=None /> })
-        }
+        Ok(AccessStatus { grant: None, request: None, now }) => EitherOf4::C(view! {
+            <GrantLink
+                now
+                grant=access.grant
+                ticket=None
+                asking=None
+                everyone=RwSignal::new(false)
+            />
+        }),
         Err(error) => EitherOf4::D(view! { <ErrorView error /> }),
     }
 }
@@ -169,12 +187,17 @@ fn GrantLink(
     grant: ServerAction<GrantAccess>,
     /// The ticket of the request the grant would answer.
     ticket: Option<String>,
+    /// The agent who asked, who alone will read unless `everyone`.
+    asking: Option<String>,
+    everyone: RwSignal<bool>,
 ) -> impl IntoView {
     let clock = ServerClock::from_answer(now);
     let on_click = move |event: ev::MouseEvent| {
         event.prevent_default();
-        if confirmed(&grant_question(clock.now() + GRANT_DURATION, ticket.as_deref())) {
-            grant.dispatch(GrantAccess {});
+        let everyone = everyone.get_untracked();
+        let until = clock.now() + GRANT_DURATION;
+        if confirmed(&grant_question(until, ticket.as_deref(), asking.as_deref(), everyone)) {
+            grant.dispatch(GrantAccess { everyone });
         }
     };
     view! {
@@ -199,17 +222,28 @@ fn Requested(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl
         }
     };
     let who = request.requested_by_email.unwrap_or_else(|| "Customer Support".into());
+    let everyone = RwSignal::new(false);
     view! {
         <div class="access-request" role="status">
             <p>
-                <strong>{who}</strong>
+                <strong>{who.clone()}</strong>
                 " from Customer Support asks for access to your API Logs for ticket "
                 <strong class="ticket">{request.ticket}</strong> ", since "
                 <LocalTime at=request.requested_at /> ":"
             </p>
             <blockquote class="reason">{request.reason}</blockquote>
         </div>
-        <GrantLink now grant=access.grant ticket=Some(ticket) />
+        <p class="grant-everyone">
+            <label>
+                <input
+                    type="checkbox"
+                    prop:checked=move || everyone.get()
+                    on:change=move |event| everyone.set(event_target_checked(&event))
+                />
+                " Let all of Customer Support read them, not only " {who.clone()}
+            </label>
+        </p>
+        <GrantLink now grant=access.grant ticket=Some(ticket) asking=Some(who) everyone />
         <p>
             <a href="/logs/decline" class="decline-link" on:click=on_decline>
                 {DECLINE_LINK_TEXT}
@@ -251,6 +285,15 @@ fn Granted(
             {granted
                 .ticket
                 .map(|ticket| view! { <p class="grant-ticket">"For ticket " {ticket}</p> })}
+            {granted
+                .grantee_email
+                .map(|agent| {
+                    view! {
+                        <p class="grant-grantee">
+                            "Only " <strong>{agent}</strong> ", who asked, can read them."
+                        </p>
+                    }
+                })}
             <p>
                 <a href="/logs/revoke" class="revoke-link" on:click=on_revoke>
                     {REVOKE_LINK_TEXT}
@@ -316,10 +359,33 @@ fn ConfirmChange(change: Change) -> impl IntoView {
                     Err(error) => return view! { <ErrorView error /> }.into_any(),
                 };
                 let ticket = status.request.as_ref().map(|request| request.ticket.clone());
+                let asking = status.request.as_ref().and_then(|r| r.requested_by_email.clone());
                 let (question, form) = match (change, &status) {
                     (Change::Grant, AccessStatus { grant: None, now, .. }) => (
-                        grant_question(*now + GRANT_DURATION, ticket.as_deref()),
-                        view! { <ActionForm action=grant>{buttons()}</ActionForm> }.into_any(),
+                        grant_question(
+                            *now + GRANT_DURATION,
+                            ticket.as_deref(),
+                            asking.as_deref(),
+                            false,
+                        ),
+                        view! {
+                            <ActionForm action=grant>
+                                {asking
+                                    .map(|agent| {
+                                        view! {
+                                            <p class="grant-everyone">
+                                                <label>
+                                                    <input type="checkbox" name="everyone" value="true" />
+                                                    " Let all of Customer Support read them, not only "
+                                                    {agent}
+                                                </label>
+                                            </p>
+                                        }
+                                    })}
+                                {buttons()}
+                            </ActionForm>
+                        }
+                            .into_any(),
                     ),
                     (Change::Revoke, AccessStatus { grant: Some(_), .. }) => (
                         REVOKE_QUESTION.to_owned(),

@@ -42,6 +42,20 @@ pub struct Grant {
     pub revoked_by: Option<i64>,
     /// The ticket of the request it answered, if it answered one.
     pub ticket: Option<String>,
+    /// The one agent it lets read (the one who asked), or `None`: all of Support.
+    pub grantee_id: Option<i64>,
+    pub grantee_email: Option<String>,
+}
+
+/// Who a grant lets read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grantees {
+    /// The agent whose request the grant answers, alone; all of Customer Support when it
+    /// answers none.
+    #[default]
+    AskingAgent,
+    /// All of Customer Support.
+    Everyone,
 }
 
 /// The longest ticket reference and reason a request may carry, in characters.
@@ -119,11 +133,17 @@ pub struct GrantRecord {
     pub revoked_by_email: Option<String>,
 }
 
-/// The one rule: a grant lets support read an account's logs while it is not revoked
-/// and `now` is before its expiry. Every server function that returns log data, and
-/// every status shown, goes through this.
+/// A grant is in force while it is not revoked and `now` is before its expiry. Every
+/// status shown goes through this.
 pub fn in_force(grant: &Grant, now: DateTime<Utc>) -> bool {
     grant.revoked_at.is_none() && now < grant.expires_at
+}
+
+/// The one rule for Support's reads: a grant lets staff member `reader` read the
+/// account's logs while it is [`in_force`] and it is for all of Support or for them.
+/// Every server function and export that returns log data goes through this.
+pub fn lets_read(grant: &Grant, reader: i64, now: DateTime<Utc>) -> bool {
+    in_force(grant, now) && grant.grantee_id.is_none_or(|grantee| grantee == reader)
 }
 
 /// What an access event records.
@@ -304,11 +324,13 @@ pub async fn support_access_status() -> Result<AccessStatus, AppError> {
     guard(&[Role::Customer], ssr::status).await
 }
 
-/// Grants Customer Support access to the signed-in customer's logs for two weeks.
-/// While a grant is in force this changes nothing and returns that grant.
+/// Grants Customer Support access to the signed-in customer's logs for two weeks:
+/// when it answers a request, to the agent who asked alone unless `everyone`. While a
+/// grant is in force this changes nothing and returns that grant.
 #[server(endpoint = "support_access/grant")]
-pub async fn grant_access() -> Result<AccessStatus, AppError> {
-    guard(&[Role::Customer], ssr::grant).await
+pub async fn grant_access(#[server(default)] everyone: bool) -> Result<AccessStatus, AppError> {
+    let grantees = if everyone { Grantees::Everyone } else { Grantees::AskingAgent };
+    guard(&[Role::Customer], |state, user| ssr::grant(state, user, grantees)).await
 }
 
 /// Ends the signed-in customer's grant now. Without a grant in force it does nothing.
@@ -434,6 +456,8 @@ mod tests {
             revoked_at: None,
             revoked_by: None,
             ticket: None,
+            grantee_id: None,
+            grantee_email: None,
         }
     }
 
@@ -447,6 +471,17 @@ mod tests {
         assert!(in_force(&grant, grant.expires_at - second));
         assert!(!in_force(&grant, grant.expires_at));
         assert!(!in_force(&grant, grant.expires_at + second));
+    }
+
+    #[test]
+    fn a_grant_to_the_asking_agent_lets_them_alone_read() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+        let everyone = grant(at);
+        assert!(lets_read(&everyone, 5, at) && lets_read(&everyone, 6, at));
+        let named = Grant { grantee_id: Some(5), ..grant(at) };
+        assert!(lets_read(&named, 5, at));
+        assert!(!lets_read(&named, 6, at));
+        assert!(!lets_read(&named, 5, named.expires_at), "not past its expiry");
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! customer's status, grant and revoke behind the server functions.
 
 use super::{
-    activity_cursor, in_force, is_open, AccessAction, AccessDetail, AccessRequest, AccessStatus,
-    Activity, Grant, GrantChange, GrantList, HistoryPage, NewAccessEvent, NewAccessRequest,
-    RequestChange, EVENTS_PER_PAGE, GRANTS_PER_PAGE, GRANT_DURATION, MAX_REASON_CHARS,
-    MAX_TICKET_CHARS, REQUESTS_SHOWN,
+    activity_cursor, in_force, is_open, lets_read, AccessAction, AccessDetail, AccessRequest,
+    AccessStatus, Activity, Grant, GrantChange, GrantList, Grantees, HistoryPage, NewAccessEvent,
+    NewAccessRequest, RequestChange, EVENTS_PER_PAGE, GRANTS_PER_PAGE, GRANT_DURATION,
+    MAX_REASON_CHARS, MAX_TICKET_CHARS, REQUESTS_SHOWN,
 };
 use crate::{
     auth::{Role, User},
@@ -50,17 +50,19 @@ impl LogsReader {
     /// Whether the reader may still read, for work that goes on over time (an export):
     /// an agent, only while the grant is still in force.
     pub async fn still_allowed(&self) -> Result<(), AppError> {
-        match self.agent {
+        match &self.agent {
             None => Ok(()),
-            Some(_) => grant_in_force(&self.state, self.account_id).await.map(drop),
+            Some((agent, _)) => grant_for(&self.state, self.account_id, agent.id).await.map(drop),
         }
     }
 }
 
-/// The account's latest grant if [`in_force`] says it allows reading at this instant.
-async fn grant_in_force(state: &AppState, account_id: i64) -> Result<Grant, AppError> {
+/// The account's latest grant if [`lets_read`] says it lets `reader` read at this
+/// instant. A grant to another agent gets the same refusal as no grant.
+async fn grant_for(state: &AppState, account_id: i64, reader: i64) -> Result<Grant, AppError> {
     let grant = state.store.latest_grant(account_id).await?;
-    grant.filter(|grant| in_force(grant, state.clock.now())).ok_or(AppError::AccessNotGranted)
+    let now = state.clock.now();
+    grant.filter(|grant| lets_read(grant, reader, now)).ok_or(AppError::AccessNotGranted)
 }
 
 /// The one rule for log data. A customer reads their own account (naming another is
@@ -82,7 +84,7 @@ pub async fn reader_for(
         Role::Support | Role::Admin => {
             let account_id =
                 requested.ok_or_else(|| AppError::Invalid("Which account's logs?".into()))?;
-            let grant = grant_in_force(&state, account_id).await?;
+            let grant = grant_for(&state, account_id, user.id).await?;
             Ok(LogsReader { state, account_id, agent: Some((user, grant.id)) })
         }
     }
@@ -124,11 +126,16 @@ pub async fn status(state: AppState, customer: User) -> Result<AccessStatus, App
 /// Grants Customer Support access to the customer's account for [`GRANT_DURATION`]
 /// from now, unless a grant is in force already; a request waiting is answered by it.
 /// The status is the grant in force.
-pub async fn grant(state: AppState, customer: User) -> Result<AccessStatus, AppError> {
+pub async fn grant(
+    state: AppState,
+    customer: User,
+    grantees: Grantees,
+) -> Result<AccessStatus, AppError> {
     let account_id = account_of(&customer)?;
     let now = state.clock.now();
+    let expires_at = now + GRANT_DURATION;
     let change =
-        state.store.grant_access(account_id, customer.id, now, now + GRANT_DURATION).await?;
+        state.store.grant_access_to(account_id, customer.id, now, expires_at, grantees).await?;
     let (GrantChange::Granted(grant) | GrantChange::AlreadyInForce(grant)) = change;
     // The clock read again: the status is as of now, after the change.
     Ok(AccessStatus { grant: Some(grant), request: None, now: state.clock.now() })

@@ -4,24 +4,24 @@ use chrono::{DateTime, Utc};
 use sqlx::{query::Query, Database, Encode, Type};
 
 use super::{
-    in_force, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant, GrantRecord,
+    in_force, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant, GrantRecord, Grantees,
     RequestState,
 };
 use crate::store::{with_pool, with_writer, Locking, Store, StoreError};
 
 /// A grant's columns, as [`Grant`] holds them.
-const GRANT_COLUMNS: &str =
-    "id, account_id, granted_by, granted_at, expires_at, revoked_at, revoked_by, ticket";
+const GRANT_COLUMNS: &str = "id, account_id, granted_by, granted_at, expires_at, revoked_at, \
+     revoked_by, ticket, grantee_id, grantee_email";
 
 const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expires_at, \
-     revoked_at, revoked_by, ticket FROM support_grants WHERE account_id = $1 \
-     ORDER BY id DESC LIMIT 1";
+     revoked_at, revoked_by, ticket, grantee_id, grantee_email FROM support_grants \
+     WHERE account_id = $1 ORDER BY id DESC LIMIT 1";
 
 /// Grants with the emails of who granted and who revoked them; `g` is `support_grants`.
 pub(crate) const SELECT_GRANT_RECORDS: &str = "SELECT g.id, g.account_id, g.granted_by, \
-     g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket, \
-     gu.email AS granted_by_email, ru.email AS revoked_by_email FROM support_grants g \
-     LEFT JOIN users gu ON gu.id = g.granted_by LEFT JOIN users ru ON ru.id = g.revoked_by";
+     g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket, g.grantee_id, \
+     g.grantee_email, gu.email AS granted_by_email, ru.email AS revoked_by_email \
+     FROM support_grants g LEFT JOIN users gu ON gu.id = g.granted_by LEFT JOIN users ru ON ru.id = g.revoked_by";
 
 /// A request with its agent's email; `r` is `access_requests`.
 pub(crate) const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_by, \
@@ -35,6 +35,7 @@ pub(crate) const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_
 /// account, in the same statement as the rest of it.
 pub(crate) const LATEST_ACCESS_COLUMNS: &str = "g.id AS grant_id, g.granted_by, \
      g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket AS grant_ticket, \
+     g.grantee_id, g.grantee_email, \
      r.id AS request_id, r.requested_by, ru.email AS requested_by_email, r.requested_at, \
      r.lapses_at, r.ticket, r.reason, r.outcome, r.decided_at";
 pub(crate) const LATEST_ACCESS_JOINS: &str = "LEFT JOIN support_grants g ON g.id = \
@@ -54,6 +55,8 @@ pub(crate) struct LatestAccessRow {
     revoked_at: Option<DateTime<Utc>>,
     revoked_by: Option<i64>,
     grant_ticket: Option<String>,
+    grantee_id: Option<i64>,
+    grantee_email: Option<String>,
     request_id: Option<i64>,
     requested_by: Option<i64>,
     requested_by_email: Option<String>,
@@ -81,6 +84,8 @@ impl LatestAccessRow {
                 revoked_at: self.revoked_at,
                 revoked_by: self.revoked_by,
                 ticket: self.grant_ticket,
+                grantee_id: self.grantee_id,
+                grantee_email: self.grantee_email,
             }),
             _ => None,
         };
@@ -224,13 +229,27 @@ impl Store {
     }
 
     /// Grants support access to `account_id` until `expires_at`, unless a grant is in
-    /// force already. Records the grant as an access event by `by`.
+    /// force already: a grant answering a request lets the agent who asked read, and
+    /// nobody else (see [`Store::grant_access_to`]).
     pub async fn grant_access(
         &self,
         account_id: i64,
         by: i64,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+    ) -> Result<GrantChange, StoreError> {
+        self.grant_access_to(account_id, by, now, expires_at, Grantees::AskingAgent).await
+    }
+
+    /// Grants support access to `account_id` until `expires_at`, to `grantees`, unless a
+    /// grant is in force already. Records the grant as an access event by `by`.
+    pub async fn grant_access_to(
+        &self,
+        account_id: i64,
+        by: i64,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        grantees: Grantees,
     ) -> Result<GrantChange, StoreError> {
         Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
@@ -246,10 +265,14 @@ impl Store {
                             .bind(now)
                             .fetch_optional(&mut *tx)
                             .await?;
+                    let grantee = request
+                        .as_ref()
+                        .filter(|_| grantees == Grantees::AskingAgent)
+                        .map(|r| (r.requested_by, r.requested_by_email.clone()));
                     let grant: Grant = sqlx::query_as(&format!(
-                        "INSERT INTO support_grants \
-                         (account_id, granted_by, granted_at, expires_at, request_id, ticket) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {GRANT_COLUMNS}"
+                        "INSERT INTO support_grants (account_id, granted_by, granted_at, \
+                         expires_at, request_id, ticket, grantee_id, grantee_email) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {GRANT_COLUMNS}"
                     ))
                     .bind(account_id)
                     .bind(by)
@@ -257,6 +280,8 @@ impl Store {
                     .bind(expires_at)
                     .bind(request.as_ref().map(|r| r.id))
                     .bind(request.as_ref().map(|r| r.ticket.clone()))
+                    .bind(grantee.as_ref().map(|(id, _)| *id))
+                    .bind(grantee.and_then(|(_, email)| email))
                     .fetch_one(&mut *tx)
                     .await?;
                     if let Some(request) = &request {

@@ -70,6 +70,9 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
                     "It answers Customer Support's request for ticket {ticket}."
                 )));
             }
+            if let Some(agent) = &grant.grant.grantee_email {
+                lines.push(Line::Text(format!("Only {agent}, who asked, can read them.")));
+            }
             lines.push(Line::Link {
                 before: "You can revoke it at any time on your API Logs page:".into(),
                 label: "API Logs".into(),

@@ -239,6 +239,7 @@ fn data(facts: &NoticeFacts) -> Value {
             "revoked_at": grant.revoked_at,
             "revoked_by": record.revoked_by_email,
             "ticket": grant.ticket,
+            "grantee": grant.grantee_email,
         });
     }
     if let Some(request) = &facts.request {

@@ -22,6 +22,8 @@ enum GrantState {
     /// No grant, and Support's request waiting.
     Requested,
     InForce,
+    /// In force, answering the support agent's request: for that agent alone.
+    ToTheAskingAgent,
     Revoked,
     Expired,
 }
@@ -105,6 +107,17 @@ impl World {
             GrantState::InForce => {
                 store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
             }
+            GrantState::ToTheAskingAgent => {
+                let new = NewAccessRequest {
+                    account_id: account,
+                    by: sam,
+                    ticket: "T-0",
+                    reason: "A look",
+                    lapses_at: now + REQUEST_LIFETIME,
+                };
+                store.request_access(new, now).await.unwrap();
+                store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
+            }
             GrantState::Revoked => {
                 store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
                 let revoked = store.revoke_access(account, alice, now).await.unwrap();
@@ -143,8 +156,12 @@ impl World {
 /// What each caller gets, in each state. Reads by staff depend on the grant alone.
 fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
     use Caller::*;
-    let staff_reads =
-        if state == GrantState::InForce { StatusCode::OK } else { StatusCode::FORBIDDEN };
+    let granted = matches!(state, GrantState::InForce | GrantState::ToTheAskingAgent);
+    // A grant to the agent who asked lets them read, and nobody else: not the admin.
+    let staff_reads = match (state, caller) {
+        (GrantState::InForce, _) | (GrantState::ToTheAskingAgent, Support) => StatusCode::OK,
+        _ => StatusCode::FORBIDDEN,
+    };
     match (endpoint, caller) {
         // A share link opens for anyone holding it, signed in or not: this one never was.
         ("sharing/open" | "page /shared", _) => StatusCode::NOT_FOUND,
@@ -172,7 +189,7 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         // Requests: agents ask (one waits at a time: the admin, asking after the support
         // agent, is told one waits; while granted, both are told so); customers answer.
         ("access/request A", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
-        ("access/request A", Support) if state != GrantState::InForce => StatusCode::OK,
+        ("access/request A", Support) if !granted => StatusCode::OK,
         ("access/request A", Support | Admin) => StatusCode::CONFLICT,
         ("access/decline", Owner | OtherCustomer) => StatusCode::OK,
         ("access/decline", Support | Admin) => StatusCode::FORBIDDEN,
@@ -346,12 +363,17 @@ async fn check_matrix(state: GrantState) {
         .iter()
         .filter(|e| matches!(e.action, AccessAction::ViewLogs | AccessAction::ViewEntry))
         .count();
-    let want_views = if state == GrantState::InForce { 6 } else { 0 };
+    // Three by each agent the grant lets read.
+    let want_views = match state {
+        GrantState::InForce => 6,
+        GrantState::ToTheAskingAgent => 3,
+        _ => 0,
+    };
     if staff_views != want_views {
         wrong.push(format!("{staff_views} support views recorded, expected {want_views}"));
     }
     // Each export twice: when it started, and when it ended.
-    let want_exports = if state == GrantState::InForce { 2 } else { 0 };
+    let want_exports = want_views / 3;
     for action in [AccessAction::Export, AccessAction::ExportEnd] {
         let exports = events.iter().filter(|e| e.action == action).count();
         if exports != want_exports {
@@ -365,6 +387,7 @@ async fn check_matrix(state: GrantState) {
         requests.iter().map(|r| (r.ticket.as_str(), r.state)).collect();
     let want: &[(&str, RequestState)] = match state {
         GrantState::InForce => &[],
+        GrantState::ToTheAskingAgent => &[("T-0", RequestState::Granted)],
         GrantState::Requested => &[("T-1", RequestState::Granted), ("T-0", RequestState::Declined)],
         _ => &[("T-1", RequestState::Granted)],
     };
@@ -387,6 +410,11 @@ async fn with_no_grant() {
 #[tokio::test]
 async fn with_a_grant_in_force() {
     check_matrix(GrantState::InForce).await;
+}
+
+#[tokio::test]
+async fn with_a_grant_to_the_agent_who_asked() {
+    check_matrix(GrantState::ToTheAskingAgent).await;
 }
 
 #[tokio::test]
