@@ -98,7 +98,7 @@ pub fn ShareThisCall(id: i64) -> impl IntoView {
     }
 }
 
-/// A link just made: the whole URL, selected to copy, and until when it works.
+/// A link just made: the whole URL, to copy, and until when it works.
 #[component]
 fn MadeLink(made: NewShare) -> impl IntoView {
     let NewShare { token, expires_at } = made;
