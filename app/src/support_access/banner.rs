@@ -24,6 +24,8 @@ const REVOKE_QUESTION: &str = "Revoke Customer Support's access to your API Logs
                                will lose it at once.";
 
 const DECLINE_LINK_TEXT: &str = "Decline";
+/// The box that widens a grant answering a request from its agent to all of Support.
+const EVERYONE_TEXT: &str = " Let all of Customer Support read them, not only ";
 
 /// The grant's question; `asking` names the agent whose request it answers, with
 /// whether all of Support may read (`everyone`) or that agent alone.
@@ -240,7 +242,7 @@ fn Requested(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl
                     prop:checked=move || everyone.get()
                     on:change=move |event| everyone.set(event_target_checked(&event))
                 />
-                " Let all of Customer Support read them, not only " {who.clone()}
+                {EVERYONE_TEXT} {who.clone()}
             </label>
         </p>
         <GrantLink now grant=access.grant ticket=Some(ticket) asking=Some(who) everyone />
@@ -376,7 +378,7 @@ fn ConfirmChange(change: Change) -> impl IntoView {
                                             <p class="grant-everyone">
                                                 <label>
                                                     <input type="checkbox" name="everyone" value="true" />
-                                                    " Let all of Customer Support read them, not only "
+                                                    {EVERYONE_TEXT}
                                                     {agent}
                                                 </label>
                                             </p>

@@ -92,30 +92,23 @@ impl World {
             now,
         );
         let webhook = webhook.await.unwrap().unwrap().id;
+        let sams_request = || NewAccessRequest {
+            account_id: account,
+            by: sam,
+            ticket: "T-0",
+            reason: "A look",
+            lapses_at: now + REQUEST_LIFETIME,
+        };
         match state {
             GrantState::None => {}
             GrantState::Requested => {
-                let new = NewAccessRequest {
-                    account_id: account,
-                    by: sam,
-                    ticket: "T-0",
-                    reason: "A look",
-                    lapses_at: now + REQUEST_LIFETIME,
-                };
-                store.request_access(new, now).await.unwrap();
+                store.request_access(sams_request(), now).await.unwrap();
             }
             GrantState::InForce => {
                 store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
             }
             GrantState::ToTheAskingAgent => {
-                let new = NewAccessRequest {
-                    account_id: account,
-                    by: sam,
-                    ticket: "T-0",
-                    reason: "A look",
-                    lapses_at: now + REQUEST_LIFETIME,
-                };
-                store.request_access(new, now).await.unwrap();
+                store.request_access(sams_request(), now).await.unwrap();
                 store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
             }
             GrantState::Revoked => {
