@@ -25,6 +25,9 @@ pub enum AppError {
          access has ended. The customer can grant it from their API Logs page."
     )]
     AccessNotGranted,
+    /// A call an agent's grant does not cover, or no call at all: one answer for both.
+    #[error("The customer has not shared this call with Customer Support.")]
+    OutsideGrant,
     #[error("Not found.")]
     NotFound,
     /// A share link that ran out, was revoked, or never was: one answer for all three.
@@ -54,7 +57,9 @@ impl AppError {
         use axum::http::StatusCode;
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::AccessNotGranted => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::AccessNotGranted | AppError::OutsideGrant => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound | AppError::LinkGone => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,

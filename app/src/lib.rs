@@ -79,6 +79,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/logs/grant/limited")
+                        view=logs::LimitedGrantPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/logs/revoke")
                         view=support_access::RevokeConfirmPage
                         ssr=SsrMode::Async

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use app::support_access::Scope;
 use app::{
     logs::{Call, LogFilter, NewLogEntry, PageFrom},
     store::{
@@ -55,12 +56,15 @@ async fn calls_stored_before_partitioning_are_brought_over() {
     // The app starts on it.
     let store = Store::connect_postgres(scoped).await.unwrap();
     store.migrate().await.unwrap();
-    let page = store.log_page(1, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap();
+    let page = store
+        .log_page(1, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 50)
+        .await
+        .unwrap();
     let ids: Vec<String> = page.rows.iter().map(|r| r.request_id.clone()).collect();
     assert_eq!(ids, (0..30).map(|i| format!("req_{i}")).collect::<Vec<_>>());
     assert_eq!(page.rows[0].id, 1, "ids kept");
     let search = LogFilter { search: Some("needle req_17".into()), ..LogFilter::default() };
-    let found = store.log_page(1, &search, PageFrom::Newest, 50).await.unwrap();
+    let found = store.log_page(1, &Scope::EVERYTHING, &search, PageFrom::Newest, 50).await.unwrap();
     assert_eq!(found.rows.iter().map(|r| r.id).collect::<Vec<_>>(), [18]);
     let (tables,): (Vec<String>,) = sqlx::query_as(
         "SELECT array_agg(c.relname::TEXT ORDER BY c.relname) FROM pg_inherits i \
@@ -75,7 +79,10 @@ async fn calls_stored_before_partitioning_are_brought_over() {
     let weeks = ["log_entries_20261116", "log_entries_20261123"];
     assert_eq!(tables, weeks, "a table for each week with calls, the 16th to the 26th");
     store.insert_log_entries(&[NewLogEntry::new(1, Call::sample(t0, 99))]).await.unwrap();
-    let page = store.log_page(1, &LogFilter::default(), PageFrom::Newest, 1).await.unwrap();
+    let page = store
+        .log_page(1, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 1)
+        .await
+        .unwrap();
     assert_eq!(page.rows[0].id, 31, "new calls go on after the old ids");
 
     store.close().await;

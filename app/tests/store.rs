@@ -13,7 +13,7 @@ use app::{
     store_conformance_tests,
     support_access::{
         in_force, is_open, AccessAction, AccessDetail, GrantChange, NewAccessEvent,
-        NewAccessRequest, RequestChange, RequestState, RevokeChange, GRANT_DURATION,
+        NewAccessRequest, RequestChange, RequestState, RevokeChange, Scope, GRANT_DURATION,
     },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -40,6 +40,7 @@ store_conformance_tests!(
     expiries_are_recorded_once_at_the_instant_they_happen,
     the_console_finds_accounts_by_name_or_email,
     each_filter_returns_exactly_the_matching_calls,
+    a_scope_lets_through_exactly_its_calls_on_every_read,
     a_body_search_reads_a_bounded_window_and_goes_on_after_it,
     a_body_search_answers_from_the_index_in_step_with_every_write,
     old_calls_are_purged_in_bounded_batches,
@@ -303,7 +304,10 @@ async fn walk(store: &Store, account_id: i64, older: bool) -> Vec<Vec<LogRow>> {
     let mut pages = Vec::new();
     let mut from = PageFrom::Newest;
     loop {
-        let page = store.log_page(account_id, &LogFilter::default(), from, 50).await.unwrap();
+        let page = store
+            .log_page(account_id, &Scope::EVERYTHING, &LogFilter::default(), from, 50)
+            .await
+            .unwrap();
         let next = if older { page.older } else { page.newer };
         pages.push(page.rows);
         match next {
@@ -341,7 +345,10 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
     let mut from = PageFrom::Older(pages[3].last().unwrap().cursor());
     let mut back = Vec::new();
     loop {
-        let page = store.log_page(account_id, &LogFilter::default(), from, 50).await.unwrap();
+        let page = store
+            .log_page(account_id, &Scope::EVERYTHING, &LogFilter::default(), from, 50)
+            .await
+            .unwrap();
         back.push(page.rows.iter().map(|row| row.id).collect::<Vec<_>>());
         match page.newer {
             Some(cursor) => from = PageFrom::Newer(cursor),
@@ -352,8 +359,10 @@ async fn pages_visit_every_call_once_even_with_equal_times(store: &Store) {
     let forward: Vec<Vec<i64>> =
         pages.iter().map(|page| page.iter().map(|row| row.id).collect()).collect();
     assert_eq!(back, forward);
-    let beyond =
-        store.log_page(account_id, &LogFilter::default(), PageFrom::Older(last), 50).await.unwrap();
+    let beyond = store
+        .log_page(account_id, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Older(last), 50)
+        .await
+        .unwrap();
     assert!(beyond.rows.is_empty() && beyond.older.is_none());
 }
 
@@ -361,12 +370,15 @@ async fn a_call_is_found_only_in_its_own_account(store: &Store) {
     let (alice, _) = customer(store, "alice@acme.example", "long password 1").await;
     let (bob, _) = customer(store, "bob@globex.example", "long password 1").await;
     store.insert_log_entries(&[NewLogEntry::new(alice, Call::sample(t0(), 1))]).await.unwrap();
-    let id = store.log_page(alice, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap().rows
-        [0]
-    .id;
-    let entry = store.log_entry(alice, id).await.unwrap().unwrap();
+    let id = store
+        .log_page(alice, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 50)
+        .await
+        .unwrap()
+        .rows[0]
+        .id;
+    let entry = store.log_entry(alice, &Scope::EVERYTHING, id).await.unwrap().unwrap();
     assert_eq!((entry.call.request_id.as_str(), entry.call.occurred_at), ("req_1", t0()));
-    assert_eq!(store.log_entry(bob, id).await.unwrap(), None);
+    assert_eq!(store.log_entry(bob, &Scope::EVERYTHING, id).await.unwrap(), None);
 }
 
 async fn granting_twice_keeps_the_grant_in_force(store: &Store) {
@@ -570,7 +582,8 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
         let mut seen = Vec::new();
         let mut from = PageFrom::Newest;
         loop {
-            let page = store.log_page(account_id, &filter, from, 20).await.unwrap();
+            let page =
+                store.log_page(account_id, &Scope::EVERYTHING, &filter, from, 20).await.unwrap();
             seen.extend(page.rows.iter().map(|row| row.request_id.clone()));
             match page.older {
                 Some(cursor) => from = PageFrom::Older(cursor),
@@ -581,6 +594,151 @@ async fn each_filter_returns_exactly_the_matching_calls(store: &Store) {
         seen.sort();
         assert!(!expected.is_empty(), "{filter:?} matches something");
         assert_eq!(seen, expected, "{filter:?}");
+    }
+}
+
+/// Every read under a grant's scope (pages both ways, with and without filters and
+/// searches, whole entries, one call, the chart) returns the calls in the scope and
+/// never one outside it.
+async fn a_scope_lets_through_exactly_its_calls_on_every_read(store: &Store) {
+    let (account_id, _) = customer(store, "alice@acme.example", "long password 1").await;
+    let (other, _) = customer(store, "bob@globex.example", "long password 1").await;
+    let statuses = [200, 201, 400, 404, 429, 500, 503];
+    let endpoints = ["/v1/pdf/merge", "/v1/pdf/split", "/v1/pdf/compress"];
+    let calls: Vec<NewLogEntry> = (0..120)
+        .map(|i| {
+            NewLogEntry::new(
+                account_id,
+                Call {
+                    endpoint: endpoints[i as usize % 3].into(),
+                    status: statuses[i as usize % 7],
+                    request_body: Some(format!(r#"{{"name":"Invoice-{i}.pdf"}}"#)),
+                    // Three calls a second, over two UTC days.
+                    ..Call::sample(
+                        t0() - TimeDelta::seconds(i / 3) - TimeDelta::hours(i % 2 * 24),
+                        i,
+                    )
+                },
+            )
+        })
+        .collect();
+    store.insert_log_entries(&calls).await.unwrap();
+    store.insert_log_entries(&[NewLogEntry::new(other, Call::sample(t0(), 999))]).await.unwrap();
+    let all = walk(store, account_id, true).await.concat();
+    let id_of = |request_id: &str| all.iter().find(|r| r.request_id == request_id).unwrap().id;
+    let stranger = walk(store, other, true).await.concat()[0].id;
+
+    let chosen_ids = [id_of("req_7"), id_of("req_50"), id_of("req_51"), stranger];
+    let chosen = store.chosen_calls(account_id, &chosen_ids).await.unwrap();
+    assert_eq!(chosen.len(), 3, "another account's call is never chosen");
+    let (since, until) = (t0() - TimeDelta::seconds(30), t0() - TimeDelta::seconds(10));
+    type Covers = Box<dyn Fn(&NewLogEntry) -> bool>;
+    let scopes: Vec<(Scope, Covers)> = vec![
+        (
+            Scope { since: Some(since), until: Some(until), ..Scope::default() },
+            Box::new(move |c| (since..until).contains(&c.call.occurred_at)),
+        ),
+        (Scope { errors_only: true, ..Scope::default() }, Box::new(|c| c.call.status >= 400)),
+        (
+            Scope {
+                endpoints: vec!["/v1/pdf/merge".into(), "/v1/pdf/compress".into()],
+                ..Scope::default()
+            },
+            Box::new(|c| c.call.endpoint != "/v1/pdf/split"),
+        ),
+        (
+            Scope { calls: chosen, ..Scope::default() },
+            Box::new(|c| ["req_7", "req_50", "req_51"].contains(&c.call.request_id.as_str())),
+        ),
+        (
+            Scope {
+                errors_only: true,
+                endpoints: vec!["/v1/pdf/split".into()],
+                ..Scope::default()
+            },
+            Box::new(|c| c.call.status >= 400 && c.call.endpoint == "/v1/pdf/split"),
+        ),
+    ];
+    type Matches = Box<dyn Fn(&NewLogEntry) -> bool>;
+    let filters: Vec<(LogFilter, Matches)> = vec![
+        (LogFilter::default(), Box::new(|_| true)),
+        (
+            LogFilter { status: Some(StatusClass::ServerError), ..LogFilter::default() },
+            Box::new(|c| c.call.status >= 500),
+        ),
+        (
+            // Through the search index.
+            LogFilter { search: Some("invoice-5".into()), ..LogFilter::default() },
+            Box::new(|c| c.call.request_body.as_deref().unwrap_or("").contains("Invoice-5")),
+        ),
+        (
+            // Too short for the index: the window's scan.
+            LogFilter { search: Some("-1".into()), ..LogFilter::default() },
+            Box::new(|c| c.call.request_body.as_deref().unwrap_or("").contains("-1")),
+        ),
+    ];
+    let ids = |rows: &[LogRow]| rows.iter().map(|r| r.request_id.clone()).collect::<Vec<_>>();
+    for (scope, covers) in &scopes {
+        for (filter, matches) in &filters {
+            let mut expected: Vec<String> = calls
+                .iter()
+                .filter(|c| covers(c) && matches(c))
+                .map(|c| c.call.request_id.clone())
+                .collect();
+            expected.sort();
+            // Older page by page, then back newer from the oldest, and as whole entries.
+            let (mut older, mut newer, mut entries) = (Vec::new(), Vec::new(), Vec::new());
+            let mut from = PageFrom::Newest;
+            loop {
+                let page = store.log_page(account_id, scope, filter, from, 7).await.unwrap();
+                let whole = store.entry_page(account_id, scope, filter, from, 7).await.unwrap();
+                entries.extend(whole.rows.iter().map(|e| e.call.request_id.clone()));
+                older.extend(ids(&page.rows));
+                match page.older {
+                    Some(cursor) => from = PageFrom::Older(cursor),
+                    None => break,
+                }
+            }
+            if let Some(last) = older.last() {
+                let oldest = all.iter().find(|r| &r.request_id == last).unwrap().cursor();
+                newer.push(last.clone());
+                let mut from = PageFrom::Newer(oldest);
+                loop {
+                    let page = store.log_page(account_id, scope, filter, from, 7).await.unwrap();
+                    newer.extend(ids(&page.rows));
+                    match page.newer {
+                        Some(cursor) => from = PageFrom::Newer(cursor),
+                        None => break,
+                    }
+                }
+            }
+            for seen in [&mut older, &mut newer, &mut entries] {
+                seen.sort();
+                assert_eq!(*seen, expected, "{scope:?} {filter:?}");
+            }
+        }
+        for row in &all {
+            let call = calls.iter().find(|c| c.call.request_id == row.request_id).unwrap();
+            let entry = store.log_entry(account_id, scope, row.id).await.unwrap();
+            assert_eq!(entry.is_some(), covers(call), "{scope:?} {}", row.request_id);
+        }
+        assert_eq!(store.log_entry(account_id, scope, stranger).await.unwrap(), None);
+        let days = store
+            .scoped_daily_usage(account_id, scope, t0().date_naive() - TimeDelta::days(3))
+            .await
+            .unwrap();
+        let counted: i64 = days.iter().map(|day| day.calls).sum();
+        assert_eq!(counted, calls.iter().filter(|c| covers(c)).count() as i64, "{scope:?}");
+        let errors: i64 = days.iter().map(|day| day.client_errors + day.server_errors).sum();
+        let expected = calls.iter().filter(|c| covers(c) && c.call.status >= 400).count();
+        assert_eq!(errors, expected as i64, "{scope:?}");
+        for day in &days {
+            let on_day = calls
+                .iter()
+                .filter(|c| covers(c) && c.call.occurred_at.date_naive() == day.day)
+                .count();
+            assert_eq!(day.calls, on_day as i64, "{scope:?} {}", day.day);
+        }
     }
 }
 
@@ -607,7 +765,9 @@ async fn a_body_search_reads_a_bounded_window_and_goes_on_after_it(store: &Store
     store.insert_log_entries(&calls).await.unwrap();
     let filter = LogFilter { search: Some("n-1".into()), ..LogFilter::default() };
     let (bounds, size) = (SearchBounds { window: 10, matches: 1_000 }, 2);
-    let page = |from| store.page_searching::<LogRow>(account_id, &filter, from, size, bounds);
+    let everything = Scope::EVERYTHING;
+    let page =
+        |from| store.page_searching::<LogRow>(account_id, &everything, &filter, from, size, bounds);
     let ids = |rows: &[LogRow]| rows.iter().map(|r| r.request_id.clone()).collect::<Vec<_>>();
 
     // The first window is calls 0 to 9: one match, and the search says where it stopped.
@@ -671,7 +831,10 @@ async fn a_body_search_answers_from_the_index_in_step_with_every_write(store: &S
     let bounds = SearchBounds { window: 10, matches: 20 };
     let search = |term: &str| LogFilter { search: Some(term.into()), ..LogFilter::default() };
     let page = |filter: LogFilter, from| async move {
-        store.page_searching::<LogRow>(account_id, &filter, from, 2, bounds).await.unwrap()
+        store
+            .page_searching::<LogRow>(account_id, &Scope::EVERYTHING, &filter, from, 2, bounds)
+            .await
+            .unwrap()
     };
     let walk = |filter: LogFilter| async move {
         let mut pages = vec![page(filter.clone(), PageFrom::Newest).await];
@@ -704,7 +867,10 @@ async fn a_body_search_answers_from_the_index_in_step_with_every_write(store: &S
     // "old" is in 100 calls, none of them among the newest 10.
     let old = page(search("old"), PageFrom::Newest).await;
     assert!(old.rows.is_empty() && old.searched_to.is_some(), "{old:?}");
-    let all = store.log_page(account_id, &search("old"), PageFrom::Newest, 500).await.unwrap();
+    let all = store
+        .log_page(account_id, &Scope::EVERYTHING, &search("old"), PageFrom::Newest, 500)
+        .await
+        .unwrap();
     assert_eq!(all.rows.len(), 100, "the default bounds let the index answer");
 
     // A scrub's rewrite is what the index finds next; a purge takes calls out of it.
@@ -742,7 +908,10 @@ async fn old_calls_are_purged_in_bounded_batches(store: &Store) {
     assert_eq!(store.purge_log_entries(alice, cutoff, 10).await.unwrap(), 5);
     assert_eq!(store.purge_log_entries(alice, cutoff, 10).await.unwrap(), 0);
     assert_eq!(store.log_entry_count(alice).await.unwrap(), 10);
-    let page = store.log_page(alice, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap();
+    let page = store
+        .log_page(alice, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 50)
+        .await
+        .unwrap();
     assert!(page.rows.iter().all(|row| row.occurred_at >= cutoff));
     assert_eq!(store.log_entry_count(bob).await.unwrap(), 5, "another account's calls stay");
 }
@@ -773,7 +942,8 @@ async fn past_retention_whole_weeks_of_calls_go_on_postgres(store: &Store) {
     // rest stay.
     let left = |account| async move {
         let all = LogFilter::default();
-        let page = store.log_page(account, &all, PageFrom::Newest, 50).await.unwrap();
+        let page =
+            store.log_page(account, &Scope::EVERYTHING, &all, PageFrom::Newest, 50).await.unwrap();
         let usage = store.daily_usage(account, weeks(5).date_naive()).await.unwrap();
         (page.rows.len(), usage.iter().map(|u| (u.day, u.calls)).collect::<Vec<_>>())
     };
@@ -1155,7 +1325,11 @@ async fn a_share_link_opens_one_call_until_it_expires_or_is_revoked(store: &Stor
     ];
     store.insert_log_entries(&calls).await.unwrap();
     let newest = |account| async move {
-        store.log_page(account, &LogFilter::default(), PageFrom::Newest, 1).await.unwrap().rows[0]
+        store
+            .log_page(account, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 1)
+            .await
+            .unwrap()
+            .rows[0]
             .id
     };
     let (mine, bobs) = (newest(alice).await, newest(bob).await);

@@ -17,6 +17,7 @@ const PAGES: [string | null, string][] = [
   [ALICE.email, "/logs/shared"],
   [null, "shared"],
   [ALICE.email, "/logs/grant"],
+  [ALICE.email, "/logs/grant/limited"],
   [SAM.email, "/support"],
   [SAM.email, "/support/accounts/1/logs"],
 ];

@@ -296,6 +296,50 @@ test("the agent asks; the customer declines, then grants the next request; the h
   await expect(page.locator(".webhook-endpoint", { hasText: hooks })).toHaveCount(0);
 });
 
+test("the customer ticks three calls and shares them with Support: the agent reads those three alone", async ({
+  page,
+  browser,
+}) => {
+  await signIn(page, ALICE.email);
+  const rows = page.locator(".logs-table tbody tr");
+  const chosen: string[] = [];
+  for (const i of [0, 2, 5]) {
+    chosen.push((await rows.nth(i).locator(".request-id").textContent())!.trim());
+    await rows.nth(i).getByRole("checkbox").check();
+  }
+  const fourth = (await rows.nth(1).locator(".endpoint a").getAttribute("href"))!.split("/").pop();
+  await page.getByRole("button", { name: "Share these calls with Customer Support" }).click();
+  await expect(page).toHaveURL(/\/logs\/grant\/limited\?call=\d+&call=\d+&call=\d+$/);
+  await expect(page.locator(".chosen-calls")).toContainText("these 3 calls and no other");
+  await page.getByRole("button", { name: "Grant access" }).click();
+  await expect(page.getByText("Customer Support reads only 3 chosen calls until")).toBeVisible();
+  await page.getByRole("link", { name: "Back to your API Logs" }).click();
+  await expect(page.locator(".grant-scope")).toHaveText("Customer Support reads only 3 chosen calls.");
+  await expect(page.locator(".granted-until")).toContainText(GRANTED);
+
+  const agentContext = await browser.newContext();
+  const agent = await agentContext.newPage();
+  await signIn(agent, SAM.email);
+  const row = agent.getByRole("row", { name: new RegExp(ALICE.account) });
+  await expect(row).toContainText(": only 3 chosen calls");
+  await row.getByRole("link", { name: ALICE.account }).click();
+  await expect(agent.locator(".logs-table tbody tr")).toHaveCount(3);
+  const seen = await agent.locator(".logs-table tbody tr .request-id").allTextContents();
+  expect(seen.map((id) => id.trim()).sort()).toEqual([...chosen].sort());
+  // A fourth call, asked for by its address, is refused.
+  const account = /\/support\/accounts\/(\d+)\/logs/.exec(agent.url())![1];
+  const refused = await agent.goto(`/support/accounts/${account}/logs/${fourth}`);
+  expect(refused!.status()).toBe(403);
+  await expect(agent.getByText("The customer has not shared this call with Customer Support.")).toBeVisible();
+  await expect(agent.getByRole("heading", { name: "Response body" })).toHaveCount(0);
+  await agentContext.close();
+
+  await hydrated(page);
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("link", { name: "Revoke Customer Support's access now" }).click();
+  await expect(page.getByRole("link", { name: GRANT_LINK })).toBeVisible();
+});
+
 test("an agent without a grant sees a clear page, not the logs", async ({ page }) => {
   await signIn(page, SAM.email);
   await page.goto("/support?q=globex");

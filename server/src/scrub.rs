@@ -116,6 +116,7 @@ fn scrub_call(redactor: &Redactor, call: &mut StoredTexts) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use app::support_access::Scope;
     use app::{
         logs::{Call, LogEntry, LogFilter, NewLogEntry, PageFrom},
         store_conformance_tests,
@@ -149,10 +150,14 @@ mod tests {
 
     async fn entries(store: &Store, account: i64) -> Vec<LogEntry> {
         let filter = LogFilter::default();
-        let page = store.log_page(account, &filter, PageFrom::Newest, 5_000).await.unwrap();
+        let page = store
+            .log_page(account, &Scope::EVERYTHING, &filter, PageFrom::Newest, 5_000)
+            .await
+            .unwrap();
         let mut entries = Vec::new();
         for row in page.rows {
-            entries.push(store.log_entry(account, row.id).await.unwrap().unwrap());
+            entries
+                .push(store.log_entry(account, &Scope::EVERYTHING, row.id).await.unwrap().unwrap());
         }
         entries
     }

@@ -263,6 +263,12 @@ fn GrantSection(
                 {granted_by_email.unwrap_or_else(someone)}
             </h2>
             <p>"Until " <LocalTime at=grant.expires_at /> ". " {ended}</p>
+            {grant
+                .scope
+                .words()
+                .map(|covers| {
+                    view! { <p class="grant-scope">"Customer Support reads " {covers} "."</p> }
+                })}
             <ActivityTable whose activity grant=grant_id />
         </li>
     }
@@ -378,7 +384,7 @@ fn what(whose: Whose, event: &AccessEvent) -> AnyView {
 /// ([`history_csv_row`]).
 pub const HISTORY_CSV_HEADER: &str =
     "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket,\
-     share_link,address,user_agent\n";
+     share_link,address,user_agent,scope\n";
 
 /// One event of the access history as a CSV row: what it was of, the filter in words.
 #[cfg(feature = "ssr")]
@@ -401,6 +407,7 @@ pub fn history_csv_row(event: &AccessEvent, out: &mut Vec<u8>) {
         number(event.share_link_id),
         detail.address.clone().unwrap_or_default(),
         detail.user_agent.clone().unwrap_or_default(),
+        detail.scope.clone().unwrap_or_default(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

@@ -13,6 +13,7 @@ mod detail;
 mod export;
 mod filter;
 pub mod json;
+mod limited_grant;
 mod pages;
 #[cfg(feature = "ssr")]
 mod rollups;
@@ -40,6 +41,7 @@ pub use call::{header_pairs, Call, Field, LogEntry};
 pub use detail::{EntryView, LogDetail};
 pub use export::ExportFormat;
 pub use filter::{LogFilter, StatusClass, FILTER_PARAMS};
+pub use limited_grant::{GrantLimitedAccess, LimitedGrantPage};
 pub use pages::{CustomerLogDetailPage, CustomerLogsPage};
 #[cfg(feature = "ssr")]
 pub use rollups::{AccountOverviewRows, DailyUsage};

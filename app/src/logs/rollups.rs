@@ -4,13 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{query::Query, Database, Encode, Type};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sqlx::{query::Query, Database, Encode, QueryBuilder, Type};
 
+use super::{store::push_conditions, LogFilter};
 use crate::{
     store::{with_pool, Store, StoreError},
     support_access::{
-        AccessRequest, Grant, LatestAccessRow, LATEST_ACCESS_COLUMNS, LATEST_ACCESS_JOINS,
+        AccessRequest, Grant, LatestAccessRow, Scope, LATEST_ACCESS_COLUMNS, LATEST_ACCESS_JOINS,
     },
 };
 
@@ -121,6 +122,34 @@ impl Store {
             .bind(since)
             .fetch_all(pool)
             .await?
+        }))
+    }
+
+    /// [`Store::daily_usage`] of the calls in a narrow `scope` alone, which no rollup
+    /// holds: counted by the database from the calls themselves, over the index of the
+    /// account's calls by time (the scope's chosen calls each by their key).
+    pub async fn scoped_daily_usage(
+        &self,
+        account_id: i64,
+        scope: &Scope,
+        since: NaiveDate,
+    ) -> Result<Vec<DailyUsage>, StoreError> {
+        let day = match self {
+            Store::Sqlite(..) => "substr(e.occurred_at, 1, 10)",
+            Store::Postgres(_) => "(e.occurred_at AT TIME ZONE 'UTC')::date",
+        };
+        let first = since.and_time(NaiveTime::MIN).and_utc();
+        Ok(with_pool!(self, pool => {
+            let mut query = QueryBuilder::new(format!(
+                "SELECT {day} AS day, count(*) AS calls, sum(e.credits) AS credits, \
+                 sum(CASE WHEN e.status BETWEEN 400 AND 499 THEN 1 ELSE 0 END) AS client_errors, \
+                 sum(CASE WHEN e.status >= 500 THEN 1 ELSE 0 END) AS server_errors \
+                 FROM log_entries e"
+            ));
+            let filter = LogFilter { since: Some(first), ..LogFilter::default() };
+            push_conditions(&mut query, account_id, scope, &filter, "");
+            query.push(format!(" GROUP BY {day} ORDER BY {day}"));
+            query.build_query_as().fetch_all(pool).await?
         }))
     }
 

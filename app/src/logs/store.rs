@@ -12,8 +12,13 @@ use tokio::sync::Semaphore;
 
 use super::rollups::{apply, count, Tallies};
 use super::weeks::missing_week;
-use super::{Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom};
-use crate::store::{like_pattern, with_pool, with_writer, Locking, Store, StoreError};
+use super::{
+    Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom, StatusClass,
+};
+use crate::{
+    store::{like_pattern, with_pool, with_writer, Locking, Store, StoreError},
+    support_access::{ChosenCall, Scope},
+};
 
 /// A call about to be stored, as a call of `account_id`.
 #[derive(Clone, Debug, PartialEq)]
@@ -210,6 +215,7 @@ fn push_indexed(query: &mut QueryBuilder<'_, Postgres>, text: &str) {
 async fn postgres_matches(
     pool: &PgPool,
     account_id: i64,
+    scope: &Scope,
     filter: &LogFilter,
     term: &str,
     from: PageFrom,
@@ -230,7 +236,7 @@ async fn postgres_matches(
         );
         push_exact(&mut query, term);
         query.push(" AS hit FROM log_entries e");
-        push_conditions(&mut query, account_id, &unsearched, " ILIKE ");
+        push_conditions(&mut query, account_id, scope, &unsearched, " ILIKE ");
         push_indexed(&mut query, piece);
         push_keyset(&mut query, from);
         query.push(format!(" LIMIT {}) c", PIECE_CANDIDATES + 1));
@@ -244,7 +250,7 @@ async fn postgres_matches(
         Some(found) => found,
         None => {
             let mut query = QueryBuilder::new("SELECT e.occurred_at, e.id FROM log_entries e");
-            push_conditions(&mut query, account_id, &unsearched, " ILIKE ");
+            push_conditions(&mut query, account_id, scope, &unsearched, " ILIKE ");
             push_indexed(&mut query, term);
             query.push(" AND ");
             push_exact(&mut query, term);
@@ -299,11 +305,12 @@ impl PageRow for LogEntry {
 const ENTRY_COLUMNS: &str = "e.*, k.prefix AS api_key_prefix";
 const ENTRY_JOIN: &str = " LEFT JOIN api_keys k ON k.id = e.api_key_id";
 
-/// Appends the conditions of an account's calls that match `filter`, to a query whose
-/// `FROM` names `log_entries` as `e`.
-fn push_conditions<'a, DB>(
+/// Appends the conditions of an account's calls in `scope` that match `filter`, to a
+/// query whose `FROM` names `log_entries` as `e`.
+pub(super) fn push_conditions<'a, DB>(
     query: &mut QueryBuilder<'a, DB>,
     account_id: i64,
+    scope: &Scope,
     filter: &LogFilter,
     like: &str,
 ) where
@@ -314,6 +321,7 @@ fn push_conditions<'a, DB>(
     DateTime<Utc>: Encode<'a, DB> + Type<DB>,
 {
     query.push(" WHERE e.account_id = ").push_bind(account_id);
+    push_scope(query, scope);
     if let Some(class) = filter.status {
         let (lowest, highest) = class.range();
         query.push(" AND e.status BETWEEN ").push_bind(lowest);
@@ -336,6 +344,48 @@ fn push_conditions<'a, DB>(
     }
     if let Some(text) = &filter.search {
         push_search(query, text, like);
+    }
+}
+
+/// The conditions of the calls a grant's scope covers (none for every call).
+fn push_scope<'a, DB>(query: &mut QueryBuilder<'a, DB>, scope: &Scope)
+where
+    DB: Database,
+    i32: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+    String: Encode<'a, DB> + Type<DB>,
+    DateTime<Utc>: Encode<'a, DB> + Type<DB>,
+{
+    if let Some(since) = scope.since {
+        query.push(" AND e.occurred_at >= ").push_bind(since);
+    }
+    if let Some(until) = scope.until {
+        query.push(" AND e.occurred_at < ").push_bind(until);
+    }
+    if scope.errors_only {
+        let (lowest, highest) = StatusClass::Errors.range();
+        query.push(" AND e.status BETWEEN ").push_bind(lowest);
+        query.push(" AND ").push_bind(highest);
+    }
+    if !scope.endpoints.is_empty() {
+        query.push(" AND e.endpoint IN (");
+        let mut endpoints = query.separated(", ");
+        for endpoint in &scope.endpoints {
+            endpoints.push_bind(endpoint.clone());
+        }
+        query.push(")");
+    }
+    if !scope.calls.is_empty() {
+        // Each call by its key, (time, id): one lookup each, in its week's table on
+        // PostgreSQL, however many calls the account has.
+        query.push(" AND (");
+        let mut calls = query.separated(" OR ");
+        for call in &scope.calls {
+            calls.push("(e.occurred_at = ").push_bind_unseparated(call.at);
+            calls.push_unseparated(" AND e.id = ").push_bind_unseparated(call.id);
+            calls.push_unseparated(")");
+        }
+        query.push(")");
     }
 }
 
@@ -391,7 +441,7 @@ fn page_of<R: PageRow>(
 }
 
 impl Store {
-    /// One page of an account's calls that match `filter`, newest first, by keyset on
+    /// One page of an account's calls in `scope` that match `filter`, newest first, by keyset on
     /// (time, id): stable however many calls share a timestamp, and as fast deep in the
     /// list as at its top.
     ///
@@ -405,11 +455,12 @@ impl Store {
     pub async fn log_page(
         &self,
         account_id: i64,
+        scope: &Scope,
         filter: &LogFilter,
         from: PageFrom,
         size: usize,
     ) -> Result<LogPage, StoreError> {
-        self.page_searching(account_id, filter, from, size, SearchBounds::DEFAULT).await
+        self.page_searching(account_id, scope, filter, from, size, SearchBounds::DEFAULT).await
     }
 
     /// [`Store::log_page`] of whole entries: what an export reads, page by page, so that
@@ -417,17 +468,19 @@ impl Store {
     pub async fn entry_page(
         &self,
         account_id: i64,
+        scope: &Scope,
         filter: &LogFilter,
         from: PageFrom,
         size: usize,
     ) -> Result<Page<LogEntry>, StoreError> {
-        self.page_searching(account_id, filter, from, size, SearchBounds::DEFAULT).await
+        self.page_searching(account_id, scope, filter, from, size, SearchBounds::DEFAULT).await
     }
 
     /// A page whose body search, if any, keeps within `bounds`.
     pub async fn page_searching<R: PageRow>(
         &self,
         account_id: i64,
+        scope: &Scope,
         filter: &LogFilter,
         from: PageFrom,
         size: usize,
@@ -442,7 +495,7 @@ impl Store {
         };
         if let Some(term) = filter.search.as_deref().filter(|term| indexable(term)) {
             if let Some(mut matches) =
-                self.indexed_matches(account_id, filter, term, from, bounds.matches).await?
+                self.indexed_matches(account_id, scope, filter, term, from, bounds.matches).await?
             {
                 // Every match past `from` is known, oldest first: the page is the first
                 // `size` of them in the page's order.
@@ -463,12 +516,12 @@ impl Store {
             let order = match &filter.search {
                 None => {
                     query.push("log_entries e").push(R::JOIN);
-                    push_conditions(&mut query, account_id, filter, self.like());
+                    push_conditions(&mut query, account_id, scope, filter, self.like());
                     push_keyset(&mut query, from)
                 }
                 Some(text) => {
                     query.push("(SELECT e.* FROM log_entries e");
-                    push_conditions(&mut query, account_id, &unsearched, self.like());
+                    push_conditions(&mut query, account_id, scope, &unsearched, self.like());
                     let order = push_keyset(&mut query, from);
                     query.push(format!(
                         " ORDER BY e.occurred_at {order}, e.id {order} LIMIT {window}) e"
@@ -490,7 +543,7 @@ impl Store {
         // A search that did not fill its page goes on after its window, if the window
         // was full.
         let searched_to = if filter.search.is_some() && !more {
-            self.window_end(account_id, &unsearched, from, window).await?
+            self.window_end(account_id, scope, &unsearched, from, window).await?
         } else {
             None
         };
@@ -504,6 +557,7 @@ impl Store {
     async fn indexed_matches(
         &self,
         account_id: i64,
+        scope: &Scope,
         filter: &LogFilter,
         term: &str,
         from: PageFrom,
@@ -526,13 +580,13 @@ impl Store {
                 query.push_bind(pattern);
                 // CROSS JOIN: SQLite keeps this order, the index first.
                 query.push(") m CROSS JOIN log_entries e ON e.id = m.id");
-                push_conditions(&mut query, account_id, filter, self.like());
+                push_conditions(&mut query, account_id, scope, filter, self.like());
                 push_keyset(&mut query, from);
                 query.push(format!(" LIMIT {}", cap + 1));
                 query.build_query_as().fetch_all(pool).await?
             }
             Store::Postgres(pool) => {
-                postgres_matches(pool, account_id, filter, term, from, cap).await?
+                postgres_matches(pool, account_id, scope, filter, term, from, cap).await?
             }
         };
         if found.len() as i64 > cap {
@@ -576,13 +630,14 @@ impl Store {
     async fn window_end(
         &self,
         account_id: i64,
+        scope: &Scope,
         filter: &LogFilter,
         from: PageFrom,
         window: i64,
     ) -> Result<Option<Cursor>, StoreError> {
         let end: Option<(DateTime<Utc>, i64)> = with_pool!(self, pool => {
             let mut query = QueryBuilder::new("SELECT e.occurred_at, e.id FROM log_entries e");
-            push_conditions(&mut query, account_id, filter, self.like());
+            push_conditions(&mut query, account_id, scope, filter, self.like());
             let order = push_keyset(&mut query, from);
             query.push(format!(
                 " ORDER BY e.occurred_at {order}, e.id {order} LIMIT 1 OFFSET {}",
@@ -593,22 +648,48 @@ impl Store {
         Ok(end.map(|(at, id)| Cursor { at, id }))
     }
 
-    /// One call of the account, with everything recorded about it.
+    /// One call of the account in `scope`, with everything recorded about it.
     pub async fn log_entry(
         &self,
         account_id: i64,
+        scope: &Scope,
         id: i64,
     ) -> Result<Option<LogEntry>, StoreError> {
         Ok(with_pool!(self, pool => {
-            sqlx::query_as(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM log_entries e{ENTRY_JOIN} \
-                 WHERE e.account_id = $1 AND e.id = $2"
-            ))
-            .bind(account_id)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
+            let mut query =
+                QueryBuilder::new(format!("SELECT {ENTRY_COLUMNS} FROM log_entries e{ENTRY_JOIN}"));
+            query.push(" WHERE e.account_id = ").push_bind(account_id);
+            push_scope(&mut query, scope);
+            query.push(" AND e.id = ").push_bind(id);
+            query.build_query_as().fetch_optional(pool).await?
         }))
+    }
+}
+
+impl Store {
+    /// The calls of `account_id` among `ids`, with their times: the calls a customer
+    /// chose to share, each found to be theirs.
+    pub async fn chosen_calls(
+        &self,
+        account_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<ChosenCall>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<(DateTime<Utc>, i64)> = with_pool!(self, pool => {
+            let mut query =
+                QueryBuilder::new("SELECT occurred_at, id FROM log_entries WHERE account_id = ");
+            query.push_bind(account_id).push(" AND id IN (");
+            let mut listed = query.separated(", ");
+            for id in ids {
+                listed.push_bind(*id);
+            }
+            query.push(")");
+            query.build_query_as().fetch_all(pool).await?
+        });
+        found.sort_unstable();
+        Ok(found.into_iter().map(|(at, id)| ChosenCall { at, id }).collect())
     }
 }
 

@@ -40,7 +40,9 @@ pub fn LogsTable(
             {move || Suspend::new(async move {
                 match (page.await, filter.get_untracked()) {
                     (Ok(page), Ok(filter)) => {
-                        view! { <PageOfCalls page filter base=base.get_value() /> }.into_any()
+                        let choose = account.is_none();
+                        view! { <PageOfCalls page filter base=base.get_value() choose /> }
+                            .into_any()
                     }
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorView error /> }.into_any(),
                 }
@@ -186,8 +188,10 @@ fn ExportLinks(filter: LogFilter, base: String) -> impl IntoView {
     }
 }
 
+/// A page of the table; with `choose` (the customer's own), a box on each row to tick
+/// the calls to share with Customer Support.
 #[component]
-fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView {
+fn PageOfCalls(page: LogPage, filter: LogFilter, base: String, choose: bool) -> impl IntoView {
     let newer = page.newer.map(|cursor| link(&base, &filter, Some(("after", cursor.to_string()))));
     let older = page.older.map(|cursor| link(&base, &filter, Some(("before", cursor.to_string()))));
     let pager = view! {
@@ -224,12 +228,24 @@ fn PageOfCalls(page: LogPage, filter: LogFilter, base: String) -> impl IntoView 
         }
         .into_any();
     }
-    let rows = rows(&page.rows, &base);
+    let rows = rows(&page.rows, &base, choose);
+    // The boxes belong to this form by their `form` attribute: the table stays out of it.
+    let share = choose.then(|| {
+        view! {
+            <form id=SHARE_FORM method="get" action="/logs/grant/limited" class="share-calls">
+                <button type="submit" class="button">
+                    "Share these calls with Customer Support"
+                </button>
+            </form>
+        }
+    });
     view! {
+        {share}
         <div class="table-scroll">
             <table class="logs-table">
                 <thead>
                     <tr>
+                        {choose.then(|| view! { <th scope="col" class="choose">"Share"</th> })}
                         <th scope="col">"Time"</th>
                         <th scope="col">"Method"</th>
                         <th scope="col">"Endpoint"</th>
@@ -258,12 +274,25 @@ pub fn status_class(status: i32) -> &'static str {
     }
 }
 
+/// The form that shares the calls ticked in the table.
+const SHARE_FORM: &str = "share-calls";
+
 /// The rows of the table, written as markup (see [`crate::markup`]); each call's
-/// endpoint leads to its detail under `base`.
-fn rows(rows: &[LogRow], base: &str) -> String {
-    let mut out = String::with_capacity(rows.len() * 600);
+/// endpoint leads to its detail under `base`. With `choose`, each row starts with a
+/// box that ticks it for [`SHARE_FORM`].
+fn rows(rows: &[LogRow], base: &str, choose: bool) -> String {
+    let mut out = String::with_capacity(rows.len() * 700);
     for row in rows {
-        out.push_str(r#"<tr><td class="time">"#);
+        out.push_str("<tr>");
+        if choose {
+            let _ = write!(
+                out,
+                r#"<td class="choose"><input type="checkbox" name="call" value="{}" form="{SHARE_FORM}" aria-label="Share the call {}"></td>"#,
+                row.id,
+                escape(&row.request_id),
+            );
+        }
+        out.push_str(r#"<td class="time">"#);
         markup::local_time(&mut out, row.occurred_at);
         let _ = write!(
             out,
@@ -301,13 +330,14 @@ mod tests {
             credits: 0,
             request_id: "req_'&".into(),
         };
-        let html = rows(&[row], "/logs");
+        let html = rows(&[row], "/logs", true);
         assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
         for expected in [
             r#"<td class="method">&lt;b&gt;GET&lt;/b&gt;</td>"#,
             r#"<a href="/logs/7">/v1/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>"#,
             r#"<span class="status status-4xx">404</span>"#,
             r#"<td class="request-id">req_&#39;&amp;</td>"#,
+            r#"aria-label="Share the call req_&#39;&amp;""#,
             r#"<time datetime="2025-11-26T09:00:00Z""#,
         ] {
             assert!(html.contains(expected), "{expected} is not in {html}");

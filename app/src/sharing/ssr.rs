@@ -84,7 +84,14 @@ pub async fn open(token: String) -> Result<SharedCall, AppError> {
         let link = state.store.share_link_by_hash(&hash_token(&token)).await?;
         let link = link.filter(|(link, _)| link_in_force(link, now));
         let (link, account_name) = link.ok_or(AppError::LinkGone)?;
-        let entry = state.store.log_entry(link.account_id, link.log_entry_id).await?;
+        let entry = state
+            .store
+            .log_entry(
+                link.account_id,
+                &crate::support_access::Scope::EVERYTHING,
+                link.log_entry_id,
+            )
+            .await?;
         let entry = entry.ok_or(AppError::LinkGone)?;
         state.store.record_opening(&link, &opening, now).await?;
         Ok(SharedCall {

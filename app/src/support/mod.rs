@@ -89,6 +89,7 @@ fn AccessCell(
                 {format!(" ({} left)", countdown_text(grant.expires_at - now))}
                 {grant.ticket.map(|ticket| format!(" for ticket {ticket}"))}
                 {grant.grantee_email.map(|agent| format!(", to {agent} alone"))}
+                {grant.scope.words().map(|covers| format!(": {covers}"))}
             </span>
         }
         .into_any(),

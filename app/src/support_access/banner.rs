@@ -163,13 +163,13 @@ fn AccessControls(status: AccessStatus) -> impl IntoView {
     // the server's clock. Ask again every ten seconds.
     access.status.ask_every(10_000, support_access_status);
     move || match access.status.get() {
-        Ok(AccessStatus { grant: Some(granted), now, .. }) => {
-            EitherOf4::A(view! { <Granted granted now access /> })
+        Ok(AccessStatus { grant: Some(granted), covers, now, .. }) => {
+            EitherOf4::A(view! { <Granted granted covers now access /> })
         }
-        Ok(AccessStatus { grant: None, request: Some(request), now }) => {
+        Ok(AccessStatus { grant: None, request: Some(request), now, .. }) => {
             EitherOf4::B(view! { <Requested request now access /> })
         }
-        Ok(AccessStatus { grant: None, request: None, now }) => EitherOf4::C(view! {
+        Ok(AccessStatus { grant: None, request: None, now, .. }) => EitherOf4::C(view! {
             <GrantLink
                 now
                 grant=access.grant
@@ -207,6 +207,9 @@ fn GrantLink(
             <a href="/logs/grant" on:click=on_click>
                 {GRANT_LINK_TEXT}
             </a>
+        </p>
+        <p class="grant-limited-link">
+            <a href="/logs/grant/limited">"Or grant access to some calls only"</a>
         </p>
     }
 }
@@ -257,6 +260,8 @@ fn Requested(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl
 #[component]
 fn Granted(
     granted: Grant,
+    /// What it covers, in words, when not every call.
+    covers: Option<String>,
     /// The server's clock when the status was read.
     now: DateTime<Utc>,
     access: Access,
@@ -284,6 +289,7 @@ fn Granted(
             <p class="granted-until">
                 {GRANTED_TEXT} <LocalTime at=expires_at /> " " <TimeLeft until=expires_at server_now />
             </p>
+            {covers.map(|covers| view! { <p class="grant-scope">"Customer Support reads " {covers} "."</p> })}
             {granted
                 .ticket
                 .map(|ticket| view! { <p class="grant-ticket">"For ticket " {ticket}</p> })}

@@ -3,6 +3,7 @@
 //! decides everything with [`in_force`].
 
 mod banner;
+mod scope;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 #[cfg(feature = "ssr")]
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use banner::{
     Countdown, DeclineConfirmPage, GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT,
 };
+pub use scope::{ChosenCall, Scope, MAX_SCOPE_CALLS, MAX_SCOPE_ENDPOINTS};
 #[cfg(feature = "ssr")]
 pub use store::{GrantChange, NewAccessEvent, NewAccessRequest, RequestChange, RevokeChange};
 #[cfg(feature = "ssr")]
@@ -45,6 +47,9 @@ pub struct Grant {
     /// The one agent it lets read (the one who asked), or `None`: all of Support.
     pub grantee_id: Option<i64>,
     pub grantee_email: Option<String>,
+    /// Which of the account's calls it lets Support read.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    pub scope: Scope,
 }
 
 /// Who a grant lets read.
@@ -267,6 +272,9 @@ pub struct AccessDetail {
     pub address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// What a grant covers, in words, when not every call ([`Scope::words`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl AccessDetail {
@@ -314,6 +322,9 @@ pub struct AccessStatus {
     pub grant: Option<Grant>,
     /// Support's request waiting for an answer, if any (never with a grant in force).
     pub request: Option<AccessRequest>,
+    /// What the grant covers, in words, when it is not every call ([`Scope::words`],
+    /// worded by the server so that the browser needs no way to word it).
+    pub covers: Option<String>,
     /// The server's clock when this was read, so the page counts down in server time.
     pub now: DateTime<Utc>,
 }
@@ -330,7 +341,8 @@ pub async fn support_access_status() -> Result<AccessStatus, AppError> {
 #[server(endpoint = "support_access/grant")]
 pub async fn grant_access(#[server(default)] everyone: bool) -> Result<AccessStatus, AppError> {
     let grantees = if everyone { Grantees::Everyone } else { Grantees::AskingAgent };
-    guard(&[Role::Customer], |state, user| ssr::grant(state, user, grantees)).await
+    guard(&[Role::Customer], |state, user| ssr::grant(state, user, grantees, Scope::default()))
+        .await
 }
 
 /// Ends the signed-in customer's grant now. Without a grant in force it does nothing.
@@ -458,6 +470,7 @@ mod tests {
             ticket: None,
             grantee_id: None,
             grantee_email: None,
+            scope: Scope::default(),
         }
     }
 

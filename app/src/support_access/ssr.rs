@@ -4,7 +4,7 @@
 use super::{
     activity_cursor, in_force, is_open, lets_read, AccessAction, AccessDetail, AccessRequest,
     AccessStatus, Activity, Grant, GrantChange, GrantList, Grantees, HistoryPage, NewAccessEvent,
-    NewAccessRequest, RequestChange, EVENTS_PER_PAGE, GRANTS_PER_PAGE, GRANT_DURATION,
+    NewAccessRequest, RequestChange, Scope, EVENTS_PER_PAGE, GRANTS_PER_PAGE, GRANT_DURATION,
     MAX_REASON_CHARS, MAX_TICKET_CHARS, REQUESTS_SHOWN,
 };
 use crate::{
@@ -20,6 +20,8 @@ pub struct LogsReader {
     /// The support agent reading, whose every view is recorded, and the grant that
     /// lets them; `None` for the account's own customer.
     pub agent: Option<(User, i64)>,
+    /// The calls the reader may read: the grant's scope, or every call.
+    pub scope: Scope,
 }
 
 impl LogsReader {
@@ -66,8 +68,9 @@ async fn grant_for(state: &AppState, account_id: i64, reader: i64) -> Result<Gra
 }
 
 /// The one rule for log data. A customer reads their own account (naming another is
-/// refused); support and admin read the account they name, only while [`in_force`]
-/// says a grant allows it, checked at this request's instant.
+/// refused); support and admin read the account they name, only while [`lets_read`]
+/// says a grant allows it, checked at this request's instant, and only the calls in
+/// its scope.
 pub async fn reader_for(
     state: AppState,
     user: User,
@@ -79,13 +82,13 @@ pub async fn reader_for(
             if requested.is_some_and(|account| account != own) {
                 return Err(AppError::Forbidden);
             }
-            Ok(LogsReader { state, account_id: own, agent: None })
+            Ok(LogsReader { state, account_id: own, agent: None, scope: Scope::default() })
         }
         Role::Support | Role::Admin => {
             let account_id =
                 requested.ok_or_else(|| AppError::Invalid("Which account's logs?".into()))?;
             let grant = grant_for(&state, account_id, user.id).await?;
-            Ok(LogsReader { state, account_id, agent: Some((user, grant.id)) })
+            Ok(LogsReader { state, account_id, agent: Some((user, grant.id)), scope: grant.scope })
         }
     }
 }
@@ -115,7 +118,8 @@ pub(crate) fn status_from(
 ) -> AccessStatus {
     let grant = grant.filter(|g| in_force(g, now));
     let request = request.filter(|r| grant.is_none() && is_open(r, now));
-    AccessStatus { grant, request, now }
+    let covers = grant.as_ref().and_then(|grant| grant.scope.words());
+    AccessStatus { grant, request, covers, now }
 }
 
 /// The customer's support access now.
@@ -123,22 +127,26 @@ pub async fn status(state: AppState, customer: User) -> Result<AccessStatus, App
     status_of(&state, account_of(&customer)?).await
 }
 
-/// Grants Customer Support access to the customer's account for [`GRANT_DURATION`]
-/// from now, unless a grant is in force already; a request waiting is answered by it.
-/// The status is the grant in force.
+/// Grants Customer Support access to the customer's calls in `scope` for
+/// [`GRANT_DURATION`] from now, unless a grant is in force already; a request waiting is
+/// answered by it. The status is the grant in force.
 pub async fn grant(
     state: AppState,
     customer: User,
     grantees: Grantees,
+    scope: Scope,
 ) -> Result<AccessStatus, AppError> {
     let account_id = account_of(&customer)?;
     let now = state.clock.now();
     let expires_at = now + GRANT_DURATION;
-    let change =
-        state.store.grant_access_to(account_id, customer.id, now, expires_at, grantees).await?;
+    let change = state
+        .store
+        .grant_access_to(account_id, customer.id, now, expires_at, grantees, &scope)
+        .await?;
     let (GrantChange::Granted(grant) | GrantChange::AlreadyInForce(grant)) = change;
     // The clock read again: the status is as of now, after the change.
-    Ok(AccessStatus { grant: Some(grant), request: None, now: state.clock.now() })
+    let covers = grant.scope.words();
+    Ok(AccessStatus { grant: Some(grant), request: None, covers, now: state.clock.now() })
 }
 
 /// Ends the grant in force on the customer's account, if any: no grant is in force

@@ -5,22 +5,22 @@ use sqlx::{query::Query, Database, Encode, Type};
 
 use super::{
     in_force, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant, GrantRecord, Grantees,
-    RequestState,
+    RequestState, Scope,
 };
 use crate::store::{with_pool, with_writer, Locking, Store, StoreError};
 
 /// A grant's columns, as [`Grant`] holds them.
 const GRANT_COLUMNS: &str = "id, account_id, granted_by, granted_at, expires_at, revoked_at, \
-     revoked_by, ticket, grantee_id, grantee_email";
+     revoked_by, ticket, grantee_id, grantee_email, scope";
 
 const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expires_at, \
-     revoked_at, revoked_by, ticket, grantee_id, grantee_email FROM support_grants \
+     revoked_at, revoked_by, ticket, grantee_id, grantee_email, scope FROM support_grants \
      WHERE account_id = $1 ORDER BY id DESC LIMIT 1";
 
 /// Grants with the emails of who granted and who revoked them; `g` is `support_grants`.
 pub(crate) const SELECT_GRANT_RECORDS: &str = "SELECT g.id, g.account_id, g.granted_by, \
      g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket, g.grantee_id, \
-     g.grantee_email, gu.email AS granted_by_email, ru.email AS revoked_by_email \
+     g.grantee_email, g.scope, gu.email AS granted_by_email, ru.email AS revoked_by_email \
      FROM support_grants g LEFT JOIN users gu ON gu.id = g.granted_by LEFT JOIN users ru ON ru.id = g.revoked_by";
 
 /// A request with its agent's email; `r` is `access_requests`.
@@ -35,7 +35,7 @@ pub(crate) const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_
 /// account, in the same statement as the rest of it.
 pub(crate) const LATEST_ACCESS_COLUMNS: &str = "g.id AS grant_id, g.granted_by, \
      g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket AS grant_ticket, \
-     g.grantee_id, g.grantee_email, \
+     g.grantee_id, g.grantee_email, g.scope AS grant_scope, \
      r.id AS request_id, r.requested_by, ru.email AS requested_by_email, r.requested_at, \
      r.lapses_at, r.ticket, r.reason, r.outcome, r.decided_at";
 pub(crate) const LATEST_ACCESS_JOINS: &str = "LEFT JOIN support_grants g ON g.id = \
@@ -57,6 +57,7 @@ pub(crate) struct LatestAccessRow {
     grant_ticket: Option<String>,
     grantee_id: Option<i64>,
     grantee_email: Option<String>,
+    grant_scope: Option<String>,
     request_id: Option<i64>,
     requested_by: Option<i64>,
     requested_by_email: Option<String>,
@@ -86,6 +87,8 @@ impl LatestAccessRow {
                 ticket: self.grant_ticket,
                 grantee_id: self.grantee_id,
                 grantee_email: self.grantee_email,
+                scope: Scope::try_from(self.grant_scope)
+                    .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.into())))?,
             }),
             _ => None,
         };
@@ -136,7 +139,8 @@ pub enum GrantChange {
 /// What revoking did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RevokeChange {
-    Revoked(Grant),
+    /// The grant as revoked (boxed: a grant with its scope is large beside nothing).
+    Revoked(Box<Grant>),
     /// No grant was in force; nothing changed.
     NothingInForce,
 }
@@ -228,9 +232,9 @@ impl Store {
         }))
     }
 
-    /// Grants support access to `account_id` until `expires_at`, unless a grant is in
-    /// force already: a grant answering a request lets the agent who asked read, and
-    /// nobody else (see [`Store::grant_access_to`]).
+    /// Grants support access to every call of `account_id` until `expires_at`, unless a
+    /// grant is in force already: a grant answering a request lets the agent who asked
+    /// read, and nobody else (see [`Store::grant_access_to`]).
     pub async fn grant_access(
         &self,
         account_id: i64,
@@ -238,11 +242,14 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<GrantChange, StoreError> {
-        self.grant_access_to(account_id, by, now, expires_at, Grantees::AskingAgent).await
+        let everything = Scope::default();
+        self.grant_access_to(account_id, by, now, expires_at, Grantees::AskingAgent, &everything)
+            .await
     }
 
-    /// Grants support access to `account_id` until `expires_at`, to `grantees`, unless a
-    /// grant is in force already. Records the grant as an access event by `by`.
+    /// Grants support access to the calls of `account_id` in `scope` until `expires_at`,
+    /// to `grantees`, unless a grant is in force already. Records the grant as an
+    /// access event by `by`.
     pub async fn grant_access_to(
         &self,
         account_id: i64,
@@ -250,6 +257,7 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
         grantees: Grantees,
+        scope: &Scope,
     ) -> Result<GrantChange, StoreError> {
         Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
@@ -271,8 +279,8 @@ impl Store {
                         .map(|r| (r.requested_by, r.requested_by_email.clone()));
                     let grant: Grant = sqlx::query_as(&format!(
                         "INSERT INTO support_grants (account_id, granted_by, granted_at, \
-                         expires_at, request_id, ticket, grantee_id, grantee_email) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {GRANT_COLUMNS}"
+                         expires_at, request_id, ticket, grantee_id, grantee_email, scope) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {GRANT_COLUMNS}"
                     ))
                     .bind(account_id)
                     .bind(by)
@@ -282,6 +290,7 @@ impl Store {
                     .bind(request.as_ref().map(|r| r.ticket.clone()))
                     .bind(grantee.as_ref().map(|(id, _)| *id))
                     .bind(grantee.and_then(|(_, email)| email))
+                    .bind(scope.stored())
                     .fetch_one(&mut *tx)
                     .await?;
                     if let Some(request) = &request {
@@ -297,7 +306,11 @@ impl Store {
                         grant_id: Some(grant.id),
                         request_id: request.as_ref().map(|r| r.id),
                         share_link_id: None,
-                        detail: AccessDetail { ticket: grant.ticket.clone(), ..AccessDetail::default() },
+                        detail: AccessDetail {
+                            ticket: grant.ticket.clone(),
+                            scope: scope.words(),
+                            ..AccessDetail::default()
+                        },
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
                     GrantChange::Granted(grant)
@@ -341,7 +354,7 @@ impl Store {
                         detail: AccessDetail::default(),
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
-                    RevokeChange::Revoked(revoked)
+                    RevokeChange::Revoked(Box::new(revoked))
                 }
                 _ => RevokeChange::NothingInForce,
             };

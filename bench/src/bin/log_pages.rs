@@ -3,7 +3,8 @@
 //! runs through the store (as the app does) and, interleaved in the same run, as the
 //! same SQL sent straight through sqlx: the floor the store is measured against. On
 //! PostgreSQL, then, retention's two ways with old calls: deleting a day's rows in
-//! batches against dropping a week's table.
+//! batches against dropping a week's table. On both, the first page an agent reads
+//! under a grant limited to some calls, against the page of every call, interleaved.
 //!
 //! `cargo xtask bench` runs it. `APILOGS_BENCH_CALLS` (SQLite, default 1000000),
 //! `APILOGS_BENCH_POSTGRES_CALLS` (default 10000000) and `APILOGS_BENCH_SAMPLES`
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 use app::{
     logs::{Cursor, LogFilter, LogRow, PageFrom, StatusClass, PAGE_SIZE},
     store::{like_pattern, testing::TestDb, Store},
+    support_access::Scope,
 };
 use bench::{env_number, realistic_call};
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
@@ -111,6 +113,65 @@ async fn run(store: &Store, calls: i64, samples: usize) {
             store_median.as_secs_f64() / direct_median.as_secs_f64()
         );
     }
+    limited(store, account, samples).await;
+}
+
+/// The first page under each kind of limited grant, against the page of every call,
+/// interleaved: the ratio is of the p99s.
+async fn limited(store: &Store, account: i64, samples: usize) {
+    let newest = direct_cursor_at(store, account, 1).await;
+    let day = |days_back| newest.at - TimeDelta::days(days_back);
+    // The account's calls were written newest first, one after another: their ids run
+    // from the newest's to the oldest's.
+    let oldest = oldest_call(store, account).await;
+    let chosen = |n: i64| {
+        let ids: Vec<i64> =
+            (0..n).map(|k| newest.id + k * (oldest - newest.id) / (n - 1)).collect();
+        async move { store.chosen_calls(account, &ids).await.unwrap() }
+    };
+    let scopes = [
+        ("every call", Scope::default()),
+        ("errors only", Scope { errors_only: true, ..Scope::default() }),
+        ("one endpoint", Scope { endpoints: vec!["/v1/pdf/split".into()], ..Scope::default() }),
+        (
+            "a day, a week back",
+            Scope { since: Some(day(8)), until: Some(day(7)), ..Scope::default() },
+        ),
+        ("3 chosen calls", Scope { calls: chosen(3).await, ..Scope::default() }),
+        ("100 chosen calls", Scope { calls: chosen(100).await, ..Scope::default() }),
+    ];
+    let page = |scope| async move {
+        let filter = LogFilter::default();
+        store.log_page(account, scope, &filter, PageFrom::Newest, PAGE_SIZE).await.unwrap().rows
+    };
+    for (name, scope) in &scopes {
+        let rows = page(scope).await.len();
+        let expected =
+            if scope.calls.is_empty() { PAGE_SIZE } else { scope.calls.len().min(PAGE_SIZE) };
+        assert_eq!(rows, expected, "{name}");
+    }
+    let mut took: Vec<Vec<Duration>> = vec![Vec::new(); scopes.len()];
+    for i in 0..samples + 10 {
+        // Each round in another order, so that none always meets a warmer cache.
+        for k in 0..scopes.len() {
+            let at = (k + i) % scopes.len();
+            let elapsed = time(page(&scopes[at].1)).await;
+            if i >= 10 {
+                took[at].push(elapsed);
+            }
+        }
+    }
+    println!(
+        "\n  a grant limited to some calls: the first page through the store, {samples} \
+         samples each, all interleaved"
+    );
+    println!("  {:<26} {:>12} {:>10} {:>15}", "scope", "median", "p99", "p99 ÷ every call");
+    let (_, every_p99) = stats(&mut took[0].clone());
+    for ((name, _), samples) in scopes.iter().zip(&mut took) {
+        let (median, p99) = stats(samples);
+        let ratio = p99.as_secs_f64() / every_p99.as_secs_f64();
+        println!("  {name:<26} {:>12} {:>10} {ratio:>14.2}×", ms(median), ms(p99));
+    }
 }
 
 async fn time<T>(work: impl std::future::Future<Output = T>) -> Duration {
@@ -159,7 +220,7 @@ async fn load(store: &Store, calls: i64) -> i64 {
 }
 
 async fn store_page(store: &Store, account: i64, filter: &LogFilter, from: PageFrom) -> Vec<i64> {
-    let page = store.log_page(account, filter, from, PAGE_SIZE).await.unwrap();
+    let page = store.log_page(account, &Scope::EVERYTHING, filter, from, PAGE_SIZE).await.unwrap();
     page.rows.iter().map(|row: &LogRow| row.id).collect()
 }
 
@@ -294,6 +355,17 @@ async fn retention_by_week(store: &Store) {
 
 /// The position of the `offset`-th newest call, found once by OFFSET (which the app
 /// never uses): where a reader who paged 10,000 rows down stands.
+/// The id of the account's oldest call.
+async fn oldest_call(store: &Store, account: i64) -> i64 {
+    let sql = "SELECT id FROM log_entries WHERE account_id = $1 \
+               ORDER BY occurred_at, id LIMIT 1";
+    match store {
+        Store::Sqlite(pool, _) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
+        Store::Postgres(pool) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
+    }
+    .unwrap()
+}
+
 async fn direct_cursor_at(store: &Store, account: i64, offset: i64) -> Cursor {
     let sql = "SELECT occurred_at, id FROM log_entries WHERE account_id = $1 \
                ORDER BY occurred_at DESC, id DESC LIMIT 1 OFFSET $2";

@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use app::support_access::Scope;
 use app::{
     auth::{ssr::hash_password, NewUser, Role},
     store::Store,
@@ -114,7 +115,10 @@ async fn load(store: &Store, calls: i64) -> i64 {
 
 async fn newest_call(store: &Store, account: i64) -> i64 {
     let filter = app::logs::LogFilter::default();
-    let page = store.log_page(account, &filter, app::logs::PageFrom::Newest, 1).await.unwrap();
+    let page = store
+        .log_page(account, &Scope::EVERYTHING, &filter, app::logs::PageFrom::Newest, 1)
+        .await
+        .unwrap();
     page.rows[0].id
 }
 

@@ -59,8 +59,9 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
             let mut lines = vec![
                 Line::Text(format!(
                     "{} granted Customer Support access to the API Logs of {account}, with the \
-                     request and response of every call, {words}: until {}.",
+                     request and response of {}, {words}: until {}.",
                     grant.granted_by_email.clone().unwrap_or_else(someone),
+                    if grant.grant.scope.is_everything() { "every call" } else { "some calls" },
                     utc(until),
                 )),
                 Line::Text("The access ends by itself then.".into()),
@@ -72,6 +73,9 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
             }
             if let Some(agent) = &grant.grant.grantee_email {
                 lines.push(Line::Text(format!("Only {agent}, who asked, can read them.")));
+            }
+            if let Some(covers) = grant.grant.scope.words() {
+                lines.push(Line::Text(format!("Customer Support reads {covers}.")));
             }
             lines.push(Line::Link {
                 before: "You can revoke it at any time on your API Logs page:".into(),

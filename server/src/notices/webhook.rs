@@ -240,6 +240,9 @@ fn data(facts: &NoticeFacts) -> Value {
             "revoked_by": record.revoked_by_email,
             "ticket": grant.ticket,
             "grantee": grant.grantee_email,
+            // `null` for every call.
+            "scope": (!grant.scope.is_everything()).then_some(&grant.scope),
+            "covers": grant.scope.words(),
         });
     }
     if let Some(request) = &facts.request {

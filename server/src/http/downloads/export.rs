@@ -74,7 +74,8 @@ async fn export(
     // The first page before the answer: a search too slow for its time budget is a
     // 503 the client can read, not a download broken off.
     let store = &reader.state.store;
-    let first = store.entry_page(reader.account_id, &filter, PageFrom::Newest, PAGE).await?;
+    let first =
+        store.entry_page(reader.account_id, &reader.scope, &filter, PageFrom::Newest, PAGE).await?;
     let detail = AccessDetail {
         filter: filter.query_string(),
         format: Some(format.extension().to_owned()),
@@ -126,7 +127,7 @@ async fn stream(
         // Checked again at every page: a revoke or an expiry stops an agent's export.
         reader.still_allowed().await.map_err(|error| error.to_string())?;
         page = store
-            .entry_page(reader.account_id, filter, PageFrom::Older(cursor), PAGE)
+            .entry_page(reader.account_id, &reader.scope, filter, PageFrom::Older(cursor), PAGE)
             .await
             .map_err(|error| format!("reading the logs failed: {error}"))?;
     }

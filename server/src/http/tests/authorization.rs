@@ -7,8 +7,8 @@ use app::{
     logs::{Call, LogFilter, NewLogEntry, PageFrom},
     state::REQUEST_LIFETIME,
     support_access::{
-        AccessAction, AccessDetail, NewAccessEvent, NewAccessRequest, RequestState, RevokeChange,
-        GRANT_DURATION,
+        AccessAction, AccessDetail, Grantees, NewAccessEvent, NewAccessRequest, RequestState,
+        RevokeChange, Scope, GRANT_DURATION,
     },
 };
 use axum::http::StatusCode;
@@ -24,8 +24,20 @@ enum GrantState {
     InForce,
     /// In force, answering the support agent's request: for that agent alone.
     ToTheAskingAgent,
+    /// As [`GrantState::ToTheAskingAgent`], to some of the calls only: the call read is
+    /// just inside the scope, another just outside it.
+    Limited(Limit),
     Revoked,
     Expired,
+}
+
+/// The kinds of scope a grant may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Limit {
+    TimeRange,
+    ErrorsOnly,
+    Endpoints,
+    ChosenCalls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,18 +47,30 @@ enum Caller {
     Owner,
     /// A customer of another account ("B").
     OtherCustomer,
+    /// The support agent who asks for access, in the states with a request.
     Support,
+    /// A second support agent.
+    OtherAgent,
     Admin,
 }
 
-const CALLERS: [Caller; 5] =
-    [Caller::Anonymous, Caller::Owner, Caller::OtherCustomer, Caller::Support, Caller::Admin];
+const CALLERS: [Caller; 6] = [
+    Caller::Anonymous,
+    Caller::Owner,
+    Caller::OtherCustomer,
+    Caller::Support,
+    Caller::OtherAgent,
+    Caller::Admin,
+];
 
 struct World {
     app: TestApp,
     account: i64,
     other_account: i64,
+    /// A call of A: in any grant's scope.
     entry: i64,
+    /// Another call of A: outside a limited grant's scope, just.
+    outside: i64,
     /// The support agent's user id.
     sam: i64,
     /// A's webhook endpoint.
@@ -61,27 +85,47 @@ impl World {
         let (_, other_account) = app.user("bob@globex.example", Role::Customer).await;
         let (sam, _) = app.user("sam@support.example", Role::Support).await;
         app.user("ada@admin.example", Role::Admin).await;
+        app.user("kim@support.example", Role::Support).await;
         let (account, other_account) = (account.unwrap(), other_account.unwrap());
         let now = app.clock.now();
-        let call = |at| {
-            NewLogEntry::new(
-                account,
-                Call {
-                    request_id: "req_1".into(),
-                    request_body: Some("{\"secret\":\"input\"}".into()),
-                    response_body: Some("{\"secret\":\"output\"}".into()),
-                    ..Call::sample(at, 1)
-                },
-            )
-        };
-        app.store.insert_log_entries(&[call(now)]).await.unwrap();
-        let entry = app
+        let since = now - TimeDelta::hours(1);
+        // The call read, and the one just outside a limited grant: a microsecond before
+        // its range, a 399, an endpoint a character longer, or the next call.
+        let (inside, outside) = (
+            Call {
+                request_id: "req_1".into(),
+                request_body: Some("{\"secret\":\"input\"}".into()),
+                response_body: Some("{\"secret\":\"output\"}".into()),
+                endpoint: "/v1/pdf/merge".into(),
+                status: 400,
+                ..Call::sample(since, 1)
+            },
+            Call {
+                request_id: "req_2".into(),
+                endpoint: "/v1/pdf/merge/".into(),
+                status: 399,
+                ..Call::sample(since - TimeDelta::microseconds(1), 2)
+            },
+        );
+        let calls = [NewLogEntry::new(account, inside), NewLogEntry::new(account, outside)];
+        app.store.insert_log_entries(&calls).await.unwrap();
+        let page = app
             .store
-            .log_page(account, &LogFilter::default(), PageFrom::Newest, 1)
+            .log_page(account, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 2)
             .await
-            .unwrap()
-            .rows[0]
-            .id;
+            .unwrap();
+        let (entry, outside) = (page.rows[0].id, page.rows[1].id);
+        let scope = |limit| match limit {
+            Limit::TimeRange => Scope { since: Some(since), until: Some(now), ..Scope::default() },
+            Limit::ErrorsOnly => Scope { errors_only: true, ..Scope::default() },
+            Limit::Endpoints => {
+                Scope { endpoints: vec!["/v1/pdf/merge".into()], ..Scope::default() }
+            }
+            Limit::ChosenCalls => Scope {
+                calls: vec![app::support_access::ChosenCall { at: since, id: entry }],
+                ..Scope::default()
+            },
+        };
 
         let store = &app.store;
         let webhook = store.add_webhook_endpoint(
@@ -111,6 +155,12 @@ impl World {
                 store.request_access(sams_request(), now).await.unwrap();
                 store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
             }
+            GrantState::Limited(limit) => {
+                store.request_access(sams_request(), now).await.unwrap();
+                let (to, scope) = (Grantees::AskingAgent, scope(limit));
+                let until = now + GRANT_DURATION;
+                store.grant_access_to(account, alice, now, until, to, &scope).await.unwrap();
+            }
             GrantState::Revoked => {
                 store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
                 let revoked = store.revoke_access(account, alice, now).await.unwrap();
@@ -126,11 +176,12 @@ impl World {
             (Caller::Owner, "alice@acme.example"),
             (Caller::OtherCustomer, "bob@globex.example"),
             (Caller::Support, "sam@support.example"),
+            (Caller::OtherAgent, "kim@support.example"),
             (Caller::Admin, "ada@admin.example"),
         ] {
             cookies.push((caller, app.sign_in(email).await));
         }
-        World { app, account, other_account, entry, sam, webhook, cookies }
+        World { app, account, other_account, entry, outside, sam, webhook, cookies }
     }
 
     fn cookie(&self, caller: Caller) -> Option<&str> {
@@ -149,11 +200,20 @@ impl World {
 /// What each caller gets, in each state. Reads by staff depend on the grant alone.
 fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
     use Caller::*;
-    let granted = matches!(state, GrantState::InForce | GrantState::ToTheAskingAgent);
+    let granted = matches!(
+        state,
+        GrantState::InForce | GrantState::ToTheAskingAgent | GrantState::Limited(_)
+    );
     // A grant to the agent who asked lets them read, and nobody else: not the admin.
     let staff_reads = match (state, caller) {
-        (GrantState::InForce, _) | (GrantState::ToTheAskingAgent, Support) => StatusCode::OK,
+        (GrantState::InForce, _)
+        | (GrantState::ToTheAskingAgent | GrantState::Limited(_), Support) => StatusCode::OK,
         _ => StatusCode::FORBIDDEN,
+    };
+    // The call outside a limited grant: refused to everyone but its customer.
+    let staff_reads_outside = match state {
+        GrantState::Limited(_) => StatusCode::FORBIDDEN,
+        _ => staff_reads,
     };
     match (endpoint, caller) {
         // A share link opens for anyone holding it, signed in or not: this one never was.
@@ -161,48 +221,61 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         (_, Anonymous) if endpoint.starts_with("page ") => StatusCode::SEE_OTHER,
         (_, Anonymous) => StatusCode::UNAUTHORIZED,
         // The account's logs, named by id.
-        ("logs/page A" | "logs/entry A" | "logs/usage A", Owner) => StatusCode::OK,
-        ("logs/page A" | "logs/entry A" | "logs/usage A", OtherCustomer) => StatusCode::FORBIDDEN,
-        ("logs/page A" | "logs/entry A" | "logs/usage A", Support | Admin) => staff_reads,
+        ("logs/page A" | "logs/entry A" | "logs/entry A outside" | "logs/usage A", Owner) => {
+            StatusCode::OK
+        }
+        (
+            "logs/page A" | "logs/entry A" | "logs/entry A outside" | "logs/usage A",
+            OtherCustomer,
+        ) => StatusCode::FORBIDDEN,
+        ("logs/page A" | "logs/entry A" | "logs/usage A", Support | OtherAgent | Admin) => {
+            staff_reads
+        }
+        ("logs/entry A outside", Support | OtherAgent | Admin) => staff_reads_outside,
         // A customer's own logs, unnamed: staff must name an account.
         ("logs/page own" | "logs/summary", Owner | OtherCustomer) => StatusCode::OK,
-        ("logs/page own", Support | Admin) => StatusCode::BAD_REQUEST,
-        ("logs/summary", Support | Admin) => StatusCode::FORBIDDEN,
+        ("logs/page own", Support | OtherAgent | Admin) => StatusCode::BAD_REQUEST,
+        ("logs/summary", Support | OtherAgent | Admin) => StatusCode::FORBIDDEN,
         // A's call, asked for by id without naming the account: only A's customer finds it.
         ("logs/entry own", Owner) => StatusCode::OK,
         ("logs/entry own", OtherCustomer) => StatusCode::NOT_FOUND,
-        ("logs/entry own", Support | Admin) => StatusCode::BAD_REQUEST,
+        ("logs/entry own", Support | OtherAgent | Admin) => StatusCode::BAD_REQUEST,
         // Grants are the customer's own business.
         ("access/status" | "access/grant" | "access/revoke", Owner | OtherCustomer) => {
             StatusCode::OK
         }
-        ("access/status" | "access/grant" | "access/revoke", Support | Admin) => {
-            StatusCode::FORBIDDEN
-        }
+        (
+            "access/status" | "access/grant" | "access/revoke" | "logs/grant_limited",
+            Support | OtherAgent | Admin,
+        ) => StatusCode::FORBIDDEN,
         // Requests: agents ask (one waits at a time: the admin, asking after the support
         // agent, is told one waits; while granted, both are told so); customers answer.
         ("access/request A", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
         ("access/request A", Support) if !granted => StatusCode::OK,
-        ("access/request A", Support | Admin) => StatusCode::CONFLICT,
+        ("access/request A", Support | OtherAgent | Admin) => StatusCode::CONFLICT,
         ("access/decline", Owner | OtherCustomer) => StatusCode::OK,
-        ("access/decline", Support | Admin) => StatusCode::FORBIDDEN,
+        ("access/decline", Support | OtherAgent | Admin) => StatusCode::FORBIDDEN,
         // The access history: the account's customers, and admins (read-only); never
         // support, whatever the grant.
         ("access/history A" | "access/list A" | "access/activity A", Owner | Admin) => {
             StatusCode::OK
         }
-        ("access/history A" | "access/list A" | "access/activity A", OtherCustomer | Support) => {
-            StatusCode::FORBIDDEN
-        }
+        (
+            "access/history A" | "access/list A" | "access/activity A",
+            OtherCustomer | Support | OtherAgent,
+        ) => StatusCode::FORBIDDEN,
         ("access/history own", Owner | OtherCustomer) => StatusCode::OK,
-        ("access/history own", Support) => StatusCode::FORBIDDEN,
+        ("access/history own", Support | OtherAgent) => StatusCode::FORBIDDEN,
         ("access/history own", Admin) => StatusCode::BAD_REQUEST,
         ("page /logs/access" | "page /logs/access.csv", Owner | OtherCustomer) => StatusCode::OK,
-        ("page /logs/access" | "page /logs/access.csv", Support | Admin) => StatusCode::FORBIDDEN,
-        ("page /support/access" | "page /support/access.csv", Admin) => StatusCode::OK,
-        ("page /support/access" | "page /support/access.csv", Owner | OtherCustomer | Support) => {
+        ("page /logs/access" | "page /logs/access.csv", Support | OtherAgent | Admin) => {
             StatusCode::FORBIDDEN
         }
+        ("page /support/access" | "page /support/access.csv", Admin) => StatusCode::OK,
+        (
+            "page /support/access" | "page /support/access.csv",
+            Owner | OtherCustomer | Support | OtherAgent,
+        ) => StatusCode::FORBIDDEN,
         // Webhook settings: each customer their own account's; staff none. A's endpoint,
         // named by another customer, is not found; its owner removes it last.
         (
@@ -215,10 +288,13 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ) => StatusCode::OK,
         (name, Owner) if name.starts_with("webhooks/") => StatusCode::OK,
         (name, OtherCustomer) if name.starts_with("webhooks/") => StatusCode::NOT_FOUND,
-        (name, Support | Admin) if name.starts_with("webhooks/") => StatusCode::FORBIDDEN,
-        ("page /logs/webhooks" | "page /logs/webhooks/deliveries", Support | Admin) => {
+        (name, Support | OtherAgent | Admin) if name.starts_with("webhooks/") => {
             StatusCode::FORBIDDEN
         }
+        (
+            "page /logs/webhooks" | "page /logs/webhooks/deliveries",
+            Support | OtherAgent | Admin,
+        ) => StatusCode::FORBIDDEN,
         // Share links are the customer's own: made for their own calls only.
         ("sharing/list" | "sharing/revoke" | "page /logs/shared", Owner | OtherCustomer) => {
             StatusCode::OK
@@ -227,25 +303,40 @@ fn expected(endpoint: &str, caller: Caller, state: GrantState) -> StatusCode {
         ("sharing/create A", OtherCustomer) => StatusCode::NOT_FOUND,
         (
             "sharing/list" | "sharing/revoke" | "sharing/create A" | "page /logs/shared",
-            Support | Admin,
+            Support | OtherAgent | Admin,
         ) => StatusCode::FORBIDDEN,
         // The console is for staff.
         ("support/accounts" | "support/account", Owner | OtherCustomer) => StatusCode::FORBIDDEN,
-        ("support/accounts" | "support/account", Support | Admin) => StatusCode::OK,
+        ("support/accounts" | "support/account", Support | OtherAgent | Admin) => StatusCode::OK,
         // Pages: the guard decides by role; the data on them by the rules above.
         // A page takes the status its data was refused with.
         ("page /logs" | "page /logs/export", Owner | OtherCustomer) => StatusCode::OK,
         ("page /logs/entry", Owner) => StatusCode::OK,
         ("page /logs/entry", OtherCustomer) => StatusCode::NOT_FOUND,
-        ("page /logs" | "page /logs/entry" | "page /logs/export", Support | Admin) => {
-            StatusCode::FORBIDDEN
-        }
+        // The form of a limited grant is the customer's (while a grant is in force, it
+        // says so instead).
+        ("page /logs/grant/limited", Owner | OtherCustomer) => StatusCode::OK,
+        // The call chosen is A's: B, naming it, is told it is not theirs.
+        ("logs/grant_limited", Owner) => StatusCode::OK,
+        ("logs/grant_limited", OtherCustomer) => StatusCode::BAD_REQUEST,
         (
-            "page /support" | "page /support/logs" | "page /support/export",
+            "page /logs" | "page /logs/entry" | "page /logs/export" | "page /logs/grant/limited",
+            Support | OtherAgent | Admin,
+        ) => StatusCode::FORBIDDEN,
+        (
+            "page /support"
+            | "page /support/logs"
+            | "page /support/entry"
+            | "page /support/entry outside"
+            | "page /support/export",
             Owner | OtherCustomer,
         ) => StatusCode::FORBIDDEN,
-        ("page /support", Support | Admin) => StatusCode::OK,
-        ("page /support/logs" | "page /support/export", Support | Admin) => staff_reads,
+        ("page /support", Support | OtherAgent | Admin) => StatusCode::OK,
+        (
+            "page /support/logs" | "page /support/entry" | "page /support/export",
+            Support | OtherAgent | Admin,
+        ) => staff_reads,
+        ("page /support/entry outside", Support | OtherAgent | Admin) => staff_reads_outside,
         _ => unreachable!("no expectation for {endpoint}"),
     }
 }
@@ -258,6 +349,11 @@ async fn check_matrix(state: GrantState) {
         ("logs/page own", "/api/logs/page".into(), String::new()),
         ("logs/entry A", "/api/logs/entry".into(), format!("account={a}&id={entry}")),
         ("logs/entry own", "/api/logs/entry".into(), format!("id={entry}")),
+        (
+            "logs/entry A outside",
+            "/api/logs/entry".into(),
+            format!("account={a}&id={}", world.outside),
+        ),
         ("logs/summary", "/api/logs/summary".into(), String::new()),
         ("logs/usage A", "/api/logs/usage".into(), format!("account={a}")),
         ("access/status", "/api/support_access/status".into(), String::new()),
@@ -297,8 +393,15 @@ async fn check_matrix(state: GrantState) {
         ("page /shared", format!("/shared/{}", "0".repeat(64)), String::new()),
         ("page /logs", "/logs".into(), String::new()),
         ("page /logs/entry", format!("/logs/{entry}"), String::new()),
+        ("page /logs/grant/limited", format!("/logs/grant/limited?call={entry}"), String::new()),
         ("page /support", "/support".into(), String::new()),
         ("page /support/logs", format!("/support/accounts/{a}/logs"), String::new()),
+        ("page /support/entry", format!("/support/accounts/{a}/logs/{entry}"), String::new()),
+        (
+            "page /support/entry outside",
+            format!("/support/accounts/{a}/logs/{}", world.outside),
+            String::new(),
+        ),
         ("page /logs/export", "/logs/export.csv".into(), String::new()),
         (
             "page /support/export",
@@ -324,9 +427,21 @@ async fn check_matrix(state: GrantState) {
 
     // Grant and revoke: each caller's effect on account A's grant.
     let before = world.app.store.latest_grant(a).await.unwrap();
-    for caller in [Caller::Anonymous, Caller::OtherCustomer, Caller::Support, Caller::Admin] {
-        for name in ["access/grant", "access/revoke"] {
-            let got = world.call(caller, &format!("/api/support_access/{}", &name[7..]), "").await;
+    let others = [
+        Caller::Anonymous,
+        Caller::OtherCustomer,
+        Caller::Support,
+        Caller::OtherAgent,
+        Caller::Admin,
+    ];
+    let limited = format!("calls={entry}");
+    for caller in others {
+        for (name, path, form) in [
+            ("access/grant", "/api/support_access/grant", ""),
+            ("access/revoke", "/api/support_access/revoke", ""),
+            ("logs/grant_limited", "/api/logs/grant_limited", limited.as_str()),
+        ] {
+            let got = world.call(caller, path, form).await;
             let want = expected(name, caller, state);
             if got != want {
                 wrong.push(format!("{name} as {caller:?}: got {got}, expected {want}"));
@@ -341,32 +456,40 @@ async fn check_matrix(state: GrantState) {
     if other.is_none_or(|g| g.revoked_at.is_none()) {
         wrong.push("B's own grant then revoke did not both happen".into());
     }
-    for name in ["access/grant", "access/revoke"] {
-        let got =
-            world.call(Caller::Owner, &format!("/api/support_access/{}", &name[7..]), "").await;
+    for (path, form) in [
+        ("/api/support_access/grant", ""),
+        ("/api/support_access/revoke", ""),
+        ("/api/logs/grant_limited", limited.as_str()),
+    ] {
+        let got = world.call(Caller::Owner, path, form).await;
         if got != StatusCode::OK {
-            wrong.push(format!("{name} as Owner: got {got}"));
+            wrong.push(format!("{path} as Owner: got {got}"));
         }
     }
+    let last = world.app.store.latest_grant(a).await.unwrap().map(|grant| grant.scope.calls);
+    if last.is_none_or(|calls| calls.iter().map(|call| call.id).collect::<Vec<_>>() != [entry]) {
+        wrong.push("A's limited grant is not to the call chosen".into());
+    }
 
-    // Every read by staff while in force is in A's audit trail (the page of calls and
-    // the call by each agent, and the logs page each opened); nothing else is.
+    // Every read by staff while in force is in A's audit trail (the page of calls, the
+    // calls opened and the logs pages, by each agent); nothing else is, not a refusal.
     let events = world.app.store.access_events(a, 100).await.unwrap();
     let staff_views = events
         .iter()
         .filter(|e| matches!(e.action, AccessAction::ViewLogs | AccessAction::ViewEntry))
         .count();
-    // Three by each agent the grant lets read.
-    let want_views = match state {
-        GrantState::InForce => 6,
-        GrantState::ToTheAskingAgent => 3,
-        _ => 0,
+    // Six by each agent the grant lets read; four under a limited grant, which refuses
+    // the call outside it.
+    let (want_views, want_exports) = match state {
+        GrantState::InForce => (18, 3),
+        GrantState::ToTheAskingAgent => (6, 1),
+        GrantState::Limited(_) => (4, 1),
+        _ => (0, 0),
     };
     if staff_views != want_views {
         wrong.push(format!("{staff_views} support views recorded, expected {want_views}"));
     }
     // Each export twice: when it started, and when it ended.
-    let want_exports = want_views / 3;
     for action in [AccessAction::Export, AccessAction::ExportEnd] {
         let exports = events.iter().filter(|e| e.action == action).count();
         if exports != want_exports {
@@ -380,7 +503,7 @@ async fn check_matrix(state: GrantState) {
         requests.iter().map(|r| (r.ticket.as_str(), r.state)).collect();
     let want: &[(&str, RequestState)] = match state {
         GrantState::InForce => &[],
-        GrantState::ToTheAskingAgent => &[("T-0", RequestState::Granted)],
+        GrantState::ToTheAskingAgent | GrantState::Limited(_) => &[("T-0", RequestState::Granted)],
         GrantState::Requested => &[("T-1", RequestState::Granted), ("T-0", RequestState::Declined)],
         _ => &[("T-1", RequestState::Granted)],
     };
@@ -388,6 +511,51 @@ async fn check_matrix(state: GrantState) {
         wrong.push(format!("requests {states:?}, expected {want:?}"));
     }
     assert!(wrong.is_empty(), "{state:?}:\n{}", wrong.join("\n"));
+}
+
+/// What the agent a limited grant lets read sees: the call inside it alone, in the
+/// page, the export and the chart.
+async fn check_limited_reads(limit: Limit) {
+    let world = World::new(GrantState::Limited(limit)).await;
+    let a = world.account;
+    let sam = world.cookie(Caller::Support);
+    let page = world.app.post_form("/api/logs/page", &format!("account={a}"), sam).await;
+    let page = super::body(page).await;
+    assert!(page.contains("req_1") && !page.contains("req_2"), "{limit:?}: {page}");
+    let export = world.app.get(&format!("/support/accounts/{a}/logs/export.ndjson"), sam).await;
+    let export = super::body(export).await;
+    assert_eq!(export.lines().count(), 1, "{limit:?}: {export}");
+    assert!(export.contains("req_1"), "{limit:?}: {export}");
+    let usage = world.app.post_form("/api/logs/usage", &format!("account={a}"), sam).await;
+    let usage: serde_json::Value = serde_json::from_str(&super::body(usage).await).unwrap();
+    assert_eq!(usage["calls"], 1, "{limit:?}: {usage}");
+    // The console says what the grant covers.
+    let console = super::body(world.app.get("/support", sam).await).await;
+    assert!(console.contains(": only "), "{limit:?}");
+}
+
+#[tokio::test]
+async fn with_a_grant_limited_to_a_time_range() {
+    check_matrix(GrantState::Limited(Limit::TimeRange)).await;
+    check_limited_reads(Limit::TimeRange).await;
+}
+
+#[tokio::test]
+async fn with_a_grant_limited_to_errors() {
+    check_matrix(GrantState::Limited(Limit::ErrorsOnly)).await;
+    check_limited_reads(Limit::ErrorsOnly).await;
+}
+
+#[tokio::test]
+async fn with_a_grant_limited_to_endpoints() {
+    check_matrix(GrantState::Limited(Limit::Endpoints)).await;
+    check_limited_reads(Limit::Endpoints).await;
+}
+
+#[tokio::test]
+async fn with_a_grant_limited_to_chosen_calls() {
+    check_matrix(GrantState::Limited(Limit::ChosenCalls)).await;
+    check_limited_reads(Limit::ChosenCalls).await;
 }
 
 #[tokio::test]
@@ -468,7 +636,7 @@ async fn the_history_page_shows_what_support_opened() {
     assert_eq!(
         lines[0],
         "time,action,by,grant,call,request_id,endpoint,filter,format,calls,broken_off,ticket,\
-         share_link,address,user_agent"
+         share_link,address,user_agent,scope"
     );
     assert_eq!(lines.len(), 4, "the grant, the call opened, the list: {csv}");
     assert!(

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use app::support_access::Scope;
 use app::{
     accounts::{api_key_hash, NewApiKey},
     auth::Role,
@@ -93,11 +94,14 @@ async fn a_batch_is_stored_whole_with_secrets_redacted_and_long_bodies_cut() {
         app.post_json(&json!([record(account, "req_1"), secret, record(account, "req_3")])).await;
     assert_eq!((status, answer), (StatusCode::OK, json!({"stored": 3})));
 
-    let page =
-        app.store.log_page(account, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap();
+    let page = app
+        .store
+        .log_page(account, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 50)
+        .await
+        .unwrap();
     assert_eq!(page.rows.len(), 3);
     let id = page.rows.iter().find(|r| r.request_id == "req_secret").unwrap().id;
-    let entry = app.store.log_entry(account, id).await.unwrap().unwrap();
+    let entry = app.store.log_entry(account, &Scope::EVERYTHING, id).await.unwrap().unwrap();
     assert_eq!(entry.call.method, "POST");
     let headers: Value = serde_json::from_str(&entry.call.request_headers).unwrap();
     assert_eq!(headers, json!({"Authorization": REDACTED, "X-API-Key": REDACTED, "Accept": "*/*"}));
@@ -124,8 +128,11 @@ async fn ndjson_is_read_line_by_line_and_a_key_names_its_account() {
     let payload = format!("{}\n\n{}\n", record(account, "req_1"), by_key);
     let (status, answer) = app.ingest("application/x-ndjson", payload, Some(INGEST_TOKEN)).await;
     assert_eq!((status, answer), (StatusCode::OK, json!({"stored": 2})));
-    let page =
-        app.store.log_page(account, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap();
+    let page = app
+        .store
+        .log_page(account, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 50)
+        .await
+        .unwrap();
     let ids: Vec<&str> = page.rows.iter().map(|r| r.request_id.as_str()).collect();
     assert!(ids.contains(&"req_by_key") && ids.contains(&"req_1"), "{ids:?}");
 }
@@ -517,10 +524,14 @@ async fn a_call_to_the_demo_api_is_recorded_with_its_key_redacted() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += Duration::from_millis(50);
     }
-    let page =
-        app.store.log_page(account, &LogFilter::default(), PageFrom::Newest, 50).await.unwrap();
+    let page = app
+        .store
+        .log_page(account, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 50)
+        .await
+        .unwrap();
     assert_eq!(page.rows.len(), 1, "one call recorded, after {waited:?}");
-    let entry = app.store.log_entry(account, page.rows[0].id).await.unwrap().unwrap();
+    let entry =
+        app.store.log_entry(account, &Scope::EVERYTHING, page.rows[0].id).await.unwrap().unwrap();
     assert_eq!(
         (entry.call.request_id.as_str(), entry.call.status, entry.call.credits),
         (request_id.as_str(), 200, 2)

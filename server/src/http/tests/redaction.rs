@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use app::support_access::Scope;
 use app::{
     auth::Role,
     clock::Clock,
@@ -283,10 +284,16 @@ impl TestApp {
 
     async fn entries(&self, account: i64) -> Vec<LogEntry> {
         let filter = LogFilter::default();
-        let page = self.store.log_page(account, &filter, PageFrom::Newest, 200).await.unwrap();
+        let page = self
+            .store
+            .log_page(account, &Scope::EVERYTHING, &filter, PageFrom::Newest, 200)
+            .await
+            .unwrap();
         let mut entries = Vec::new();
         for row in page.rows {
-            entries.push(self.store.log_entry(account, row.id).await.unwrap().unwrap());
+            entries.push(
+                self.store.log_entry(account, &Scope::EVERYTHING, row.id).await.unwrap().unwrap(),
+            );
         }
         entries
     }

@@ -1,6 +1,7 @@
 //! Share links over HTTP: made by the customer, opened by anyone without signing in,
 //! each opening recorded; refused once revoked, and from the second they expire.
 
+use app::support_access::Scope;
 use app::{
     auth::Role,
     clock::Clock,
@@ -24,7 +25,10 @@ async fn world() -> (TestApp, String, i64, i64) {
         ..Call::sample(app.clock.now() - TimeDelta::minutes(1), 1)
     };
     app.store.insert_log_entries(&[NewLogEntry::new(account, call)]).await.unwrap();
-    let page = app.store.log_page(account, &LogFilter::default(), PageFrom::Newest, 1).await;
+    let page = app
+        .store
+        .log_page(account, &Scope::EVERYTHING, &LogFilter::default(), PageFrom::Newest, 1)
+        .await;
     let entry = page.unwrap().rows[0].id;
     let cookie = app.sign_in("alice@acme.example").await;
     (app, cookie, account, entry)
