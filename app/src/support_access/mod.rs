@@ -47,8 +47,11 @@ pub struct Grant {
     /// The one agent it lets read (the one who asked), or `None`: all of Support.
     pub grantee_id: Option<i64>,
     pub grantee_email: Option<String>,
-    /// Which of the account's calls it lets Support read.
+    /// Which of the account's calls it lets Support read. The browser never reads it
+    /// (the server words it, in [`AccessStatus::covers`]): its reader stays out of the
+    /// bundle.
     #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub scope: Scope,
 }
 
