@@ -1,6 +1,9 @@
 //! apilogs' isomorphic Leptos app: compiled with `ssr` into the server and with
 //! `hydrate` into the browser bundle. One module per feature.
 
+// The views' types nest deep: the API Logs page's, spelled out, passes the default 128.
+#![recursion_limit = "256"]
+
 #[cfg(feature = "ssr")]
 pub mod accounts;
 pub mod auth;

@@ -12,8 +12,9 @@ use app::{
     store::{Store, StoreError},
     store_conformance_tests,
     support_access::{
-        in_force, is_open, AccessAction, AccessDetail, GrantChange, NewAccessEvent,
-        NewAccessRequest, RequestChange, RequestState, RevokeChange, Scope, GRANT_DURATION,
+        in_force, is_open, AccessAction, AccessDetail, GrantChange, Grantees, NewAccessEvent,
+        NewAccessRequest, RequestChange, RequestState, RevokeChange, Scope, EXTENSION_WINDOW,
+        GRANT_DURATION,
     },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -51,6 +52,7 @@ store_conformance_tests!(
     the_history_pages_through_grants_and_their_activity,
     a_request_waits_for_one_answer_or_lapses,
     concurrent_requests_leave_one_waiting,
+    a_grant_is_extended_near_its_end_only_when_its_agent_asks_and_the_customer_confirms,
     a_share_link_opens_one_call_until_it_expires_or_is_revoked,
 );
 
@@ -1187,6 +1189,72 @@ fn request<'a>(
         reason: "The customer asked us to look",
         lapses_at: at + REQUEST_LIFETIME,
     }
+}
+
+async fn a_grant_is_extended_near_its_end_only_when_its_agent_asks_and_the_customer_confirms(
+    store: &Store,
+) {
+    let (account, alice) = customer(store, "alice@acme.example", "pw").await;
+    let sam = agent(store, "sam@support.example").await;
+    let tom = agent(store, "tom@support.example").await;
+    // Sam asks; Alice grants errors only, to Sam alone.
+    store.request_access(request(account, sam, "T-1", t0()), t0()).await.unwrap();
+    let errors = Scope { errors_only: true, ..Scope::default() };
+    let (until, to) = (t0() + GRANT_DURATION, Grantees::AskingAgent);
+    let change = store.grant_access_to(account, alice, t0(), until, to, &errors).await.unwrap();
+    let GrantChange::Granted(first) = change else { panic!("granted: {change:?}") };
+
+    // Before its last three days, and at any time for an agent it does not let read,
+    // asking is refused as under any grant.
+    let window = first.expires_at - EXTENSION_WINDOW;
+    let second = TimeDelta::seconds(1);
+    for (by, at) in [(sam, t0() + TimeDelta::days(1)), (sam, window - second), (tom, window)] {
+        let change = store.request_access(request(account, by, "T-2", at), at).await.unwrap();
+        assert!(matches!(change, RequestChange::AlreadyGranted(_)), "{change:?}");
+    }
+    // From then, Sam asks to extend it: the request lapses with the grant at the latest.
+    let RequestChange::Requested(asked) =
+        store.request_access(request(account, sam, "T-2", window), window).await.unwrap()
+    else {
+        panic!("Sam may ask to extend his grant");
+    };
+    assert_eq!((asked.extends, asked.lapses_at), (Some(first.id), first.expires_at));
+    let again = store.request_access(request(account, tom, "T-3", window), window).await.unwrap();
+    assert!(matches!(again, RequestChange::AlreadyOpen(_)), "one request waits at a time");
+
+    // Alice confirms: a fresh two weeks from now, for the same calls and the same agent;
+    // the first grant ends now, extended.
+    let at = window + TimeDelta::hours(1);
+    let until = at + GRANT_DURATION;
+    // What this confirmation says of scope and agents is the extended grant's to decide.
+    let (everyone, all) = (Grantees::Everyone, Scope::default());
+    let change = store.grant_access_to(account, alice, at, until, everyone, &all).await;
+    let GrantChange::Extended(next) = change.unwrap() else { panic!("extended") };
+    assert_eq!((next.granted_at, next.expires_at), (at, until));
+    assert_eq!((next.scope.clone(), next.grantee_id), (errors, Some(sam)));
+    assert_eq!(next.ticket.as_deref(), Some("T-2"));
+    assert_eq!(store.latest_grant(account).await.unwrap(), Some(next.clone()));
+    let records = store.grants_page(account, None, 10).await.unwrap();
+    let old = records.iter().find(|r| r.grant.id == first.id).unwrap();
+    assert_eq!((old.grant.revoked_at, old.extended_to), (Some(at), Some(next.id)));
+    assert!(!in_force(&old.grant, at));
+    let answered = store.latest_request(account).await.unwrap().unwrap();
+    assert_eq!((answered.id, answered.state), (asked.id, RequestState::Granted));
+    let events = store.access_events(account, 10).await.unwrap();
+    assert_eq!((events[0].action, events[0].grant_id), (AccessAction::Extend, Some(next.id)));
+    assert_eq!(events[0].request_id, Some(asked.id));
+    assert!(events.iter().all(|e| e.action != AccessAction::Revoke), "an extension is no revoke");
+    // Confirming again changes nothing: no request waits.
+    let change = store.grant_access(account, alice, at, until).await.unwrap();
+    assert_eq!(change, GrantChange::AlreadyInForce(next.clone()));
+
+    // Near the new grant's end Sam asks again; nobody answers, and the request lapses
+    // when the grant ends: the grant ends as planned.
+    let window = next.expires_at - EXTENSION_WINDOW;
+    let asked = store.request_access(request(account, sam, "T-4", window), window).await;
+    assert!(matches!(asked.unwrap(), RequestChange::Requested(_)));
+    assert_eq!(store.record_lapses(next.expires_at).await.unwrap(), 1);
+    assert!(!in_force(&store.latest_grant(account).await.unwrap().unwrap(), next.expires_at));
 }
 
 async fn a_request_waits_for_one_answer_or_lapses(store: &Store) {

@@ -1,10 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, SAM, signIn } from "./demo";
+import { ALICE, BOB, GRANT_LINK, GRANTED, hydrated, SAM, signIn, TWO_WEEKS_MS } from "./demo";
 
 // Runs last and alone (its own project): it moves the server's clock two weeks on,
 // through the test-only control the test server is started with. One test, so that
 // nothing else runs while the clock jumps.
-test("a grant that reaches its expiry ends the agent's access and flips the customer's page; an unanswered request lapses; a share link runs out", async ({
+test("a grant that reaches its expiry ends the agent's access and flips the customer's page; an unanswered request lapses; a share link runs out; near its end a grant is extended at the agent's request", async ({
   page,
   browser,
 }) => {
@@ -66,4 +66,43 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
   await alice.goto("/logs/access");
   const lapsed = alice.locator(".access-requests tbody tr", { hasText: "T-7" });
   await expect(lapsed).toContainText("Lapsed unanswered");
+
+  // Bob grants again. Eleven days on, three days before its end, the agent asks to
+  // extend it; Bob confirms: a fresh two weeks, from then.
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("link", { name: GRANT_LINK }).click();
+  await expect(page.locator(".granted-until")).toContainText(GRANTED);
+  const first = (await (await page.request.post("/api/support_access/status")).json()).grant;
+  const eleven = await page.request.post("/test/clock", { form: { advance_seconds: String(11 * 86_400 + 60) } });
+  expect(eleven.ok()).toBeTruthy();
+  const asker = await (await browser.newContext()).newPage();
+  await signIn(asker, SAM.email);
+  await asker.goto("/support?q=globex");
+  await asker.getByRole("link", { name: BOB.account }).click();
+  await asker.getByLabel("Ticket").fill("T-8");
+  await asker.getByLabel("Why you need two more weeks").fill("The fix ships next week");
+  await asker.getByRole("button", { name: "Ask to extend access" }).click();
+  await expect(asker.locator(".account-access")).toContainText("asked to extend it, for ticket T-8");
+
+  await page.reload();
+  await hydrated(page);
+  const asked = page.locator(".extension-request");
+  await expect(asked).toContainText(`${SAM.email} from Customer Support asks to extend their access for ticket T-8`);
+  await expect(asked.locator(".reason")).toHaveText("The fix ships next week");
+  page.once("dialog", (dialog) => {
+    expect(dialog.message()).toContain("for 2 more weeks from now");
+    dialog.accept();
+  });
+  await asked.getByRole("link", { name: "Extend for 2 more weeks" }).click();
+  await expect(page.locator(".extension-request")).toHaveCount(0);
+  const extended = (await (await page.request.post("/api/support_access/status")).json()).grant;
+  expect(extended.id).not.toBe(first.id);
+  expect(extended.ticket).toBe("T-8");
+  expect(Date.parse(extended.expires_at) - Date.parse(extended.granted_at)).toBe(TWO_WEEKS_MS);
+  expect(Date.parse(extended.expires_at) - Date.parse(first.expires_at)).toBeGreaterThan(10 * 86_400_000);
+  await asker.reload();
+  await expect(asker.locator(".account-access")).toContainText("for ticket T-8");
+  await expect(asker.locator(".logs-table tbody tr")).toHaveCount(50);
+  await page.goto("/logs/access");
+  await expect(page.locator(".access-grant").nth(1)).toContainText("Extended by ");
 });

@@ -233,9 +233,17 @@ fn GrantSection(
     activity: Activity,
     now: DateTime<Utc>,
 ) -> impl IntoView {
-    let GrantRecord { grant, granted_by_email, revoked_by_email } = record;
+    let GrantRecord { grant, granted_by_email, revoked_by_email, extended_to } = record;
     let someone = || "a former user".to_owned();
     let ended = match grant.revoked_at {
+        Some(at) if extended_to.is_some() => view! {
+            "Extended by "
+            {revoked_by_email.unwrap_or_else(someone)}
+            " at "
+            <LocalTime at />
+            ", at Customer Support's request: the grant above follows it."
+        }
+        .into_any(),
         Some(at) => view! {
             "Revoked by "
             {revoked_by_email.unwrap_or_else(someone)}
@@ -374,6 +382,7 @@ fn what(whose: Whose, event: &AccessEvent) -> AnyView {
         | AccessAction::Grant
         | AccessAction::Revoke
         | AccessAction::Expire
+        | AccessAction::Extend
         | AccessAction::Request
         | AccessAction::Decline
         | AccessAction::Lapse => event.action.as_str().into_any(),

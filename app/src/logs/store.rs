@@ -376,14 +376,19 @@ where
         query.push(")");
     }
     if !scope.calls.is_empty() {
-        // Each call by its key, (time, id): one lookup each, in its week's table on
-        // PostgreSQL, however many calls the account has.
-        query.push(" AND (");
-        let mut calls = query.separated(" OR ");
+        // The calls' times and ids, as two lists: the account's index finds each time,
+        // in its week's table on PostgreSQL, however many calls the account has; a row
+        // with a chosen id is that chosen call, so the pairs need not be spelled out (100
+        // pairs in `OR`s cost PostgreSQL 30 ms to plan).
+        query.push(" AND e.occurred_at IN (");
+        let mut times = query.separated(", ");
         for call in &scope.calls {
-            calls.push("(e.occurred_at = ").push_bind_unseparated(call.at);
-            calls.push_unseparated(" AND e.id = ").push_bind_unseparated(call.id);
-            calls.push_unseparated(")");
+            times.push_bind(call.at);
+        }
+        query.push(") AND e.id IN (");
+        let mut ids = query.separated(", ");
+        for call in &scope.calls {
+            ids.push_bind(call.id);
         }
         query.push(")");
     }

@@ -59,6 +59,8 @@ pub struct AccountAccess {
     pub account: SupportAccount,
     /// Whether the caller may read the account's access history (admins may).
     pub history: bool,
+    /// Whether the caller may ask to extend the grant in force now (near its end).
+    pub may_extend: bool,
     /// The server's clock, for the time left.
     pub now: DateTime<Utc>,
 }
@@ -83,13 +85,20 @@ fn AccessCell(
     now: DateTime<Utc>,
 ) -> impl IntoView {
     match (grant, request) {
-        (Some(grant), _) => view! {
+        (Some(grant), extension) => view! {
             <span class="granted">
                 "Granted until " <LocalTime at=grant.expires_at />
                 {format!(" ({} left)", countdown_text(grant.expires_at - now))}
                 {grant.ticket.map(|ticket| format!(" for ticket {ticket}"))}
                 {grant.grantee_email.map(|agent| format!(", to {agent} alone"))}
                 {grant.scope.words().map(|covers| format!(": {covers}"))}
+                {extension.map(|request| {
+                    format!(
+                        " · {} asked to extend it, for ticket {}",
+                        request.requested_by_email.unwrap_or_default(),
+                        request.ticket,
+                    )
+                })}
             </span>
         }
         .into_any(),
@@ -116,9 +125,14 @@ fn AccessCell(
     }
 }
 
-/// The form that asks the account's customer for access: a ticket and a reason.
+/// The form that asks the account's customer for access, or to `extend` the grant in
+/// force: a ticket and a reason.
 #[component]
-fn RequestForm(id: i64) -> impl IntoView {
+fn RequestForm(id: i64, extend: bool) -> impl IntoView {
+    let (label, button) = match extend {
+        false => ("Why you need access ", "Request access"),
+        true => ("Why you need two more weeks ", "Ask to extend access"),
+    };
     view! {
         <form method="post" action=RequestAccess::PATH class="request-access">
             <input type="hidden" name="account" value=id.to_string() />
@@ -126,11 +140,11 @@ fn RequestForm(id: i64) -> impl IntoView {
                 "Ticket " <input type="text" name="ticket" required maxlength=MAX_TICKET_CHARS.to_string() />
             </label>
             <label>
-                "Why you need access "
+                {label}
                 <textarea name="reason" required maxlength=MAX_REASON_CHARS.to_string() rows="3"></textarea>
             </label>
             <button type="submit" class="button">
-                "Request access"
+                {button}
             </button>
         </form>
     }
@@ -219,9 +233,11 @@ fn AccountHeader(id: i64) -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                account.await.ok().map(|AccountAccess { account, history, now }| {
-                    let ask = account.grant.is_none()
-                        && account.request.as_ref().is_none_or(|r| r.state != RequestState::Open);
+                account.await.ok().map(|AccountAccess { account, history, may_extend, now }| {
+                    let waiting =
+                        account.request.as_ref().is_some_and(|r| r.state == RequestState::Open);
+                    let extend = account.grant.is_some();
+                    let ask = !waiting && (!extend || may_extend);
                     let history = history.then(|| {
                         view! {
                             " · "
@@ -242,7 +258,7 @@ fn AccountHeader(id: i64) -> impl IntoView {
                             </p>
                         </LiveRegion>
                         <PostedError />
-                        {ask.then(|| view! { <RequestForm id /> })}
+                        {ask.then(|| view! { <RequestForm id extend /> })}
                     }
                 })
             })}

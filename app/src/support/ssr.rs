@@ -8,7 +8,7 @@ use crate::{
     auth::User,
     error::AppError,
     state::AppState,
-    support_access::{in_force, is_open, ssr::history_account, RequestState},
+    support_access::{in_force, is_open, may_ask_to_extend, ssr::history_account, RequestState},
 };
 
 /// Accounts listed at most on one console page.
@@ -30,19 +30,25 @@ pub async fn account(state: AppState, user: User, id: i64) -> Result<AccountAcce
         ListedAccount { id, name: account.name, contact_email: None, latest_grant, latest_request };
     let now = state.clock.now();
     let history = history_account(&user, Some(id)).is_ok();
-    Ok(AccountAccess { account: shown(listed, now), history, now })
+    let may_extend =
+        listed.latest_grant.as_ref().is_some_and(|g| may_ask_to_extend(g, user.id, now));
+    Ok(AccountAccess { account: shown(listed, now), history, may_extend, now })
 }
 
 /// The account as the console shows it: its grant only while in force; its latest
-/// request while it waits, or once declined until a grant comes after it.
+/// request while it waits (beside the grant, a request to extend it), or once declined
+/// until a grant comes after it.
 fn shown(account: ListedAccount, now: DateTime<Utc>) -> SupportAccount {
     let granted_at = account.latest_grant.as_ref().map(|g| g.granted_at);
     let grant = account.latest_grant.filter(|grant| in_force(grant, now));
-    let request = account.latest_request.filter(|request| match request.state {
-        _ if grant.is_some() => false,
-        RequestState::Open => is_open(request, now),
-        RequestState::Declined => granted_at.is_none_or(|at| request.decided_at > Some(at)),
-        RequestState::Granted | RequestState::Lapsed => false,
+    let request = account.latest_request.filter(|request| match (&grant, request.state) {
+        (Some(grant), RequestState::Open) => {
+            is_open(request, now) && request.extends == Some(grant.id)
+        }
+        (Some(_), _) => false,
+        (None, RequestState::Open) => is_open(request, now),
+        (None, RequestState::Declined) => granted_at.is_none_or(|at| request.decided_at > Some(at)),
+        (None, RequestState::Granted | RequestState::Lapsed) => false,
     });
     SupportAccount {
         id: account.id,

@@ -51,10 +51,26 @@ fn grant_question(
     )
 }
 
-fn decline_question(ticket: &str) -> String {
+fn decline_question(ticket: &str, extension: bool) -> String {
+    match extension {
+        false => format!(
+            "Decline Customer Support's request for access to your API Logs (ticket {ticket})? \
+             They will not get access."
+        ),
+        true => format!(
+            "Decline Customer Support's request to extend their access (ticket {ticket})? It \
+             ends as planned."
+        ),
+    }
+}
+
+/// The question of an extension: a fresh two weeks from now, until `until`.
+fn extend_question(until: DateTime<Utc>, ticket: &str) -> String {
     format!(
-        "Decline Customer Support's request for access to your API Logs (ticket {ticket})? \
-         They will not get access."
+        "Extend Customer Support's access to your API Logs, as it is now, for 2 more weeks \
+         from now: until {}? This answers their request for ticket {ticket}.\n\nYou can \
+         revoke it at any time.",
+        local_text(until)
     )
 }
 
@@ -163,8 +179,8 @@ fn AccessControls(status: AccessStatus) -> impl IntoView {
     // the server's clock. Ask again every ten seconds.
     access.status.ask_every(10_000, support_access_status);
     move || match access.status.get() {
-        Ok(AccessStatus { grant: Some(granted), covers, now, .. }) => {
-            EitherOf4::A(view! { <Granted granted covers now access /> })
+        Ok(AccessStatus { grant: Some(granted), covers, request, now }) => {
+            EitherOf4::A(view! { <Granted granted covers extension=request now access /> })
         }
         Ok(AccessStatus { grant: None, request: Some(request), now, .. }) => {
             EitherOf4::B(view! { <Requested request now access /> })
@@ -219,7 +235,7 @@ fn GrantLink(
 #[component]
 fn Requested(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl IntoView {
     let ticket = request.ticket.clone();
-    let question = decline_question(&ticket);
+    let question = decline_question(&ticket, false);
     let on_decline = move |event: ev::MouseEvent| {
         event.prevent_default();
         if confirmed(&question) {
@@ -262,6 +278,8 @@ fn Granted(
     granted: Grant,
     /// What it covers, in words, when not every call.
     covers: Option<String>,
+    /// Support's request to extend it, waiting for an answer.
+    extension: Option<AccessRequest>,
     /// The server's clock when the status was read.
     now: DateTime<Utc>,
     access: Access,
@@ -283,6 +301,7 @@ fn Granted(
             access.revoke.dispatch(RevokeAccess {});
         }
     };
+    let extension = extension.map(|request| view! { <ExtensionAsked request now access /> });
 
     view! {
         <div class="grant-banner" role="status">
@@ -305,6 +324,47 @@ fn Granted(
             <p>
                 <a href="/logs/revoke" class="revoke-link" on:click=on_revoke>
                     {REVOKE_LINK_TEXT}
+                </a>
+            </p>
+            {extension}
+        </div>
+    }
+}
+
+/// Support asks to extend the grant in force: who, for which ticket and why, with a
+/// link that extends it (a fresh two weeks) and one that lets it end.
+#[component]
+fn ExtensionAsked(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl IntoView {
+    let clock = ServerClock::from_answer(now);
+    let ticket = StoredValue::new(request.ticket.clone());
+    let on_extend = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        let question = extend_question(clock.now() + GRANT_DURATION, &ticket.get_value());
+        if confirmed(&question) {
+            access.grant.dispatch(GrantAccess { everyone: false });
+        }
+    };
+    let on_decline = move |event: ev::MouseEvent| {
+        event.prevent_default();
+        if confirmed(&decline_question(&ticket.get_value(), true)) {
+            access.decline.dispatch(DeclineAccess {});
+        }
+    };
+    view! {
+        <div class="access-request extension-request">
+            <p>
+                <strong>{request.requested_by_email}</strong>
+                " from Customer Support asks to extend their access for ticket "
+                <strong class="ticket">{request.ticket}</strong> ":"
+            </p>
+            <blockquote class="reason">{request.reason}</blockquote>
+            <p>
+                <a href="/logs/grant" class="extend-link" on:click=on_extend>
+                    "Extend for 2 more weeks"
+                </a>
+                " · "
+                <a href="/logs/decline" class="decline-link" on:click=on_decline>
+                    "Let it end"
                 </a>
             </p>
         </div>
@@ -395,12 +455,16 @@ fn ConfirmChange(change: Change) -> impl IntoView {
                         }
                             .into_any(),
                     ),
+                    (Change::Grant, AccessStatus { request: Some(request), now, .. }) => (
+                        extend_question(*now + GRANT_DURATION, &request.ticket),
+                        view! { <ActionForm action=grant>{buttons()}</ActionForm> }.into_any(),
+                    ),
                     (Change::Revoke, AccessStatus { grant: Some(_), .. }) => (
                         REVOKE_QUESTION.to_owned(),
                         view! { <ActionForm action=revoke>{buttons()}</ActionForm> }.into_any(),
                     ),
-                    (Change::Decline, AccessStatus { request: Some(request), .. }) => (
-                        decline_question(&request.ticket),
+                    (Change::Decline, AccessStatus { request: Some(request), grant, .. }) => (
+                        decline_question(&request.ticket, grant.is_some()),
                         view! { <ActionForm action=decline>{buttons()}</ActionForm> }.into_any(),
                     ),
                     // Nothing left to change.

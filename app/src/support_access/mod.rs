@@ -29,6 +29,9 @@ use crate::error::AppError;
 /// How long a grant lasts: exactly 14 days (1,209,600 s).
 pub const GRANT_DURATION: TimeDelta = TimeDelta::seconds(1_209_600);
 
+/// How near its end a grant may be asked to be extended: its last three days.
+pub const EXTENSION_WINDOW: TimeDelta = TimeDelta::days(3);
+
 pub const GRANT_LINK_TEXT: &str = "Click here to grant access to your API Logs details (input and \
                                    output params) to the Customer Support for 2 weeks";
 
@@ -124,6 +127,8 @@ pub struct AccessRequest {
     #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
     pub state: RequestState,
     pub decided_at: Option<DateTime<Utc>>,
+    /// The grant it asks to extend, when it asks for more time under a grant in force.
+    pub extends: Option<i64>,
 }
 
 /// A request waits for an answer while nobody gave one and it has not lapsed.
@@ -139,6 +144,8 @@ pub struct GrantRecord {
     pub grant: Grant,
     pub granted_by_email: Option<String>,
     pub revoked_by_email: Option<String>,
+    /// The grant that extended it (it ended then, at `revoked_at`), if one did.
+    pub extended_to: Option<i64>,
 }
 
 /// A grant is in force while it is not revoked and `now` is before its expiry. Every
@@ -154,6 +161,13 @@ pub fn lets_read(grant: &Grant, reader: i64, now: DateTime<Utc>) -> bool {
     in_force(grant, now) && grant.grantee_id.is_none_or(|grantee| grantee == reader)
 }
 
+/// Whether staff member `agent` may ask to extend `grant` at `now`: a grant that lets
+/// them read, in its last [`EXTENSION_WINDOW`]. Never an open-ended grant: the customer
+/// confirms each extension, a fresh two weeks.
+pub fn may_ask_to_extend(grant: &Grant, agent: i64, now: DateTime<Utc>) -> bool {
+    lets_read(grant, agent, now) && now >= grant.expires_at - EXTENSION_WINDOW
+}
+
 /// What an access event records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -162,6 +176,8 @@ pub enum AccessAction {
     Grant,
     /// The customer revoked it.
     Revoke,
+    /// The customer extended it, at Support's request: a fresh grant followed it.
+    Extend,
     /// It reached its expiry (recorded by the system).
     Expire,
     /// A support agent asked for access.
@@ -189,9 +205,10 @@ pub enum AccessAction {
 }
 
 impl AccessAction {
-    pub const ALL: [AccessAction; 14] = [
+    pub const ALL: [AccessAction; 15] = [
         AccessAction::Grant,
         AccessAction::Revoke,
+        AccessAction::Extend,
         AccessAction::Expire,
         AccessAction::Request,
         AccessAction::Decline,
@@ -219,6 +236,7 @@ impl AccessAction {
         match self {
             AccessAction::Grant => "grant",
             AccessAction::Revoke => "revoke",
+            AccessAction::Extend => "extend",
             AccessAction::Expire => "expire",
             AccessAction::Request => "request",
             AccessAction::Decline => "decline",
@@ -340,7 +358,9 @@ pub async fn support_access_status() -> Result<AccessStatus, AppError> {
 
 /// Grants Customer Support access to the signed-in customer's logs for two weeks:
 /// when it answers a request, to the agent who asked alone unless `everyone`. While a
-/// grant is in force this changes nothing and returns that grant.
+/// grant is in force this changes nothing and returns that grant, unless Support asks
+/// to extend it: then a fresh grant of two weeks, with the same scope and agent,
+/// follows it.
 #[server(endpoint = "support_access/grant")]
 pub async fn grant_access(#[server(default)] everyone: bool) -> Result<AccessStatus, AppError> {
     let grantees = if everyone { Grantees::Everyone } else { Grantees::AskingAgent };
@@ -434,7 +454,9 @@ pub async fn decline_access() -> Result<AccessStatus, AppError> {
 }
 
 /// A support agent asks the account's customer for access to its API Logs, for a ticket
-/// and with a reason. Refused (409) while a grant is in force or a request waits.
+/// and with a reason. Refused (409) while a request waits, and while a grant is in
+/// force unless it lets this agent read and ends within [`EXTENSION_WINDOW`]: then it
+/// asks to extend it.
 #[server(endpoint = "support_access/request")]
 pub async fn request_access(
     account: i64,
@@ -498,6 +520,18 @@ mod tests {
         assert!(lets_read(&named, 5, at));
         assert!(!lets_read(&named, 6, at));
         assert!(!lets_read(&named, 5, named.expires_at), "not past its expiry");
+    }
+
+    #[test]
+    fn only_an_agent_a_grant_lets_read_may_ask_to_extend_it_in_its_last_three_days() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+        let named = Grant { grantee_id: Some(5), ..grant(at) };
+        let window = named.expires_at - EXTENSION_WINDOW;
+        assert!(!may_ask_to_extend(&named, 5, window - TimeDelta::seconds(1)));
+        assert!(may_ask_to_extend(&named, 5, window));
+        assert!(may_ask_to_extend(&named, 5, named.expires_at - TimeDelta::seconds(1)));
+        assert!(!may_ask_to_extend(&named, 5, named.expires_at), "not once it has ended");
+        assert!(!may_ask_to_extend(&named, 6, window), "not another agent");
     }
 
     #[test]

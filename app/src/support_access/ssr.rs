@@ -4,8 +4,8 @@
 use super::{
     activity_cursor, in_force, is_open, lets_read, AccessAction, AccessDetail, AccessRequest,
     AccessStatus, Activity, Grant, GrantChange, GrantList, Grantees, HistoryPage, NewAccessEvent,
-    NewAccessRequest, RequestChange, Scope, EVENTS_PER_PAGE, GRANTS_PER_PAGE, GRANT_DURATION,
-    MAX_REASON_CHARS, MAX_TICKET_CHARS, REQUESTS_SHOWN,
+    NewAccessRequest, RequestChange, Scope, EVENTS_PER_PAGE, EXTENSION_WINDOW, GRANTS_PER_PAGE,
+    GRANT_DURATION, MAX_REASON_CHARS, MAX_TICKET_CHARS, REQUESTS_SHOWN,
 };
 use crate::{
     auth::{Role, User},
@@ -101,23 +101,23 @@ fn account_of(customer: &User) -> Result<i64, AppError> {
 /// The account's support access now: the grant in force, or the request waiting.
 pub(crate) async fn status_of(state: &AppState, account_id: i64) -> Result<AccessStatus, AppError> {
     let now = state.clock.now();
-    let grant = state.store.latest_grant(account_id).await?.filter(|g| in_force(g, now));
-    let request = match grant {
-        Some(_) => None,
-        None => state.store.latest_request(account_id).await?,
-    };
+    let grant = state.store.latest_grant(account_id).await?;
+    let request = state.store.latest_request(account_id).await?;
     Ok(status_from(grant, request, now))
 }
 
 /// Support's access at `now`, from the account's latest grant and latest request: the
-/// grant if in force, else the request if it waits for an answer.
+/// grant if in force, and the request if it waits for an answer (with a grant in
+/// force, only a request to extend it).
 pub(crate) fn status_from(
     grant: Option<Grant>,
     request: Option<AccessRequest>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AccessStatus {
     let grant = grant.filter(|g| in_force(g, now));
-    let request = request.filter(|r| grant.is_none() && is_open(r, now));
+    let request = request.filter(|r| {
+        is_open(r, now) && grant.as_ref().is_none_or(|grant| r.extends == Some(grant.id))
+    });
     let covers = grant.as_ref().and_then(|grant| grant.scope.words());
     AccessStatus { grant, request, covers, now }
 }
@@ -143,7 +143,9 @@ pub async fn grant(
         .store
         .grant_access_to(account_id, customer.id, now, expires_at, grantees, &scope)
         .await?;
-    let (GrantChange::Granted(grant) | GrantChange::AlreadyInForce(grant)) = change;
+    let (GrantChange::Granted(grant)
+    | GrantChange::Extended(grant)
+    | GrantChange::AlreadyInForce(grant)) = change;
     // The clock read again: the status is as of now, after the change.
     let covers = grant.scope.words();
     Ok(AccessStatus { grant: Some(grant), request: None, covers, now: state.clock.now() })
@@ -203,9 +205,12 @@ pub async fn request(
             open.ticket,
             crate::time::utc_text(open.requested_at)
         ))),
-        RequestChange::AlreadyGranted(_) => {
-            Err(AppError::Conflict("Access to this account is granted already.".into()))
-        }
+        RequestChange::AlreadyGranted(grant) => Err(AppError::Conflict(format!(
+            "Access to this account is granted already, until {}. The agent it lets read can \
+             ask to extend it from {}.",
+            crate::time::utc_text(grant.expires_at),
+            crate::time::utc_text(grant.expires_at - EXTENSION_WINDOW)
+        ))),
     }
 }
 

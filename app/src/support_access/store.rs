@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{query::Query, Database, Encode, Type};
 
 use super::{
-    in_force, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant, GrantRecord, Grantees,
-    RequestState, Scope,
+    in_force, may_ask_to_extend, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant,
+    GrantRecord, Grantees, RequestState, Scope,
 };
 use crate::store::{with_pool, with_writer, Locking, Store, StoreError};
 
@@ -20,13 +20,14 @@ const LATEST_GRANT: &str = "SELECT id, account_id, granted_by, granted_at, expir
 /// Grants with the emails of who granted and who revoked them; `g` is `support_grants`.
 pub(crate) const SELECT_GRANT_RECORDS: &str = "SELECT g.id, g.account_id, g.granted_by, \
      g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket, g.grantee_id, \
-     g.grantee_email, g.scope, gu.email AS granted_by_email, ru.email AS revoked_by_email \
+     g.grantee_email, g.scope, g.extended_to, gu.email AS granted_by_email, \
+     ru.email AS revoked_by_email \
      FROM support_grants g LEFT JOIN users gu ON gu.id = g.granted_by LEFT JOIN users ru ON ru.id = g.revoked_by";
 
 /// A request with its agent's email; `r` is `access_requests`.
 pub(crate) const SELECT_REQUEST: &str = "SELECT r.id, r.account_id, r.requested_by, \
      u.email AS requested_by_email, r.requested_at, r.lapses_at, r.ticket, r.reason, \
-     r.outcome AS state, r.decided_at FROM access_requests r \
+     r.outcome AS state, r.decided_at, r.extends FROM access_requests r \
      LEFT JOIN users u ON u.id = r.requested_by";
 
 /// The latest grant and the latest request (with its agent's email) of the account `a`
@@ -37,7 +38,7 @@ pub(crate) const LATEST_ACCESS_COLUMNS: &str = "g.id AS grant_id, g.granted_by, 
      g.granted_at, g.expires_at, g.revoked_at, g.revoked_by, g.ticket AS grant_ticket, \
      g.grantee_id, g.grantee_email, g.scope AS grant_scope, \
      r.id AS request_id, r.requested_by, ru.email AS requested_by_email, r.requested_at, \
-     r.lapses_at, r.ticket, r.reason, r.outcome, r.decided_at";
+     r.lapses_at, r.ticket, r.reason, r.outcome, r.decided_at, r.extends";
 pub(crate) const LATEST_ACCESS_JOINS: &str = "LEFT JOIN support_grants g ON g.id = \
      (SELECT MAX(id) FROM support_grants WHERE account_id = a.id) \
      LEFT JOIN access_requests r ON r.id = \
@@ -67,6 +68,7 @@ pub(crate) struct LatestAccessRow {
     reason: Option<String>,
     outcome: Option<String>,
     decided_at: Option<DateTime<Utc>>,
+    extends: Option<i64>,
 }
 
 impl LatestAccessRow {
@@ -110,6 +112,7 @@ impl LatestAccessRow {
                 state: RequestState::try_from(self.outcome)
                     .map_err(|error| StoreError::Query(sqlx::Error::Decode(error.into())))?,
                 decided_at: self.decided_at,
+                extends: self.extends,
             }),
             _ => None,
         };
@@ -132,6 +135,8 @@ const INSERT_EVENT: &str = "INSERT INTO access_events (occurred_at, actor_id, ac
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GrantChange {
     Granted(Grant),
+    /// The grant in force was extended, at Support's request: this one follows it.
+    Extended(Grant),
     /// A grant was in force already; nothing changed.
     AlreadyInForce(Grant),
 }
@@ -263,20 +268,46 @@ impl Store {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
-            let change = match latest {
-                Some(grant) if in_force(&grant, now) => GrantChange::AlreadyInForce(grant),
-                _ => {
-                    // A grant answers the request waiting, if one is.
-                    let request: Option<AccessRequest> =
-                        sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
-                            .bind(account_id)
-                            .bind(now)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let grantee = request
-                        .as_ref()
-                        .filter(|_| grantees == Grantees::AskingAgent)
-                        .map(|r| (r.requested_by, r.requested_by_email.clone()));
+            // A grant answers the request waiting, if one is.
+            let request: Option<AccessRequest> =
+                sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
+                    .bind(account_id)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let in_force = latest.filter(|grant| in_force(grant, now));
+            let extending = match (&in_force, &request) {
+                (Some(grant), Some(request)) => request.extends == Some(grant.id),
+                _ => false,
+            };
+            let change = match in_force {
+                Some(grant) if !extending => GrantChange::AlreadyInForce(grant),
+                extended => {
+                    // An extension keeps what the grant it extends covered, and whom.
+                    let (grantee, scope) = match &extended {
+                        Some(old) => (
+                            old.grantee_id.map(|id| (id, old.grantee_email.clone())),
+                            old.scope.clone(),
+                        ),
+                        None => (
+                            request
+                                .as_ref()
+                                .filter(|_| grantees == Grantees::AskingAgent)
+                                .map(|r| (r.requested_by, r.requested_by_email.clone())),
+                            scope.clone(),
+                        ),
+                    };
+                    if let Some(old) = &extended {
+                        sqlx::query(
+                            "UPDATE support_grants SET revoked_at = $1, revoked_by = $2 \
+                             WHERE id = $3",
+                        )
+                        .bind(now)
+                        .bind(by)
+                        .bind(old.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     let grant: Grant = sqlx::query_as(&format!(
                         "INSERT INTO support_grants (account_id, granted_by, granted_at, \
                          expires_at, request_id, ticket, grantee_id, grantee_email, scope) \
@@ -293,27 +324,35 @@ impl Store {
                     .bind(scope.stored())
                     .fetch_one(&mut *tx)
                     .await?;
+                    if let Some(old) = &extended {
+                        sqlx::query("UPDATE support_grants SET extended_to = $1 WHERE id = $2")
+                            .bind(grant.id)
+                            .bind(old.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     if let Some(request) = &request {
                         decide_request(request.id, RequestState::Granted, by, now)
                             .execute(&mut *tx)
                             .await?;
                     }
+                    let action = if extending { AccessAction::Extend } else { AccessAction::Grant };
                     let event = NewAccessEvent {
                         actor_id: Some(by),
                         account_id,
-                        action: AccessAction::Grant,
+                        action,
                         log_entry_id: None,
                         grant_id: Some(grant.id),
                         request_id: request.as_ref().map(|r| r.id),
                         share_link_id: None,
                         detail: AccessDetail {
                             ticket: grant.ticket.clone(),
-                            scope: scope.words(),
+                            scope: grant.scope.words(),
                             ..AccessDetail::default()
                         },
                     };
                     insert_event(&event, now).execute(&mut *tx).await?;
-                    GrantChange::Granted(grant)
+                    if extending { GrantChange::Extended(grant) } else { GrantChange::Granted(grant) }
                 }
             };
             tx.commit().await?;
@@ -534,8 +573,10 @@ pub struct NewAccessRequest<'a> {
 }
 
 impl Store {
-    /// Asks the account's customer for access, unless a grant is in force or a request
-    /// is waiting: one request at a time per account, under the account's lock.
+    /// Asks the account's customer for access, unless a request is waiting or a grant
+    /// is in force: one request at a time per account, under the account's lock. Under
+    /// a grant the agent [`may_ask_to_extend`], it asks to extend it, and lapses when
+    /// the grant ends if not before.
     pub async fn request_access(
         &self,
         new: NewAccessRequest<'_>,
@@ -552,21 +593,29 @@ impl Store {
                     .bind(now)
                     .fetch_optional(&mut *tx)
                     .await?;
-            let change = match (latest, open) {
-                (Some(grant), _) if in_force(&grant, now) => RequestChange::AlreadyGranted(grant),
+            let in_force = latest.filter(|grant| in_force(grant, now));
+            let change = match (in_force, open) {
                 (_, Some(open)) => RequestChange::AlreadyOpen(open),
-                _ => {
+                (Some(grant), None) if !may_ask_to_extend(&grant, new.by, now) => {
+                    RequestChange::AlreadyGranted(grant)
+                }
+                (extends, None) => {
+                    // A request to extend means nothing once its grant has ended.
+                    let lapses_at = extends.as_ref().map_or(new.lapses_at, |grant| {
+                        new.lapses_at.min(grant.expires_at)
+                    });
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO access_requests \
-                         (account_id, requested_by, requested_at, lapses_at, ticket, reason) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        "INSERT INTO access_requests (account_id, requested_by, requested_at, \
+                         lapses_at, ticket, reason, extends) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     )
                     .bind(account_id)
                     .bind(new.by)
                     .bind(now)
-                    .bind(new.lapses_at)
+                    .bind(lapses_at)
                     .bind(new.ticket)
                     .bind(new.reason)
+                    .bind(extends.map(|grant| grant.id))
                     .fetch_one(&mut *tx)
                     .await?;
                     let event = NewAccessEvent::request(

@@ -31,8 +31,9 @@ pub const DISABLE_AFTER: i32 = 20;
 pub const DELIVERIES_SHOWN: i64 = 25;
 
 /// The events an endpoint receives.
-pub const EVENTS: [&str; 10] = [
+pub const EVENTS: [&str; 11] = [
     "support_access.granted",
+    "support_access.extended",
     "support_access.revoked",
     "support_access.expired",
     "support_access.requested",
@@ -48,6 +49,7 @@ pub const EVENTS: [&str; 10] = [
 pub fn event_type(topic: &str) -> Option<&'static str> {
     Some(match topic {
         "grant" => "support_access.granted",
+        "extend" => "support_access.extended",
         "revoke" => "support_access.revoked",
         "expire" => "support_access.expired",
         "request" => "support_access.requested",

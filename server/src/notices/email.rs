@@ -52,13 +52,15 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
     let agent: Vec<String> =
         request.and_then(|r| r.requested_by_email.clone()).into_iter().collect();
     match (facts.notice.topic.as_str(), action(facts)) {
-        (_, Some(AccessAction::Grant)) => {
+        (_, Some(action @ (AccessAction::Grant | AccessAction::Extend))) => {
             let Some(grant) = grant else { return Vec::new() };
+            let extended = action == AccessAction::Extend;
+            let did = if extended { "extended" } else { "granted" };
             let until = grant.grant.expires_at;
             let words = until_in_words(until, grant.grant.granted_at);
             let mut lines = vec![
                 Line::Text(format!(
-                    "{} granted Customer Support access to the API Logs of {account}, with the \
+                    "{} {did} Customer Support's access to the API Logs of {account}, with the \
                      request and response of {}, {words}: until {}.",
                     grant.granted_by_email.clone().unwrap_or_else(someone),
                     if grant.grant.scope.is_everything() { "every call" } else { "some calls" },
@@ -67,8 +69,9 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
                 Line::Text("The access ends by itself then.".into()),
             ];
             if let Some(ticket) = &grant.grant.ticket {
+                let asked = if extended { "request to extend it" } else { "request" };
                 lines.push(Line::Text(format!(
-                    "It answers Customer Support's request for ticket {ticket}."
+                    "It answers Customer Support's {asked} for ticket {ticket}."
                 )));
             }
             if let Some(agent) = &grant.grant.grantee_email {
@@ -91,10 +94,10 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
             if let Some(request) = request {
                 send(
                     &agent,
-                    format!("{account} granted your request for ticket {}", request.ticket),
+                    format!("{account} {did} your request for ticket {}", request.ticket),
                     vec![
                         Line::Text(format!(
-                            "{account} granted your request for access to its API Logs \
+                            "{account} {did} your request for access to its API Logs \
                              (ticket {}), until {}.",
                             request.ticket,
                             utc(until)
@@ -166,15 +169,17 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
         }
         (_, Some(AccessAction::Request)) => {
             let Some(request) = request else { return Vec::new() };
+            let asks =
+                if request.extends.is_some() { "to extend their access" } else { "for access" };
             send(
                 customers,
                 format!(
-                    "Customer Support asks for access to your API Logs (ticket {})",
-                    request.ticket
+                    "Customer Support asks {} to your API Logs (ticket {})",
+                    asks, request.ticket
                 ),
                 vec![
                     Line::Text(format!(
-                        "{} from Customer Support asks for access to the API Logs of {account} \
+                        "{} from Customer Support asks {asks} to the API Logs of {account} \
                          for ticket {}.",
                         request.requested_by_email.clone().unwrap_or_else(someone),
                         request.ticket

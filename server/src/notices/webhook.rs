@@ -255,6 +255,8 @@ fn data(facts: &NoticeFacts) -> Value {
             "lapses_at": request.lapses_at,
             "state": request.state,
             "decided_at": request.decided_at,
+            // The grant it asks to extend, if it does.
+            "extends": request.extends,
         });
     }
     data
