@@ -8,6 +8,7 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
   page,
   browser,
 }) => {
+  test.setTimeout(90_000);
   await signIn(page, BOB.email);
   await hydrated(page);
   page.once("dialog", (dialog) => dialog.accept());
@@ -69,6 +70,8 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
 
   // Bob grants again. Eleven days on, three days before its end, the agent asks to
   // extend it; Bob confirms: a fresh two weeks, from then.
+  await page.goto("/logs");
+  await hydrated(page);
   page.once("dialog", (dialog) => dialog.accept());
   await page.getByRole("link", { name: GRANT_LINK }).click();
   await expect(page.locator(".granted-until")).toContainText(GRANTED);
@@ -93,7 +96,7 @@ test("a grant that reaches its expiry ends the agent's access and flips the cust
     expect(dialog.message()).toContain("for 2 more weeks from now");
     dialog.accept();
   });
-  await asked.getByRole("link", { name: "Extend for 2 more weeks" }).click();
+  await page.getByRole("link", { name: "Extend for 2 more weeks" }).click();
   await expect(page.locator(".extension-request")).toHaveCount(0);
   const extended = (await (await page.request.post("/api/support_access/status")).json()).grant;
   expect(extended.id).not.toBe(first.id);

@@ -183,7 +183,7 @@ fn AccessControls(status: AccessStatus) -> impl IntoView {
             EitherOf4::A(view! { <Granted granted covers extension=request now access /> })
         }
         Ok(AccessStatus { grant: None, request: Some(request), now, .. }) => {
-            EitherOf4::B(view! { <Requested request now access /> })
+            EitherOf4::B(view! { <Requested request now access extending=false /> })
         }
         Ok(AccessStatus { grant: None, request: None, now, .. }) => EitherOf4::C(view! {
             <GrantLink
@@ -192,12 +192,15 @@ fn AccessControls(status: AccessStatus) -> impl IntoView {
                 ticket=None
                 asking=None
                 everyone=RwSignal::new(false)
+                extending=false
             />
         }),
         Err(error) => EitherOf4::D(view! { <ErrorView error /> }),
     }
 }
 
+/// The grant link, or, `extending` the grant in force at Support's request, the link
+/// that extends it.
 #[component]
 fn GrantLink(
     /// The server's clock when the status was read.
@@ -208,34 +211,54 @@ fn GrantLink(
     /// The agent who asked, who alone will read unless `everyone`.
     asking: Option<String>,
     everyone: RwSignal<bool>,
+    extending: bool,
 ) -> impl IntoView {
     let clock = ServerClock::from_answer(now);
     let on_click = move |event: ev::MouseEvent| {
         event.prevent_default();
         let everyone = everyone.get_untracked();
         let until = clock.now() + GRANT_DURATION;
-        if confirmed(&grant_question(until, ticket.as_deref(), asking.as_deref(), everyone)) {
+        let question = match extending {
+            true => extend_question(until, ticket.as_deref().unwrap_or_default()),
+            false => grant_question(until, ticket.as_deref(), asking.as_deref(), everyone),
+        };
+        if confirmed(&question) {
             grant.dispatch(GrantAccess { everyone });
         }
     };
+    let (class, text) = match extending {
+        true => ("extend-link", "Extend for 2 more weeks"),
+        false => ("grant-link", GRANT_LINK_TEXT),
+    };
     view! {
-        <p class="grant-link">
+        <p class=class>
             <a href="/logs/grant" on:click=on_click>
-                {GRANT_LINK_TEXT}
+                {text}
             </a>
         </p>
-        <p class="grant-limited-link">
-            <a href="/logs/grant/limited">"Or grant access to some calls only"</a>
-        </p>
+        {(!extending)
+            .then(|| {
+                view! {
+                    <p class="grant-limited-link">
+                        <a href="/logs/grant/limited">"Or grant access to some calls only"</a>
+                    </p>
+                }
+            })}
     }
 }
 
 /// Support's request waiting for an answer: who asks, for which ticket and why; then
-/// the grant link, as ever, and a link that declines.
+/// the grant link, as ever, and a link that declines. `extending`: a request to extend
+/// the grant in force, answered by a link that extends it or one that lets it end.
 #[component]
-fn Requested(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl IntoView {
+fn Requested(
+    request: AccessRequest,
+    now: DateTime<Utc>,
+    access: Access,
+    extending: bool,
+) -> impl IntoView {
     let ticket = request.ticket.clone();
-    let question = decline_question(&ticket, false);
+    let question = decline_question(&ticket, extending);
     let on_decline = move |event: ev::MouseEvent| {
         event.prevent_default();
         if confirmed(&question) {
@@ -244,30 +267,43 @@ fn Requested(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl
     };
     let who = request.requested_by_email.unwrap_or_else(|| "Customer Support".into());
     let everyone = RwSignal::new(false);
+    let (asks, decline) = match extending {
+        true => (" from Customer Support asks to extend their access for ticket ", "Let it end"),
+        false => (
+            " from Customer Support asks for access to your API Logs for ticket ",
+            DECLINE_LINK_TEXT,
+        ),
+    };
+    // Widening is for a new grant: an extension keeps whom the grant is for.
+    let widen = (!extending).then(|| {
+        view! {
+            <p class="grant-everyone">
+                <label>
+                    <input
+                        type="checkbox"
+                        prop:checked=move || everyone.get()
+                        on:change=move |event| everyone.set(event_target_checked(&event))
+                    />
+                    {EVERYONE_TEXT} {who.clone()}
+                </label>
+            </p>
+        }
+    });
     view! {
-        <div class="access-request" role="status">
+        <div class="access-request" class:extension-request=extending role="status">
             <p>
                 <strong>{who.clone()}</strong>
-                " from Customer Support asks for access to your API Logs for ticket "
+                {asks}
                 <strong class="ticket">{request.ticket}</strong> ", since "
                 <LocalTime at=request.requested_at /> ":"
             </p>
             <blockquote class="reason">{request.reason}</blockquote>
         </div>
-        <p class="grant-everyone">
-            <label>
-                <input
-                    type="checkbox"
-                    prop:checked=move || everyone.get()
-                    on:change=move |event| everyone.set(event_target_checked(&event))
-                />
-                {EVERYONE_TEXT} {who.clone()}
-            </label>
-        </p>
-        <GrantLink now grant=access.grant ticket=Some(ticket) asking=Some(who) everyone />
+        {widen}
+        <GrantLink now grant=access.grant ticket=Some(ticket) asking=Some(who) everyone extending />
         <p>
             <a href="/logs/decline" class="decline-link" on:click=on_decline>
-                {DECLINE_LINK_TEXT}
+                {decline}
             </a>
         </p>
     }
@@ -301,7 +337,8 @@ fn Granted(
             access.revoke.dispatch(RevokeAccess {});
         }
     };
-    let extension = extension.map(|request| view! { <ExtensionAsked request now access /> });
+    let extension =
+        extension.map(|request| view! { <Requested request now access extending=true /> });
 
     view! {
         <div class="grant-banner" role="status">
@@ -327,46 +364,6 @@ fn Granted(
                 </a>
             </p>
             {extension}
-        </div>
-    }
-}
-
-/// Support asks to extend the grant in force: who, for which ticket and why, with a
-/// link that extends it (a fresh two weeks) and one that lets it end.
-#[component]
-fn ExtensionAsked(request: AccessRequest, now: DateTime<Utc>, access: Access) -> impl IntoView {
-    let clock = ServerClock::from_answer(now);
-    let ticket = StoredValue::new(request.ticket.clone());
-    let on_extend = move |event: ev::MouseEvent| {
-        event.prevent_default();
-        let question = extend_question(clock.now() + GRANT_DURATION, &ticket.get_value());
-        if confirmed(&question) {
-            access.grant.dispatch(GrantAccess { everyone: false });
-        }
-    };
-    let on_decline = move |event: ev::MouseEvent| {
-        event.prevent_default();
-        if confirmed(&decline_question(&ticket.get_value(), true)) {
-            access.decline.dispatch(DeclineAccess {});
-        }
-    };
-    view! {
-        <div class="access-request extension-request">
-            <p>
-                <strong>{request.requested_by_email}</strong>
-                " from Customer Support asks to extend their access for ticket "
-                <strong class="ticket">{request.ticket}</strong> ":"
-            </p>
-            <blockquote class="reason">{request.reason}</blockquote>
-            <p>
-                <a href="/logs/grant" class="extend-link" on:click=on_extend>
-                    "Extend for 2 more weeks"
-                </a>
-                " · "
-                <a href="/logs/decline" class="decline-link" on:click=on_decline>
-                    "Let it end"
-                </a>
-            </p>
         </div>
     }
 }

@@ -35,24 +35,32 @@ pub const EXTENSION_WINDOW: TimeDelta = TimeDelta::days(3);
 pub const GRANT_LINK_TEXT: &str = "Click here to grant access to your API Logs details (input and \
                                    output params) to the Customer Support for 2 weeks";
 
+/// A grant of support access. The browser reads a grant only for the banner: when it
+/// ends, for which ticket and for whom; the rest it skips (`not(ssr)`), so that its
+/// reader stays out of the bundle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Grant {
     pub id: i64,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub account_id: i64,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub granted_by: i64,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub granted_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub revoked_at: Option<DateTime<Utc>>,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub revoked_by: Option<i64>,
     /// The ticket of the request it answered, if it answered one.
     pub ticket: Option<String>,
     /// The one agent it lets read (the one who asked), or `None`: all of Support.
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub grantee_id: Option<i64>,
     pub grantee_email: Option<String>,
-    /// Which of the account's calls it lets Support read. The browser never reads it
-    /// (the server words it, in [`AccessStatus::covers`]): its reader stays out of the
-    /// bundle.
+    /// Which of the account's calls it lets Support read (worded by the server for the
+    /// browser, in [`AccessStatus::covers`]).
     #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
     #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub scope: Scope,
@@ -74,10 +82,11 @@ pub const MAX_TICKET_CHARS: usize = 64;
 pub const MAX_REASON_CHARS: usize = 500;
 
 /// Where a request for access stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
     /// Not answered (it may have lapsed by now: see [`is_open`]).
+    #[default]
     Open,
     Granted,
     Declined,
@@ -111,23 +120,30 @@ impl TryFrom<Option<String>> for RequestState {
     }
 }
 
-/// Customer Support asking an account's customer for access to its API Logs.
+/// Customer Support asking an account's customer for access to its API Logs. The
+/// browser reads who asks, since when, for which ticket and why; the rest it skips.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AccessRequest {
     pub id: i64,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub account_id: i64,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub requested_by: i64,
     pub requested_by_email: Option<String>,
     pub requested_at: DateTime<Utc>,
     /// When it lapses if nobody answers it.
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub lapses_at: DateTime<Utc>,
     pub ticket: String,
     pub reason: String,
     #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub state: RequestState,
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub decided_at: Option<DateTime<Utc>>,
     /// The grant it asks to extend, when it asks for more time under a grant in force.
+    #[cfg_attr(not(feature = "ssr"), serde(skip))]
     pub extends: Option<i64>,
 }
 
