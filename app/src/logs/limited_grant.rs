@@ -16,6 +16,7 @@ use crate::{
 };
 
 /// What the form asks for, as it sends it.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LimitsAsked {
     /// The range's ends, `datetime-local` values in UTC.
