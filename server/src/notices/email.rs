@@ -55,12 +55,15 @@ pub fn emails(facts: &NoticeFacts, public_url: &str) -> Vec<NewDelivery> {
         (_, Some(action @ (AccessAction::Grant | AccessAction::Extend))) => {
             let Some(grant) = grant else { return Vec::new() };
             let extended = action == AccessAction::Extend;
-            let did = if extended { "extended" } else { "granted" };
+            let (did, what) = match extended {
+                true => ("extended", "extended Customer Support's access"),
+                false => ("granted", "granted Customer Support access"),
+            };
             let until = grant.grant.expires_at;
             let words = until_in_words(until, grant.grant.granted_at);
             let mut lines = vec![
                 Line::Text(format!(
-                    "{} {did} Customer Support's access to the API Logs of {account}, with the \
+                    "{} {what} to the API Logs of {account}, with the \
                      request and response of {}, {words}: until {}.",
                     grant.granted_by_email.clone().unwrap_or_else(someone),
                     if grant.grant.scope.is_everything() { "every call" } else { "some calls" },
