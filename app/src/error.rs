@@ -33,6 +33,9 @@ pub enum AppError {
     /// A share link that ran out, was revoked, or never was: one answer for all three.
     #[error("This link has expired or was revoked, or there is no such link.")]
     LinkGone,
+    /// A share link opened more often than it may be in an hour.
+    #[error("This link was opened too often in the last hour. Try again later.")]
+    TooOften,
     #[error("{0}")]
     Invalid(String),
     /// The change asked for clashes with the state of things (said in words).
@@ -64,6 +67,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooSlow => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooOften => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

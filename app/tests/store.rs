@@ -1431,7 +1431,8 @@ async fn a_share_link_opens_one_call_until_it_expires_or_is_revoked(store: &Stor
             address: Some(format!("203.0.113.{i}")),
             user_agent: Some("curl/8.5.0".into()),
         };
-        store.record_opening(&link, &opening, t0() + TimeDelta::minutes(i)).await.unwrap();
+        let at = t0() + TimeDelta::minutes(i);
+        assert!(store.record_opening(&link, &opening, at, 3).await.unwrap());
     }
     let listed = store.share_links(alice, 10).await.unwrap();
     let (listed_link, openings, latest) = &listed[0];
@@ -1464,4 +1465,18 @@ async fn a_share_link_opens_one_call_until_it_expires_or_is_revoked(store: &Stor
     assert_eq!(steps, [Unshare, OpenShare, OpenShare, OpenShare, Share]);
     let share = events.iter().find(|e| e.action == Share && e.share_link_id == Some(link.id));
     assert_eq!(share.unwrap().actor_id, Some(alice_user));
+
+    // A link opens at most `limit` times in an hour; an opening past it is not
+    // recorded. An hour after the first, it opens again, once.
+    let busy = store.create_share_link(&new(mine, "h4"), t0()).await.unwrap().unwrap();
+    let opening = Opening { address: None, user_agent: None };
+    let open =
+        |minutes| store.record_opening(&busy, &opening, t0() + TimeDelta::minutes(minutes), 2);
+    assert!(open(0).await.unwrap() && open(1).await.unwrap());
+    assert!(!open(59).await.unwrap(), "the third in the hour");
+    assert!(open(60).await.unwrap(), "the first is an hour old");
+    assert!(!open(60).await.unwrap());
+    let listed = store.share_links(alice, 10).await.unwrap();
+    let (_, openings, _) = listed.iter().find(|(l, _, _)| l.id == busy.id).unwrap();
+    assert_eq!(*openings, 3, "only the openings recorded");
 }

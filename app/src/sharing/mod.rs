@@ -29,6 +29,12 @@ pub const LIFETIMES: [(i64, &str); 4] =
 pub const DEFAULT_HOURS: i64 = 24;
 pub const LONGEST_HOURS: i64 = 168;
 
+/// How often a link opens in an hour. Every opening is an access event, a notice and a
+/// webhook delivery: whoever holds a link must not be able to grow the customer's
+/// history, and their endpoints' traffic, without bound. Past it, a 429 until the hour
+/// has gone by.
+pub const OPENINGS_PER_HOUR: i64 = 60;
+
 /// Where a link's call is shown: `/shared/<token>`.
 pub const SHARED_PATH: &str = "/shared/";
 

@@ -6,7 +6,7 @@ use leptos::prelude::use_context;
 
 use super::{
     link_in_force, LinkList, ListedLink, NewShare, NewShareLink, Opening, SharedCall, LINKS_SHOWN,
-    LONGEST_HOURS,
+    LONGEST_HOURS, OPENINGS_PER_HOUR,
 };
 use crate::{
     auth::{
@@ -93,7 +93,9 @@ pub async fn open(token: String) -> Result<SharedCall, AppError> {
             )
             .await?;
         let entry = entry.ok_or(AppError::LinkGone)?;
-        state.store.record_opening(&link, &opening, now).await?;
+        if !state.store.record_opening(&link, &opening, now, OPENINGS_PER_HOUR).await? {
+            return Err(AppError::TooOften);
+        }
         Ok(SharedCall {
             account_name,
             expires_at: link.expires_at,

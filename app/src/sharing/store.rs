@@ -1,6 +1,6 @@
 //! The SQL of share links.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{ShareLink, OPENINGS_SHOWN};
 use crate::{
@@ -150,20 +150,39 @@ impl Store {
         Ok(row.map(|row| (row.link, row.account_name)))
     }
 
-    /// Records that someone holding `link` opened it.
+    /// Records that someone holding `link` opened it, unless it was opened `limit`
+    /// times in the hour before `now` already: whether it was recorded. Openings of
+    /// one link are counted and recorded one after another (the link's lock).
     pub async fn record_opening(
         &self,
         link: &ShareLink,
         opening: &Opening,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+        limit: i64,
+    ) -> Result<bool, StoreError> {
         let mut event = link_event(link, AccessAction::OpenShare, None);
         event.detail.address = opening.address.clone();
         event.detail.user_agent = opening.user_agent.clone();
-        with_writer!(self, pool => {
-            insert_event(&event, now).execute(pool).await?;
-        });
-        Ok(())
+        Ok(with_writer!(self, pool => {
+            let mut tx = pool.begin_locked(&[format!("share-link:{}", link.id)]).await?;
+            // At most `limit` read, by the index of a link's events.
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM (SELECT 1 FROM access_events WHERE share_link_id = $1 \
+                 AND action = $2 AND occurred_at > $3 LIMIT $4) recent",
+            )
+            .bind(link.id)
+            .bind(AccessAction::OpenShare.as_str())
+            .bind(now - TimeDelta::hours(1))
+            .bind(limit)
+            .fetch_one(&mut *tx)
+            .await?;
+            let allowed = recent < limit;
+            if allowed {
+                insert_event(&event, now).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            allowed
+        }))
     }
 
     /// The account's latest `limit` links, newest first, each with how often it was

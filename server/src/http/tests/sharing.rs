@@ -1,12 +1,12 @@
 //! Share links over HTTP: made by the customer, opened by anyone without signing in,
 //! each opening recorded; refused once revoked, and from the second they expire.
 
-use app::support_access::Scope;
 use app::{
     auth::Role,
     clock::Clock,
     logs::{Call, LogFilter, NewLogEntry, PageFrom},
-    support_access::AccessAction,
+    sharing::OPENINGS_PER_HOUR,
+    support_access::{AccessAction, AccessEvent, Scope},
 };
 use axum::http::{header, StatusCode};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -112,4 +112,27 @@ async fn links_last_an_hour_to_seven_days_and_only_for_the_customers_own_calls()
     let list = app.post_form("/api/sharing/list", "", Some(&bob)).await;
     assert_eq!(list.status(), StatusCode::OK);
     assert!(body(list).await.contains(r#""links":[]"#));
+}
+
+/// Whoever holds a link cannot grow the customer's history without bound: past
+/// [`OPENINGS_PER_HOUR`] in an hour the link answers 429 and nothing is recorded, until
+/// the hour has gone by.
+#[tokio::test]
+async fn a_link_opens_a_bounded_number_of_times_an_hour() {
+    let (app, cookie, account, entry) = world().await;
+    let token = share(&app, &cookie, entry, 24).await;
+    let path = format!("/shared/{token}");
+    for _ in 0..OPENINGS_PER_HOUR {
+        assert_eq!(app.get(&path, None).await.status(), StatusCode::OK);
+    }
+    let refused = app.get(&path, None).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(body(refused).await.contains("opened too often"));
+    let openings = |events: Vec<AccessEvent>| {
+        events.iter().filter(|e| e.action == AccessAction::OpenShare).count() as i64
+    };
+    let events = app.store.access_events(account, 1_000).await.unwrap();
+    assert_eq!(openings(events), OPENINGS_PER_HOUR);
+    app.clock.advance(TimeDelta::hours(1));
+    assert_eq!(app.get(&path, None).await.status(), StatusCode::OK);
 }
