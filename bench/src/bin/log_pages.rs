@@ -236,20 +236,19 @@ async fn direct_page(store: &Store, account: i64, filter: &LogFilter, from: Page
         return direct_search(store, account, text).await;
     }
     let condition = match (filter, from) {
-        (_, PageFrom::Older(_)) => "AND (occurred_at, id) < ($2, $3)",
-        (LogFilter { status: Some(_), .. }, _) => "AND status BETWEEN $2 AND $3",
-        _ => "",
+        (_, PageFrom::Older(_)) => "AND (occurred_at, id) < ($2, $3)".to_owned(),
+        (LogFilter { status: Some(class), .. }, _) => {
+            let (low, high) = class.range();
+            format!("AND status BETWEEN {low} AND {high}")
+        }
+        _ => String::new(),
     };
     let sql = format!("{COLUMNS} {condition} {ORDER}");
     macro_rules! fetch {
         ($pool:expr) => {{
             let query = sqlx::query_as::<_, Row>(&sql).bind(account);
-            let query = match (filter, from) {
-                (_, PageFrom::Older(cursor)) => query.bind(cursor.at).bind(cursor.id),
-                (LogFilter { status: Some(class), .. }, _) => {
-                    let (low, high) = class.range();
-                    query.bind(low).bind(high)
-                }
+            let query = match from {
+                PageFrom::Older(cursor) => query.bind(cursor.at).bind(cursor.id),
                 _ => query,
             };
             query.fetch_all($pool).await.unwrap()

@@ -1,0 +1,7 @@
+-- The account's errors by time (issue 17): the errors filter, and a grant limited to
+-- errors, read a page of this index instead of eight calls of every call's per call
+-- shown (12 % of calls are errors). The queries write `status BETWEEN 400 AND 599`
+-- in, not bound, so that the planner sees it matches. On every week's table, and on
+-- those the jobs make ahead.
+CREATE INDEX log_entries_account_errors ON log_entries (account_id, occurred_at, id)
+    WHERE status BETWEEN 400 AND 599;
