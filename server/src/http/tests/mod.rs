@@ -4,6 +4,7 @@
 mod authorization;
 mod export;
 mod ingest;
+mod limited_grants;
 mod protect;
 mod redaction;
 mod search;
