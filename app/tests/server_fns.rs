@@ -12,7 +12,8 @@ use app::{
     store::Store,
     store_conformance_tests, support,
     support_access::{
-        self, AccessAction, AccessDetail, Grantees, RequestState, Scope, GRANT_DURATION,
+        self, AccessAction, AccessDetail, AccessStatus, Grantees, RequestState, Scope,
+        GRANT_DURATION,
     },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -38,6 +39,14 @@ struct World {
     bob: User,
     globex: i64,
     sam: User,
+}
+
+impl World {
+    /// `customer` grants Support access to every call of their account.
+    async fn grant(&self, customer: &User, grantees: Grantees) -> Result<AccessStatus, AppError> {
+        support_access::ssr::grant(self.state.clone(), customer.clone(), grantees, Scope::default())
+            .await
+    }
 }
 
 async fn user(store: &Store, email: &str, role: Role, account_id: Option<i64>) -> User {
@@ -73,14 +82,7 @@ async fn grant_and_revoke_answer_with_the_status_they_made(store: &Store) {
     let status = support_access::ssr::status(w.state.clone(), w.alice.clone()).await.unwrap();
     assert_eq!((status.grant, status.now), (None, t0()));
 
-    let granted = support_access::ssr::grant(
-        w.state.clone(),
-        w.alice.clone(),
-        Grantees::AskingAgent,
-        Scope::default(),
-    )
-    .await
-    .unwrap();
+    let granted = w.grant(&w.alice, Grantees::AskingAgent).await.unwrap();
     let grant = granted.grant.clone().expect("a grant in force");
     assert_eq!((grant.granted_at, grant.expires_at), (t0(), t0() + GRANT_DURATION));
     assert_eq!(granted.now, t0());
@@ -90,14 +92,7 @@ async fn grant_and_revoke_answer_with_the_status_they_made(store: &Store) {
 
     // Granting again an hour later keeps the grant in force, and says so.
     w.clock.advance(TimeDelta::hours(1));
-    let again = support_access::ssr::grant(
-        w.state.clone(),
-        w.alice.clone(),
-        Grantees::AskingAgent,
-        Scope::default(),
-    )
-    .await
-    .unwrap();
+    let again = w.grant(&w.alice, Grantees::AskingAgent).await.unwrap();
     assert_eq!(again.grant, Some(grant));
     assert_eq!(again.now, t0() + TimeDelta::hours(1));
 
@@ -117,14 +112,7 @@ async fn support_reads_only_while_a_grant_is_in_force_and_is_recorded(store: &St
     };
     assert_eq!(page(w.sam.clone()).await.unwrap_err(), AppError::AccessNotGranted);
 
-    support_access::ssr::grant(
-        w.state.clone(),
-        w.alice.clone(),
-        Grantees::AskingAgent,
-        Scope::default(),
-    )
-    .await
-    .unwrap();
+    w.grant(&w.alice, Grantees::AskingAgent).await.unwrap();
     let shown = page(w.sam.clone()).await.unwrap();
     assert_eq!(shown.rows.len(), 5);
     let detail = logs::ssr::entry(w.state.clone(), w.sam.clone(), Some(w.acme), shown.rows[0].id)
@@ -199,14 +187,7 @@ async fn a_customer_reads_only_their_own_account(store: &Store) {
 
 async fn the_console_answers_one_account(store: &Store) {
     let w = world(store).await;
-    support_access::ssr::grant(
-        w.state.clone(),
-        w.bob.clone(),
-        Grantees::AskingAgent,
-        Scope::default(),
-    )
-    .await
-    .unwrap();
+    w.grant(&w.bob, Grantees::AskingAgent).await.unwrap();
     let globex = support::ssr::account(w.state.clone(), w.sam.clone(), w.globex).await.unwrap();
     assert_eq!(globex.account.name, "Globex");
     assert_eq!(globex.account.grant.map(|g| g.expires_at), Some(t0() + GRANT_DURATION));
@@ -229,14 +210,7 @@ async fn the_history_shows_each_grant_with_what_support_opened_under_it(store: &
     assert!(history(w.alice.clone(), None).await.unwrap().grants.is_empty());
 
     // A first grant, revoked after Sam filtered the list and opened a call.
-    support_access::ssr::grant(
-        w.state.clone(),
-        w.alice.clone(),
-        Grantees::AskingAgent,
-        Scope::default(),
-    )
-    .await
-    .unwrap();
+    w.grant(&w.alice, Grantees::AskingAgent).await.unwrap();
     let filter = LogFilter { method: Some("POST".into()), ..LogFilter::default() };
     let page = logs::ssr::page(w.state.clone(), w.sam.clone(), Some(w.acme), filter, None, None);
     let opened = page.await.unwrap().rows[0].id;
@@ -245,14 +219,7 @@ async fn the_history_shows_each_grant_with_what_support_opened_under_it(store: &
     support_access::ssr::revoke(w.state.clone(), w.alice.clone()).await.unwrap();
     // A second grant that runs out, Sam having looked at the usage chart.
     w.clock.advance(TimeDelta::hours(1));
-    support_access::ssr::grant(
-        w.state.clone(),
-        w.alice.clone(),
-        Grantees::AskingAgent,
-        Scope::default(),
-    )
-    .await
-    .unwrap();
+    w.grant(&w.alice, Grantees::AskingAgent).await.unwrap();
     logs::ssr::usage(w.state.clone(), w.sam.clone(), Some(w.acme)).await.unwrap();
     w.clock.advance(GRANT_DURATION);
 
@@ -350,14 +317,7 @@ async fn support_asks_and_the_customer_answers(store: &Store) {
 
     // Tom asks; Alice's grant answers him, and names his ticket.
     ask(tom.clone(), "T-2", "Another look").await.unwrap();
-    let granted = support_access::ssr::grant(
-        w.state.clone(),
-        w.alice.clone(),
-        Grantees::AskingAgent,
-        Scope::default(),
-    )
-    .await
-    .unwrap();
+    let granted = w.grant(&w.alice, Grantees::AskingAgent).await.unwrap();
     assert_eq!(granted.grant.as_ref().unwrap().ticket.as_deref(), Some("T-2"));
     let console = support::ssr::account(w.state.clone(), w.sam.clone(), w.acme).await.unwrap();
     assert_eq!((console.account.grant.is_some(), console.account.request), (true, None));
@@ -384,12 +344,7 @@ async fn support_asks_and_the_customer_answers(store: &Store) {
     // Widened when granted: all of Support reads.
     support_access::ssr::revoke(w.state.clone(), w.alice.clone()).await.unwrap();
     ask(tom.clone(), "T-4", "Once more").await.unwrap();
-    let everyone = support_access::ssr::grant(
-        w.state.clone(),
-        w.alice.clone(),
-        Grantees::Everyone,
-        Scope::default(),
-    );
+    let everyone = w.grant(&w.alice, Grantees::Everyone);
     let grant = everyone.await.unwrap().grant.unwrap();
     assert_eq!((grant.ticket.as_deref(), grant.grantee_id), (Some("T-4"), None));
     assert_eq!(page(w.sam.clone()).await.unwrap().rows.len(), 5);

@@ -147,7 +147,7 @@ impl Store {
                  FROM log_entries e"
             ));
             let filter = LogFilter { since: Some(first), ..LogFilter::default() };
-            push_conditions(&mut query, account_id, scope, &filter, "");
+            push_conditions(&mut query, account_id, scope, &filter, self.like());
             query.push(format!(" GROUP BY {day} ORDER BY {day}"));
             query.build_query_as().fetch_all(pool).await?
         }))

@@ -253,8 +253,10 @@ impl Store {
     }
 
     /// Grants support access to the calls of `account_id` in `scope` until `expires_at`,
-    /// to `grantees`, unless a grant is in force already. Records the grant as an
-    /// access event by `by`.
+    /// to `grantees`, unless a grant is in force already. A grant in force that Support
+    /// asked to extend is extended instead: it ends now, and a grant until `expires_at`
+    /// with its scope and its agent follows it. Records the grant (or the extension) as
+    /// an access event by `by`.
     pub async fn grant_access_to(
         &self,
         account_id: i64,
