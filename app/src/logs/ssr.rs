@@ -155,6 +155,8 @@ async fn scope_asked(
         "to" => asked.to.clone(),
         _ => None,
     })?;
+    // Each list stops at its bound: a form of a million lines costs no more than one
+    // just past it.
     let mut endpoints: Vec<String> = Vec::new();
     for line in asked.endpoints.iter().flat_map(|text| text.lines()) {
         let endpoint = line.trim();
@@ -163,23 +165,27 @@ async fn scope_asked(
         }
         LogFilter { endpoint: Some(endpoint.to_owned()), ..LogFilter::default() }.check()?;
         endpoints.push(endpoint.to_owned());
-    }
-    if endpoints.len() > MAX_SCOPE_ENDPOINTS {
-        return Err(AppError::Invalid(format!("Name at most {MAX_SCOPE_ENDPOINTS} endpoints.")));
+        if endpoints.len() > MAX_SCOPE_ENDPOINTS {
+            return Err(AppError::Invalid(format!(
+                "Name at most {MAX_SCOPE_ENDPOINTS} endpoints."
+            )));
+        }
     }
     let mut ids = Vec::new();
     for id in asked.calls.iter().flat_map(|text| text.split(',')).map(str::trim) {
         if id.is_empty() {
             continue;
         }
-        let id: i64 =
-            id.parse().map_err(|_| AppError::Invalid(format!("{id:?} is not a call.")))?;
+        let id: i64 = id.parse().map_err(|_| {
+            let shown: String = id.chars().take(40).collect();
+            AppError::Invalid(format!("{shown:?} is not a call."))
+        })?;
         if !ids.contains(&id) {
             ids.push(id);
         }
-    }
-    if ids.len() > MAX_SCOPE_CALLS {
-        return Err(AppError::Invalid(format!("Choose at most {MAX_SCOPE_CALLS} calls.")));
+        if ids.len() > MAX_SCOPE_CALLS {
+            return Err(AppError::Invalid(format!("Choose at most {MAX_SCOPE_CALLS} calls.")));
+        }
     }
     let calls = state.store.chosen_calls(account_id, &ids).await?;
     if calls.len() != ids.len() {

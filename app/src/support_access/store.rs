@@ -1,7 +1,12 @@
 //! The SQL of support access: grants and the audit trail of access events.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
-use sqlx::{query::Query, Database, Encode, Type};
+use sqlx::{
+    query::{Query, QueryAs},
+    Database, Encode, Type,
+};
 
 use super::{
     in_force, may_ask_to_extend, AccessAction, AccessDetail, AccessEvent, AccessRequest, Grant,
@@ -121,8 +126,27 @@ impl LatestAccessRow {
 }
 
 /// The account's request waiting for an answer at `$2`, if any.
-const OPEN_REQUEST: &str = "WHERE r.account_id = $1 AND r.outcome IS NULL AND r.lapses_at > $2 \
-     ORDER BY r.id DESC LIMIT 1";
+/// The account `$1`'s request waiting for an answer at `$2`, if any.
+static OPEN_REQUEST: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{SELECT_REQUEST} WHERE r.account_id = $1 AND r.outcome IS NULL AND r.lapses_at > $2 \
+         ORDER BY r.id DESC LIMIT 1"
+    )
+});
+
+/// The query of the account's request waiting for an answer at `now`, if any.
+fn open_request<'q, DB>(
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> QueryAs<'q, DB, AccessRequest, <DB as Database>::Arguments<'q>>
+where
+    DB: Database,
+    DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    AccessRequest: for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    sqlx::query_as(&OPEN_REQUEST).bind(account_id).bind(now)
+}
 
 const DECIDE_REQUEST: &str =
     "UPDATE access_requests SET outcome = $1, decided_by = $2, decided_at = $3 WHERE id = $4";
@@ -272,11 +296,7 @@ impl Store {
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
             // A grant answers the request waiting, if one is.
             let request: Option<AccessRequest> =
-                sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
-                    .bind(account_id)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                open_request(account_id, now).fetch_optional(&mut *tx).await?;
             let in_force = latest.filter(|grant| in_force(grant, now));
             let extending = match (&in_force, &request) {
                 (Some(grant), Some(request)) => request.extends == Some(grant.id),
@@ -590,11 +610,7 @@ impl Store {
             let latest: Option<Grant> =
                 sqlx::query_as(LATEST_GRANT).bind(account_id).fetch_optional(&mut *tx).await?;
             let open: Option<AccessRequest> =
-                sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
-                    .bind(account_id)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                open_request(account_id, now).fetch_optional(&mut *tx).await?;
             let in_force = latest.filter(|grant| in_force(grant, now));
             let change = match (in_force, open) {
                 (_, Some(open)) => RequestChange::AlreadyOpen(open),
@@ -649,11 +665,7 @@ impl Store {
         Ok(with_writer!(self, pool => {
             let mut tx = pool.begin_locked(&[format!("account:{account_id}")]).await?;
             let open: Option<AccessRequest> =
-                sqlx::query_as(&format!("{SELECT_REQUEST} {OPEN_REQUEST}"))
-                    .bind(account_id)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                open_request(account_id, now).fetch_optional(&mut *tx).await?;
             if let Some(request) = &open {
                 decide_request(request.id, RequestState::Declined, by, now)
                     .execute(&mut *tx)
