@@ -71,7 +71,7 @@ async fn calls_stored_before_partitioning_are_brought_over() {
          JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_entries'::regclass",
     )
     .fetch_one(match &store {
-        Store::Postgres(pool) => pool,
+        Store::Postgres(pool, _) => pool,
         Store::Sqlite(..) => unreachable!(),
     })
     .await

@@ -15,7 +15,7 @@ async fn encrypted(url: &str) -> Result<bool, String> {
         }
         chain
     })?;
-    let Store::Postgres(pool) = &store else { panic!("{url} is not PostgreSQL") };
+    let Store::Postgres(pool, _) = &store else { panic!("{url} is not PostgreSQL") };
     let ssl = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         .fetch_one(pool)
         .await
@@ -44,7 +44,7 @@ async fn sslmode_decides_whether_and_how_the_connection_is_encrypted() {
     };
     assert!(!plain, "sslmode=disable encrypts nothing");
     let store = Store::connect(&url("127.0.0.1", "sslmode=disable")).await.unwrap();
-    let Store::Postgres(pool) = &store else { unreachable!() };
+    let Store::Postgres(pool, _) = &store else { unreachable!() };
     let cert: String = sqlx::query_scalar("SHOW ssl_cert_file").fetch_one(pool).await.unwrap();
     store.close().await;
 

@@ -12,15 +12,16 @@ use app::{
     store::{Store, StoreError},
     store_conformance_tests,
     support_access::{
-        in_force, is_open, AccessAction, AccessDetail, GrantChange, Grantees, NewAccessEvent,
-        NewAccessRequest, RequestChange, RequestState, RevokeChange, Scope, EXTENSION_WINDOW,
-        GRANT_DURATION,
+        in_force, is_open, AccessAction, AccessDetail, AccessLog, GrantChange, Grantees,
+        NewAccessEvent, NewAccessRequest, RequestChange, RequestState, RevokeChange, Scope,
+        EXTENSION_WINDOW, GRANT_DURATION,
     },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 store_conformance_tests!(
     migrations_are_idempotent,
+    calls_beyond_the_connections_are_counted_waiting_until_they_run,
     accounts_have_unique_names,
     users_have_unique_case_insensitive_emails,
     customers_need_an_account_and_staff_none,
@@ -49,6 +50,7 @@ store_conformance_tests!(
     usage_is_counted_per_utc_day,
     rollups_match_a_recount_after_writes_and_purges,
     access_events_are_append_only,
+    reads_recorded_at_once_are_all_stored_and_a_refused_one_fails_alone,
     the_history_pages_through_grants_and_their_activity,
     a_request_waits_for_one_answer_or_lapses,
     concurrent_requests_leave_one_waiting,
@@ -72,6 +74,68 @@ async fn customer(store: &Store, email: &str, password: &str) -> (i64, i64) {
 async fn migrations_are_idempotent(store: &Store) {
     store.migrate().await.unwrap();
     store.ping().await.unwrap();
+}
+
+/// Store calls beyond the connections they can have are counted waiting until they
+/// run. A lock taken outside holds writes back: on SQLite one writes (and waits for
+/// the lock) while the others wait for their turn; on PostgreSQL they take every
+/// connection and the rest wait for one.
+async fn calls_beyond_the_connections_are_counted_waiting_until_they_run(store: &Store) {
+    let (account, alice) = customer(store, "alice@acme.example", "pw").await;
+    let (mut sqlite_lock, mut postgres_lock) = (None, None);
+    match store {
+        Store::Sqlite(pool, ..) => {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("UPDATE accounts SET name = name WHERE id = $1")
+                .bind(account)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlite_lock = Some(tx);
+        }
+        Store::Postgres(pool, _) => {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                .bind(account)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            postgres_lock = Some(tx);
+        }
+    }
+    assert_eq!(store.pool_stats().waiting, 0);
+    let writes: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.clone();
+            let event = NewAccessEvent {
+                actor_id: Some(alice),
+                account_id: account,
+                action: AccessAction::ViewLogs,
+                log_entry_id: None,
+                grant_id: None,
+                request_id: None,
+                share_link_id: None,
+                detail: AccessDetail::default(),
+            };
+            tokio::spawn(async move { store.record_access_event(event, t0()).await })
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    while store.pool_stats().waiting == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(4), "none counted waiting");
+        tokio::task::yield_now().await;
+    }
+    if let Some(tx) = sqlite_lock {
+        tx.commit().await.unwrap();
+    }
+    if let Some(tx) = postgres_lock {
+        tx.commit().await.unwrap();
+    }
+    for write in writes {
+        write.await.unwrap().unwrap();
+    }
+    assert_eq!(store.access_events(account, 100).await.unwrap().len(), 20);
+    assert_eq!(store.pool_stats().waiting, 0);
 }
 
 async fn accounts_have_unique_names(store: &Store) {
@@ -957,7 +1021,7 @@ async fn past_retention_whole_weeks_of_calls_go_on_postgres(store: &Store) {
     store.make_call_weeks_ahead(t0(), TimeDelta::days(7)).await.unwrap();
     store.insert_log_entries(&calls[8..]).await.unwrap();
     assert_eq!(store.log_entry_count(alice).await.unwrap(), 9);
-    let Store::Postgres(pool) = store else { unreachable!() };
+    let Store::Postgres(pool, _) = store else { unreachable!() };
     let (tables,): (Vec<String>,) = sqlx::query_as(
         "SELECT array_agg(c.relname::TEXT ORDER BY c.relname) FROM pg_inherits i \
          JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'log_entries'::regclass",
@@ -1059,6 +1123,42 @@ async fn rollups_match_a_recount_after_writes_and_purges(store: &Store) {
     }
 }
 
+/// Agents' reads recorded at once go in groups: each is stored and answered once; one
+/// the database refuses (its grant does not exist) fails alone.
+async fn reads_recorded_at_once_are_all_stored_and_a_refused_one_fails_alone(store: &Store) {
+    let (account, alice) = customer(store, "alice@acme.example", "pw").await;
+    let log = AccessLog::default();
+    let records: Vec<_> = (0..40_i64)
+        .map(|i| {
+            let event = NewAccessEvent {
+                actor_id: Some(alice),
+                account_id: account,
+                action: AccessAction::ViewEntry,
+                log_entry_id: Some(i),
+                grant_id: (i == 17).then_some(999_999),
+                request_id: None,
+                share_link_id: None,
+                detail: AccessDetail::default(),
+            };
+            let (log, store) = (log.clone(), store.clone());
+            tokio::spawn(async move { log.record(&store, event, t0()).await })
+        })
+        .collect();
+    for (i, record) in records.into_iter().enumerate() {
+        let answer = record.await.unwrap();
+        assert_eq!(answer.is_err(), i == 17, "{i}: {answer:?}");
+    }
+    let mut stored: Vec<_> = store
+        .access_events(account, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|event| event.log_entry_id.unwrap())
+        .collect();
+    stored.sort_unstable();
+    assert_eq!(stored, (0..40).filter(|i| *i != 17).collect::<Vec<_>>());
+}
+
 async fn access_events_are_append_only(store: &Store) {
     let (account, alice) = customer(store, "alice@acme.example", "pw").await;
     store.grant_access(account, alice, t0(), t0() + GRANT_DURATION).await.unwrap();
@@ -1076,10 +1176,10 @@ async fn access_events_are_append_only(store: &Store) {
     store.record_access_event(old, Utc::now() - TimeDelta::days(730)).await.unwrap();
     let exec = |sql: &'static str| async move {
         match store {
-            Store::Sqlite(pool, _) => {
+            Store::Sqlite(pool, ..) => {
                 sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected())
             }
-            Store::Postgres(pool) => {
+            Store::Postgres(pool, _) => {
                 sqlx::query(sql).execute(pool).await.map(|r| r.rows_affected())
             }
         }
@@ -1092,7 +1192,7 @@ async fn access_events_are_append_only(store: &Store) {
         let error = exec(refused).await.unwrap_err().to_string();
         assert!(error.contains("append-only"), "{refused}: {error}");
     }
-    if matches!(store, Store::Postgres(_)) {
+    if matches!(store, Store::Postgres(..)) {
         let error = exec("TRUNCATE access_events").await.unwrap_err().to_string();
         assert!(error.contains("append-only"), "{error}");
     }

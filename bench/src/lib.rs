@@ -60,8 +60,8 @@ pub fn realistic_call(account_id: i64, i: i64, occurred_at: DateTime<Utc>) -> Ne
 /// 10,000,000 calls took 0.7 s before and a few ms after).
 pub async fn analyze(store: &Store) {
     match store {
-        Store::Sqlite(pool, _) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
-        Store::Postgres(pool) => {
+        Store::Sqlite(pool, ..) => sqlx::query("ANALYZE").execute(pool).await.map(drop),
+        Store::Postgres(pool, _) => {
             async {
                 // One connection, free of the statement budget; VACUUM runs on its own.
                 let mut connection = pool.acquire().await?;
@@ -81,14 +81,14 @@ pub async fn analyze(store: &Store) {
 /// Removes the body search's index, and what keeps it: the insert ceiling without it.
 pub async fn without_search_index(store: &Store) {
     match store {
-        Store::Sqlite(pool, _) => sqlx::raw_sql(
+        Store::Sqlite(pool, ..) => sqlx::raw_sql(
             "DROP TRIGGER log_search_insert; DROP TRIGGER log_search_delete; \
              DROP TRIGGER log_search_update; DROP TABLE log_search;",
         )
         .execute(pool)
         .await
         .map(drop),
-        Store::Postgres(pool) => {
+        Store::Postgres(pool, _) => {
             sqlx::raw_sql("DROP INDEX log_entries_bodies_trgm").execute(pool).await.map(drop)
         }
     }
@@ -99,7 +99,7 @@ pub async fn without_search_index(store: &Store) {
 /// body search's index.
 pub async fn calls_and_search_bytes(store: &Store) -> (i64, i64) {
     match store {
-        Store::Sqlite(pool, _) => sqlx::query_as(
+        Store::Sqlite(pool, ..) => sqlx::query_as(
             "SELECT CAST(SUM(CASE WHEN name LIKE 'log_search%' THEN 0 ELSE pgsize END) AS INTEGER), \
              CAST(SUM(CASE WHEN name LIKE 'log_search%' THEN pgsize ELSE 0 END) AS INTEGER) \
              FROM dbstat WHERE name LIKE 'log_%' OR name LIKE 'sqlite_autoindex_log_%'",
@@ -107,7 +107,7 @@ pub async fn calls_and_search_bytes(store: &Store) -> (i64, i64) {
         .fetch_one(pool)
         .await,
         // The partitions' GIN indexes are the search's; the rest is the calls'.
-        Store::Postgres(pool) => sqlx::query_as(
+        Store::Postgres(pool, _) => sqlx::query_as(
             "SELECT CAST(SUM(pg_total_relation_size(p.inhrelid)) - SUM(g.bytes) AS BIGINT), \
              CAST(SUM(g.bytes) AS BIGINT) FROM pg_inherits p, LATERAL (SELECT \
              COALESCE(SUM(pg_relation_size(i.indexrelid)), 0) AS bytes FROM pg_index i \

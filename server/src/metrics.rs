@@ -171,6 +171,7 @@ pub struct Gauges {
     pub pool_size: u32,
     pub pool_idle: usize,
     pub pool_max: u32,
+    pub pool_waiting: usize,
     pub grants_in_force: Option<i64>,
 }
 
@@ -196,6 +197,11 @@ impl Gauges {
                 "apilogs_db_connections_max",
                 "The pool's most connections.",
                 i64::from(self.pool_max),
+            ),
+            (
+                "apilogs_db_waiting",
+                "Database calls waiting for a connection (on SQLite, or for their turn to write).",
+                self.pool_waiting as i64,
             ),
         ];
         for (name, help, value) in gauges {
@@ -231,7 +237,14 @@ mod tests {
     use super::*;
 
     fn gauges() -> Gauges {
-        Gauges { recorder_queue: 0, pool_size: 1, pool_idle: 1, pool_max: 8, grants_in_force: None }
+        Gauges {
+            recorder_queue: 0,
+            pool_size: 1,
+            pool_idle: 1,
+            pool_max: 8,
+            pool_waiting: 0,
+            grants_in_force: None,
+        }
     }
 
     #[test]
@@ -248,6 +261,7 @@ mod tests {
             format!(r#"apilogs_http_request_duration_seconds_bucket{{{labels},le="0.05"}} 2"#),
             format!(r#"apilogs_http_request_duration_seconds_bucket{{{labels},le="+Inf"}} 2"#),
             "apilogs_db_connections_in_use 0".to_owned(),
+            "apilogs_db_waiting 0".to_owned(),
         ] {
             assert!(text.lines().any(|l| l == line), "{line} is not in\n{text}");
         }

@@ -86,7 +86,7 @@ async fn every_acknowledged_batch_survives_a_sigkill_whole() {
     }
 
     let store = Store::connect(&url).await.unwrap();
-    let Store::Sqlite(pool, _) = &store else { unreachable!("a SQLite URL") };
+    let Store::Sqlite(pool, ..) = &store else { unreachable!("a SQLite URL") };
     let ids: Vec<String> =
         sqlx::query_scalar("SELECT request_id FROM log_entries").fetch_all(pool).await.unwrap();
     let mut per_batch: HashMap<&str, usize> = HashMap::new();

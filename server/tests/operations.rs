@@ -106,7 +106,28 @@ async fn metrics_count_requests_ingest_sign_in_refusals_and_dropped_calls() {
     };
     tokio::time::timeout(Duration::from_secs(60), calls).await.expect("the API answered");
     let during = scrape(port).await;
+    // Two ingests meanwhile: one writes (and waits for SQLite's lock), the other waits
+    // for its turn to write, counted as waiting. Both are stored once the lock is free.
+    let ingests: Vec<_> = ["req_late1_", "req_late2_"]
+        .map(|ids| {
+            let (head, late) = (head.clone(), batch.replace("req_m", ids));
+            tokio::spawn(async move { status(port, &head, &late).await })
+        })
+        .into_iter()
+        .collect();
+    let started = Instant::now();
+    while sample(&scrape(port).await, "apilogs_db_waiting") < 1.0 {
+        assert!(started.elapsed() < Duration::from_secs(4), "no call counted waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    for ingest in ingests {
+        assert_eq!(ingest.await.unwrap(), Some(200));
+    }
+    while sample(&scrape(port).await, "apilogs_db_waiting") > 0.0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "calls still counted waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let moved = |name: &str, by: f64| {
         let (was, now) = (sample(&before, name), sample(&during, name));

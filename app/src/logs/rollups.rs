@@ -136,7 +136,7 @@ impl Store {
     ) -> Result<Vec<DailyUsage>, StoreError> {
         let day = match self {
             Store::Sqlite(..) => "substr(e.occurred_at, 1, 10)",
-            Store::Postgres(_) => "(e.occurred_at AT TIME ZONE 'UTC')::date",
+            Store::Postgres(..) => "(e.occurred_at AT TIME ZONE 'UTC')::date",
         };
         let first = since.and_time(NaiveTime::MIN).and_utc();
         Ok(with_pool!(self, pool => {

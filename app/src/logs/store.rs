@@ -572,7 +572,7 @@ impl Store {
         cap: i64,
     ) -> Result<Option<Vec<Cursor>>, StoreError> {
         let mut found: Vec<(DateTime<Utc>, i64)> = match self {
-            Store::Sqlite(pool, _) => {
+            Store::Sqlite(pool, ..) => {
                 // FTS5 answers `LIKE` one column at a time. Its pattern is the term as
                 // typed: `%` and `_` match more there, and the exact condition on the
                 // calls (`push_conditions`) keeps only true matches. `UNION ALL`
@@ -593,7 +593,7 @@ impl Store {
                 query.push(format!(" LIMIT {}", cap + 1));
                 query.build_query_as().fetch_all(pool).await?
             }
-            Store::Postgres(pool) => {
+            Store::Postgres(pool, _) => {
                 postgres_matches(pool, account_id, scope, filter, term, from, cap).await?
             }
         };

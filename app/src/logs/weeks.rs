@@ -33,7 +33,7 @@ impl Store {
         &self,
         days: impl IntoIterator<Item = NaiveDate>,
     ) -> Result<(), StoreError> {
-        if let Store::Postgres(pool) = self {
+        if let Store::Postgres(pool, _) = self {
             let mut mondays: Vec<NaiveDate> = days.into_iter().map(monday).collect();
             mondays.sort();
             mondays.dedup();
@@ -58,7 +58,7 @@ impl Store {
     /// Whether retention drops whole weeks of calls ([`Store::drop_call_weeks_before`])
     /// rather than deleting calls.
     pub fn keeps_calls_by_week(&self) -> bool {
-        matches!(self, Store::Postgres(_))
+        matches!(self, Store::Postgres(..))
     }
 
     /// Drops the tables of the weeks that ended by `cutoff`, with their rollups; returns
@@ -66,7 +66,7 @@ impl Store {
     /// makes tables: an instance that comes second finds the week gone and counts
     /// nothing. Calls of the week `cutoff` falls in stay until that week ends.
     pub async fn drop_call_weeks_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
-        let Store::Postgres(pool) = self else {
+        let Store::Postgres(pool, _) = self else {
             return Ok(0);
         };
         let mut dropped = 0;

@@ -22,7 +22,7 @@ impl Store {
     fn skip_locked(&self) -> &'static str {
         match self {
             Store::Sqlite(..) => "",
-            Store::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Store::Postgres(..) => " FOR UPDATE SKIP LOCKED",
         }
     }
 

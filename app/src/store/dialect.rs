@@ -17,7 +17,7 @@ impl Store {
     pub fn like(&self) -> &'static str {
         match self {
             Store::Sqlite(..) => " LIKE ",
-            Store::Postgres(_) => " ILIKE ",
+            Store::Postgres(..) => " ILIKE ",
         }
     }
 }

@@ -16,7 +16,10 @@ pub mod testing;
 
 use std::{
     str::FromStr,
-    sync::Arc,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
@@ -40,12 +43,14 @@ const SQLITE_STEPS_PER_CHECK: i32 = 50_000;
 /// A PostgreSQL connection idle longer than this is pinged before it is used again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
-/// A pool's connections: open (`size`), of which `idle`, and at most `max`.
+/// A pool's connections: open (`size`), of which `idle`, and at most `max`; and the
+/// store's calls `waiting` for one (or, on SQLite, for their turn to write).
 #[derive(Clone, Copy, Debug)]
 pub struct PoolStats {
     pub size: u32,
     pub idle: usize,
     pub max: u32,
+    pub waiting: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,8 +130,8 @@ pub fn without_password(url: &str) -> String {
 
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool, WriteQueue),
-    Postgres(PgPool),
+    Sqlite(SqlitePool, WriteQueue, InFlight),
+    Postgres(PgPool, InFlight),
 }
 
 /// SQLite lets one connection write at a time. A writer that finds the file locked
@@ -143,13 +148,42 @@ impl WriteQueue {
     }
 }
 
+/// The store's calls under way, each counted from before it asks for a connection
+/// until its body is done. sqlx does not say how many wait for a connection; the calls
+/// under way beyond the connections in use do.
+#[derive(Clone, Debug, Default)]
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    pub fn enter(&self) -> InFlightCall<'_> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        InFlightCall(&self.0)
+    }
+}
+
+/// One call under way, counted until it is dropped.
+pub struct InFlightCall<'a>(&'a AtomicUsize);
+
+impl Drop for InFlightCall<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// `with_pool!(store, pool => body)`: runs `body` with `pool` bound to the store's
-/// pool, whichever back-end it is. For reads; a body that writes uses [`with_writer!`].
+/// pool, whichever back-end it is, counted [`InFlight`]. For reads; a body that writes
+/// uses [`with_writer!`].
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool, _) => $body,
-            $crate::store::Store::Postgres($pool) => $body,
+            $crate::store::Store::Sqlite($pool, _, in_flight) => {
+                let _call = in_flight.enter();
+                $body
+            }
+            $crate::store::Store::Postgres($pool, in_flight) => {
+                let _call = in_flight.enter();
+                $body
+            }
         }
     };
 }
@@ -162,11 +196,15 @@ pub(crate) use with_pool;
 macro_rules! with_writer {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool, queue) => {
+            $crate::store::Store::Sqlite($pool, queue, in_flight) => {
+                let _call = in_flight.enter();
                 let _turn = queue.turn().await;
                 $body
             }
-            $crate::store::Store::Postgres($pool) => $body,
+            $crate::store::Store::Postgres($pool, in_flight) => {
+                let _call = in_flight.enter();
+                $body
+            }
         }
     };
 }
@@ -216,7 +254,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(Store::Sqlite(pool, WriteQueue::default()))
+        Ok(Store::Sqlite(pool, WriteQueue::default(), InFlight::default()))
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self, StoreError> {
@@ -239,7 +277,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(Store::Postgres(pool))
+        Ok(Store::Postgres(pool, InFlight::default()))
     }
 
     /// Brings the schema up to date. Safe to run at every start-up. Migrations run on
@@ -247,12 +285,12 @@ impl Store {
     /// take longer.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool, _) => {
+            Store::Sqlite(pool, ..) => {
                 let mut connection = pool.acquire().await?;
                 connection.lock_handle().await?.set_progress_handler(0, || true);
                 sqlx::migrate!("../migrations/sqlite").run(&mut *connection).await?;
             }
-            Store::Postgres(pool) => {
+            Store::Postgres(pool, _) => {
                 let mut connection = pool.acquire().await?;
                 sqlx::query("SET statement_timeout = 0").execute(&mut *connection).await?;
                 let migrated = sqlx::migrate!("../migrations/postgres").run(&mut *connection).await;
@@ -275,19 +313,27 @@ impl Store {
         with_pool!(self, pool => pool.close().await)
     }
 
-    /// The pool's connections now.
+    /// The pool's connections now, and the calls waiting for one.
     pub fn pool_stats(&self) -> PoolStats {
-        with_pool!(self, pool => PoolStats {
-            size: pool.size(),
-            idle: pool.num_idle(),
-            max: pool.options().get_max_connections(),
-        })
+        let stats = |size: u32, idle: usize, max: u32, in_flight: &InFlight| {
+            let in_use = (size as usize).saturating_sub(idle);
+            let waiting = in_flight.0.load(Ordering::Relaxed).saturating_sub(in_use);
+            PoolStats { size, idle, max, waiting }
+        };
+        match self {
+            Store::Sqlite(pool, _, in_flight) => {
+                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections(), in_flight)
+            }
+            Store::Postgres(pool, in_flight) => {
+                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections(), in_flight)
+            }
+        }
     }
 
     pub fn backend(&self) -> &'static str {
         match self {
             Store::Sqlite(..) => "SQLite",
-            Store::Postgres(_) => "PostgreSQL",
+            Store::Postgres(..) => "PostgreSQL",
         }
     }
 }

@@ -2,6 +2,8 @@
 //! for exactly two weeks, can revoke it at once, and it ends by itself. The server
 //! decides everything with [`in_force`].
 
+#[cfg(feature = "ssr")]
+mod access_log;
 mod banner;
 mod scope;
 #[cfg(feature = "ssr")]
@@ -13,6 +15,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub use access_log::AccessLog;
 pub use banner::{
     Countdown, DeclineConfirmPage, GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT,
 };

@@ -46,7 +46,8 @@ impl LogsReader {
             share_link_id: None,
             detail,
         };
-        Ok(self.state.store.record_access_event(event, self.state.clock.now()).await?)
+        let (state, now) = (&self.state, self.state.clock.now());
+        Ok(state.access_log.record(&state.store, event, now).await?)
     }
 
     /// Whether the reader may still read, for work that goes on over time (an export):

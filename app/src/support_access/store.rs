@@ -465,6 +465,22 @@ impl Store {
         Ok(())
     }
 
+    /// Records `events`, each at its time, all or none: one transaction, one sync to
+    /// disk.
+    pub async fn record_access_events(
+        &self,
+        events: &[(NewAccessEvent, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        with_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (event, at) in events {
+                insert_event(event, *at).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// The account's audit trail, newest first.
     pub async fn access_events(
         &self,

@@ -255,8 +255,8 @@ async fn direct_page(store: &Store, account: i64, filter: &LogFilter, from: Page
         }};
     }
     let rows: Vec<Row> = match store {
-        Store::Sqlite(pool, _) => fetch!(pool),
-        Store::Postgres(pool) => fetch!(pool),
+        Store::Sqlite(pool, ..) => fetch!(pool),
+        Store::Postgres(pool, _) => fetch!(pool),
     };
     rows.into_iter().take(PAGE_SIZE).map(|row| row.0).collect()
 }
@@ -270,7 +270,7 @@ async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
     const ORDER: &str = "ORDER BY occurred_at DESC, id DESC LIMIT 51";
     let exact = like_pattern(text);
     let rows: Vec<Row> = match store {
-        Store::Sqlite(pool, _) => {
+        Store::Sqlite(pool, ..) => {
             let sql = format!(
                 "{COLUMNS} FROM log_entries WHERE id IN (SELECT rowid FROM log_search \
                  WHERE request_body LIKE $2 UNION SELECT rowid FROM log_search \
@@ -280,7 +280,7 @@ async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
             let query = sqlx::query_as(&sql).bind(account).bind(format!("%{text}%")).bind(&exact);
             query.fetch_all(pool).await.unwrap()
         }
-        Store::Postgres(pool) => {
+        Store::Postgres(pool, _) => {
             let mut tx = pool.begin().await.unwrap();
             for setting in ["enable_indexscan", "enable_seqscan"] {
                 let set = format!("SET LOCAL {setting} = off");
@@ -304,7 +304,7 @@ async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
 /// its first day deleted in batches as SQLite does, then the rest of the week dropped
 /// whole as the app does here. Prints the time each took and the calls' size after each.
 async fn retention_by_week(store: &Store) {
-    let Store::Postgres(pool) = store else { return };
+    let Store::Postgres(pool, _) = store else { return };
     let size = || async {
         let (bytes,): (i64,) = sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(pg_total_relation_size(inhrelid)), 0) AS BIGINT) \
@@ -359,8 +359,8 @@ async fn oldest_call(store: &Store, account: i64) -> i64 {
     let sql = "SELECT id FROM log_entries WHERE account_id = $1 \
                ORDER BY occurred_at, id LIMIT 1";
     match store {
-        Store::Sqlite(pool, _) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
-        Store::Postgres(pool) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
+        Store::Sqlite(pool, ..) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
+        Store::Postgres(pool, _) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
     }
     .unwrap()
 }
@@ -369,10 +369,10 @@ async fn direct_cursor_at(store: &Store, account: i64, offset: i64) -> Cursor {
     let sql = "SELECT occurred_at, id FROM log_entries WHERE account_id = $1 \
                ORDER BY occurred_at DESC, id DESC LIMIT 1 OFFSET $2";
     let (at, id): (DateTime<Utc>, i64) = match store {
-        Store::Sqlite(pool, _) => {
+        Store::Sqlite(pool, ..) => {
             sqlx::query_as(sql).bind(account).bind(offset - 1).fetch_one(pool).await.unwrap()
         }
-        Store::Postgres(pool) => {
+        Store::Postgres(pool, _) => {
             sqlx::query_as(sql).bind(account).bind(offset - 1).fetch_one(pool).await.unwrap()
         }
     };

@@ -64,6 +64,7 @@ pub async fn scrape(
         pool_size: pool.size,
         pool_idle: pool.idle,
         pool_max: pool.max,
+        pool_waiting: pool.waiting,
         grants_in_force,
     };
     let text = METRICS.render(&gauges);

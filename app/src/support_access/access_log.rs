@@ -1,0 +1,76 @@
+//! Support's reads, recorded in groups. Every page an agent reads is an access event,
+//! written before the page is shown; one transaction each made the agent's pages wait
+//! for one sync to disk after another (two a page: its calls and its chart). Here the
+//! events that arrive while one group is written go together in the next: one
+//! transaction, one sync, however many agents read at once.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::oneshot;
+
+use super::NewAccessEvent;
+use crate::store::{Store, StoreError};
+
+type Answer = oneshot::Sender<Result<(), StoreError>>;
+
+#[derive(Clone, Default)]
+pub struct AccessLog(Arc<Groups>);
+
+impl std::fmt::Debug for AccessLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessLog").finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Groups {
+    /// Events waiting for the next group, each with who waits for it.
+    pending: Mutex<Vec<(NewAccessEvent, DateTime<Utc>, Answer)>>,
+    /// Held while a group is written: the next one forms meanwhile.
+    writing: tokio::sync::Mutex<()>,
+}
+
+impl AccessLog {
+    /// Records `event` at `now`; returns once it is stored.
+    pub async fn record(
+        &self,
+        store: &Store,
+        event: NewAccessEvent,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (answer, answered) = oneshot::channel();
+        let first = {
+            let mut pending = self.0.pending.lock().expect("not poisoned");
+            pending.push((event, now, answer));
+            pending.len() == 1
+        };
+        // The event that starts a group starts its writer, a task of its own: a request
+        // dropped midway (its client gone) must not take the others' events with it.
+        if first {
+            let (groups, store) = (self.0.clone(), store.clone());
+            tokio::spawn(async move {
+                let _writing = groups.writing.lock().await;
+                let group = std::mem::take(&mut *groups.pending.lock().expect("not poisoned"));
+                write(&store, group).await;
+            });
+        }
+        answered.await.map_err(|_| StoreError::Query(sqlx::Error::WorkerCrashed))?
+    }
+}
+
+/// Writes `group` in one transaction; if that fails, each event alone, so that one
+/// event's fault is its own request's error only.
+async fn write(store: &Store, group: Vec<(NewAccessEvent, DateTime<Utc>, Answer)>) {
+    let (events, answers): (Vec<_>, Vec<_>) =
+        group.into_iter().map(|(event, at, answer)| ((event, at), answer)).unzip();
+    if store.record_access_events(&events).await.is_ok() {
+        for answer in answers {
+            let _ = answer.send(Ok(()));
+        }
+        return;
+    }
+    for ((event, at), answer) in events.into_iter().zip(answers) {
+        let _ = answer.send(store.record_access_event(event, at).await);
+    }
+}
