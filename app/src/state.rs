@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 
-use crate::{clock::Clock, error::AppError, store::Store, support_access::AccessLog};
+use crate::{clock::Clock, error::AppError, store::Store};
 
 #[derive(Clone, Debug, FromRef)]
 pub struct AppState {
@@ -25,9 +25,6 @@ pub struct AppState {
     /// Let webhook endpoints be on loopback or private addresses: for tests only.
     #[from_ref(skip)]
     pub allow_private_webhooks: bool,
-    /// Support's reads, recorded in groups.
-    #[from_ref(skip)]
-    pub access_log: AccessLog,
 }
 
 /// The client's address, as the server found it (the connection, or what a trusted
@@ -59,7 +56,6 @@ impl AppState {
             api_url: "https://api.example.com".into(),
             request_lifetime: REQUEST_LIFETIME,
             allow_private_webhooks: false,
-            access_log: AccessLog::default(),
         }
     }
 }

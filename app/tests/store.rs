@@ -12,9 +12,9 @@ use app::{
     store::{Store, StoreError},
     store_conformance_tests,
     support_access::{
-        in_force, is_open, AccessAction, AccessDetail, AccessLog, GrantChange, Grantees,
-        NewAccessEvent, NewAccessRequest, RequestChange, RequestState, RevokeChange, Scope,
-        EXTENSION_WINDOW, GRANT_DURATION,
+        in_force, is_open, AccessAction, AccessDetail, GrantChange, Grantees, NewAccessEvent,
+        NewAccessRequest, RequestChange, RequestState, RevokeChange, Scope, EXTENSION_WINDOW,
+        GRANT_DURATION,
     },
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -71,6 +71,20 @@ async fn customer(store: &Store, email: &str, password: &str) -> (i64, i64) {
     (account.id, user.id)
 }
 
+/// `actor` read `account`'s logs, under no grant.
+fn read_event(actor: i64, account: i64) -> NewAccessEvent {
+    NewAccessEvent {
+        actor_id: Some(actor),
+        account_id: account,
+        action: AccessAction::ViewLogs,
+        log_entry_id: None,
+        grant_id: None,
+        request_id: None,
+        share_link_id: None,
+        detail: AccessDetail::default(),
+    }
+}
+
 async fn migrations_are_idempotent(store: &Store) {
     store.migrate().await.unwrap();
     store.ping().await.unwrap();
@@ -107,16 +121,7 @@ async fn calls_beyond_the_connections_are_counted_waiting_until_they_run(store: 
     let writes: Vec<_> = (0..20)
         .map(|_| {
             let store = store.clone();
-            let event = NewAccessEvent {
-                actor_id: Some(alice),
-                account_id: account,
-                action: AccessAction::ViewLogs,
-                log_entry_id: None,
-                grant_id: None,
-                request_id: None,
-                share_link_id: None,
-                detail: AccessDetail::default(),
-            };
+            let event = read_event(alice, account);
             tokio::spawn(async move { store.record_access_event(event, t0()).await })
         })
         .collect();
@@ -1127,21 +1132,16 @@ async fn rollups_match_a_recount_after_writes_and_purges(store: &Store) {
 /// the database refuses (its grant does not exist) fails alone.
 async fn reads_recorded_at_once_are_all_stored_and_a_refused_one_fails_alone(store: &Store) {
     let (account, alice) = customer(store, "alice@acme.example", "pw").await;
-    let log = AccessLog::default();
     let records: Vec<_> = (0..40_i64)
         .map(|i| {
             let event = NewAccessEvent {
-                actor_id: Some(alice),
-                account_id: account,
                 action: AccessAction::ViewEntry,
                 log_entry_id: Some(i),
                 grant_id: (i == 17).then_some(999_999),
-                request_id: None,
-                share_link_id: None,
-                detail: AccessDetail::default(),
+                ..read_event(alice, account)
             };
-            let (log, store) = (log.clone(), store.clone());
-            tokio::spawn(async move { log.record(&store, event, t0()).await })
+            let store = store.clone();
+            tokio::spawn(async move { store.record_read(event, t0()).await })
         })
         .collect();
     for (i, record) in records.into_iter().enumerate() {
@@ -1162,16 +1162,7 @@ async fn reads_recorded_at_once_are_all_stored_and_a_refused_one_fails_alone(sto
 async fn access_events_are_append_only(store: &Store) {
     let (account, alice) = customer(store, "alice@acme.example", "pw").await;
     store.grant_access(account, alice, t0(), t0() + GRANT_DURATION).await.unwrap();
-    let old = NewAccessEvent {
-        actor_id: Some(alice),
-        account_id: account,
-        action: AccessAction::ViewLogs,
-        log_entry_id: None,
-        grant_id: None,
-        request_id: None,
-        share_link_id: None,
-        detail: AccessDetail::default(),
-    };
+    let old = read_event(alice, account);
     // An event from two years ago: the floor of a year no longer holds it.
     store.record_access_event(old, Utc::now() - TimeDelta::days(730)).await.unwrap();
     let exec = |sql: &'static str| async move {

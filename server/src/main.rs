@@ -124,7 +124,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 api_url,
                 request_lifetime: days(cli.serve.access_request_days),
                 allow_private_webhooks,
-                access_log: Default::default(),
             };
             http::serve(state, serving).await
         }

@@ -15,10 +15,12 @@ mod dialect;
 pub mod testing;
 
 use std::{
+    any::{Any, TypeId},
+    collections::HashMap,
     str::FromStr,
     sync::{
         atomic::{AtomicUsize, Ordering},
-        Arc,
+        Arc, Mutex,
     },
     time::{Duration, Instant},
 };
@@ -130,8 +132,8 @@ pub fn without_password(url: &str) -> String {
 
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool, WriteQueue, InFlight),
-    Postgres(PgPool, InFlight),
+    Sqlite(SqlitePool, WriteQueue, Shared),
+    Postgres(PgPool, Shared),
 }
 
 /// SQLite lets one connection write at a time. A writer that finds the file locked
@@ -146,6 +148,13 @@ impl WriteQueue {
     pub async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.0.lock().await
     }
+}
+
+/// What every clone of a store shares beside its pool.
+#[derive(Clone, Debug, Default)]
+pub struct Shared {
+    pub in_flight: InFlight,
+    kept: Kept,
 }
 
 /// The store's calls under way, each counted from before it asks for a connection
@@ -170,18 +179,29 @@ impl Drop for InFlightCall<'_> {
     }
 }
 
+/// What features keep beside the pool, one of each type, made on first use: a
+/// feature's own queue of writes, say. The store names no feature.
+#[derive(Clone, Default)]
+struct Kept(Arc<Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>);
+
+impl std::fmt::Debug for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kept").finish_non_exhaustive()
+    }
+}
+
 /// `with_pool!(store, pool => body)`: runs `body` with `pool` bound to the store's
 /// pool, whichever back-end it is, counted [`InFlight`]. For reads; a body that writes
 /// uses [`with_writer!`].
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool, _, in_flight) => {
-                let _call = in_flight.enter();
+            $crate::store::Store::Sqlite($pool, _, shared) => {
+                let _call = shared.in_flight.enter();
                 $body
             }
-            $crate::store::Store::Postgres($pool, in_flight) => {
-                let _call = in_flight.enter();
+            $crate::store::Store::Postgres($pool, shared) => {
+                let _call = shared.in_flight.enter();
                 $body
             }
         }
@@ -196,13 +216,13 @@ pub(crate) use with_pool;
 macro_rules! with_writer {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool, queue, in_flight) => {
-                let _call = in_flight.enter();
+            $crate::store::Store::Sqlite($pool, queue, shared) => {
+                let _call = shared.in_flight.enter();
                 let _turn = queue.turn().await;
                 $body
             }
-            $crate::store::Store::Postgres($pool, in_flight) => {
-                let _call = in_flight.enter();
+            $crate::store::Store::Postgres($pool, shared) => {
+                let _call = shared.in_flight.enter();
                 $body
             }
         }
@@ -254,7 +274,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(Store::Sqlite(pool, WriteQueue::default(), InFlight::default()))
+        Ok(Store::Sqlite(pool, WriteQueue::default(), Shared::default()))
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self, StoreError> {
@@ -277,7 +297,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(Store::Postgres(pool, InFlight::default()))
+        Ok(Store::Postgres(pool, Shared::default()))
     }
 
     /// Brings the schema up to date. Safe to run at every start-up. Migrations run on
@@ -315,19 +335,32 @@ impl Store {
 
     /// The pool's connections now, and the calls waiting for one.
     pub fn pool_stats(&self) -> PoolStats {
-        let stats = |size: u32, idle: usize, max: u32, in_flight: &InFlight| {
+        let stats = |size: u32, idle: usize, max: u32| {
             let in_use = (size as usize).saturating_sub(idle);
-            let waiting = in_flight.0.load(Ordering::Relaxed).saturating_sub(in_use);
+            let waiting = self.shared().in_flight.0.load(Ordering::Relaxed).saturating_sub(in_use);
             PoolStats { size, idle, max, waiting }
         };
         match self {
-            Store::Sqlite(pool, _, in_flight) => {
-                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections(), in_flight)
+            Store::Sqlite(pool, ..) => {
+                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections())
             }
-            Store::Postgres(pool, in_flight) => {
-                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections(), in_flight)
+            Store::Postgres(pool, _) => {
+                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections())
             }
         }
+    }
+
+    fn shared(&self) -> &Shared {
+        match self {
+            Store::Sqlite(_, _, shared) | Store::Postgres(_, shared) => shared,
+        }
+    }
+
+    /// The `T` this store keeps for a feature, made on first use.
+    pub fn kept<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut kept = self.shared().kept.0.lock().expect("not poisoned");
+        let kept = kept.entry(TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default()));
+        kept.clone().downcast().expect("kept by its type")
     }
 
     pub fn backend(&self) -> &'static str {

@@ -2,9 +2,10 @@
 //! written before the page is shown; one transaction each made the agent's pages wait
 //! for one sync to disk after another (two a page: its calls and its chart). Here the
 //! events that arrive while one group is written go together in the next: one
-//! transaction, one sync, however many agents read at once.
+//! transaction, one sync, however many agents read at once. The groups form in what
+//! the store keeps for this module, shared by every clone of it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
@@ -14,15 +15,6 @@ use crate::store::{Store, StoreError};
 
 type Answer = oneshot::Sender<Result<(), StoreError>>;
 
-#[derive(Clone, Default)]
-pub struct AccessLog(Arc<Groups>);
-
-impl std::fmt::Debug for AccessLog {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessLog").finish_non_exhaustive()
-    }
-}
-
 #[derive(Default)]
 struct Groups {
     /// Events waiting for the next group, each with who waits for it.
@@ -31,24 +23,25 @@ struct Groups {
     writing: tokio::sync::Mutex<()>,
 }
 
-impl AccessLog {
-    /// Records `event` at `now`; returns once it is stored.
-    pub async fn record(
+impl Store {
+    /// Records `event`, a read by support, at `now`, in the next group; returns once it
+    /// is stored.
+    pub async fn record_read(
         &self,
-        store: &Store,
         event: NewAccessEvent,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let groups = self.kept::<Groups>();
         let (answer, answered) = oneshot::channel();
         let first = {
-            let mut pending = self.0.pending.lock().expect("not poisoned");
+            let mut pending = groups.pending.lock().expect("not poisoned");
             pending.push((event, now, answer));
             pending.len() == 1
         };
         // The event that starts a group starts its writer, a task of its own: a request
         // dropped midway (its client gone) must not take the others' events with it.
         if first {
-            let (groups, store) = (self.0.clone(), store.clone());
+            let store = self.clone();
             tokio::spawn(async move {
                 let _writing = groups.writing.lock().await;
                 let group = std::mem::take(&mut *groups.pending.lock().expect("not poisoned"));

@@ -15,8 +15,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-pub use access_log::AccessLog;
 pub use banner::{
     Countdown, DeclineConfirmPage, GrantBanner, GrantConfirmPage, RevokeConfirmPage, GRANTED_TEXT,
 };

@@ -46,8 +46,7 @@ impl LogsReader {
             share_link_id: None,
             detail,
         };
-        let (state, now) = (&self.state, self.state.clock.now());
-        Ok(state.access_log.record(&state.store, event, now).await?)
+        Ok(self.state.store.record_read(event, self.state.clock.now()).await?)
     }
 
     /// Whether the reader may still read, for work that goes on over time (an export):
