@@ -153,7 +153,7 @@ impl WriteQueue {
 /// What every clone of a store shares beside its pool.
 #[derive(Clone, Debug, Default)]
 pub struct Shared {
-    pub in_flight: InFlight,
+    pub(crate) in_flight: InFlight,
     kept: Kept,
 }
 
@@ -161,17 +161,17 @@ pub struct Shared {
 /// until its body is done. sqlx does not say how many wait for a connection; the calls
 /// under way beyond the connections in use do.
 #[derive(Clone, Debug, Default)]
-pub struct InFlight(Arc<AtomicUsize>);
+pub(crate) struct InFlight(Arc<AtomicUsize>);
 
 impl InFlight {
-    pub fn enter(&self) -> InFlightCall<'_> {
+    pub(crate) fn enter(&self) -> InFlightCall<'_> {
         self.0.fetch_add(1, Ordering::Relaxed);
         InFlightCall(&self.0)
     }
 }
 
 /// One call under way, counted until it is dropped.
-pub struct InFlightCall<'a>(&'a AtomicUsize);
+pub(crate) struct InFlightCall<'a>(&'a AtomicUsize);
 
 impl Drop for InFlightCall<'_> {
     fn drop(&mut self) {
@@ -335,19 +335,17 @@ impl Store {
 
     /// The pool's connections now, and the calls waiting for one.
     pub fn pool_stats(&self) -> PoolStats {
-        let stats = |size: u32, idle: usize, max: u32| {
-            let in_use = (size as usize).saturating_sub(idle);
-            let waiting = self.shared().in_flight.0.load(Ordering::Relaxed).saturating_sub(in_use);
-            PoolStats { size, idle, max, waiting }
-        };
-        match self {
+        let (size, idle, max) = match self {
             Store::Sqlite(pool, ..) => {
-                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections())
+                (pool.size(), pool.num_idle(), pool.options().get_max_connections())
             }
             Store::Postgres(pool, _) => {
-                stats(pool.size(), pool.num_idle(), pool.options().get_max_connections())
+                (pool.size(), pool.num_idle(), pool.options().get_max_connections())
             }
-        }
+        };
+        let in_use = (size as usize).saturating_sub(idle);
+        let waiting = self.shared().in_flight.0.load(Ordering::Relaxed).saturating_sub(in_use);
+        PoolStats { size, idle, max, waiting }
     }
 
     fn shared(&self) -> &Shared {

@@ -57,13 +57,22 @@ impl Store {
 async fn write(store: &Store, group: Vec<(NewAccessEvent, DateTime<Utc>, Answer)>) {
     let (events, answers): (Vec<_>, Vec<_>) =
         group.into_iter().map(|(event, at, answer)| ((event, at), answer)).unzip();
-    if store.record_access_events(&events).await.is_ok() {
-        for answer in answers {
-            let _ = answer.send(Ok(()));
+    match store.record_access_events(&events).await {
+        Ok(()) => {
+            for answer in answers {
+                let _ = answer.send(Ok(()));
+            }
         }
-        return;
-    }
-    for ((event, at), answer) in events.into_iter().zip(answers) {
-        let _ = answer.send(store.record_access_event(event, at).await);
+        Err(error) => match <[Answer; 1]>::try_from(answers) {
+            // A group of one has its answer: it is not written twice.
+            Ok([answer]) => {
+                let _ = answer.send(Err(error));
+            }
+            Err(answers) => {
+                for ((event, at), answer) in events.into_iter().zip(answers) {
+                    let _ = answer.send(store.record_access_event(event, at).await);
+                }
+            }
+        },
     }
 }

@@ -125,7 +125,6 @@ impl LatestAccessRow {
     }
 }
 
-/// The account's request waiting for an answer at `$2`, if any.
 /// The account `$1`'s request waiting for an answer at `$2`, if any.
 static OPEN_REQUEST: LazyLock<String> = LazyLock::new(|| {
     format!(
