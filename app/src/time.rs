@@ -1,10 +1,20 @@
 //! Times as people read them: in their own time zone.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike, Utc};
 use leptos::prelude::*;
 
+/// `at` as `2026-12-10 09:00:00 UTC`. Written out rather than through a chrono format
+/// string, which is parsed anew on every call: a page of calls has fifty of these.
 pub fn utc_text(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 /// `at` in the browser's time zone, e.g. `2026-12-10 04:00:00 UTC-05:00`. (On the
@@ -81,4 +91,17 @@ pub fn every(millis: u32, tick: impl Fn() + 'static) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (millis, tick);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_text_reads_as_chrono_writes_it() {
+        for seconds in [0, 59, 1_764_147_600, 1_764_147_599, 951_782_400, 4_102_444_799] {
+            let at = DateTime::from_timestamp(seconds, 987_654_321).unwrap();
+            assert_eq!(utc_text(at), at.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+        }
+    }
 }

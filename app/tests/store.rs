@@ -1571,3 +1571,41 @@ async fn a_share_link_opens_one_call_until_it_expires_or_is_revoked(store: &Stor
     let (_, openings, _) = listed.iter().find(|(l, _, _)| l.id == busy.id).unwrap();
     assert_eq!(*openings, 3, "only the openings recorded");
 }
+
+/// SQLite's write-ahead log reaches the database file without a commit copying it:
+/// the store's own task checkpoints it, so the writes that fill the log sync only it.
+#[tokio::test]
+async fn sqlite_checkpoints_its_log_in_the_background() {
+    use sqlx::{Connection, SqliteConnection};
+    let db = app::store::testing::TestDb::sqlite().await;
+    let (account_id, _) = customer(&db.store, "alice@acme.example", "long password 1").await;
+    let mut look = SqliteConnection::connect(&db.url).await.unwrap();
+    let file = db.url.trim_start_matches("sqlite://").to_owned();
+    // The database's size as its pages say (the log included), and its file's.
+    let mut sizes = async || {
+        let pages: i64 =
+            sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut look).await.unwrap();
+        let page: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&mut look).await.unwrap();
+        (pages * page, std::fs::metadata(&file).unwrap().len() as i64)
+    };
+    let (before, _) = sizes().await;
+
+    // A few hundred pages: far fewer than a commit would checkpoint at.
+    let entries: Vec<NewLogEntry> = (0..2_000)
+        .map(|i| NewLogEntry::new(account_id, Call::sample(t0() - TimeDelta::seconds(i), i)))
+        .collect();
+    db.store.insert_log_entries(&entries).await.unwrap();
+    let (grown, _) = sizes().await;
+    assert!(grown > before + 100 * 4096, "{before} → {grown} bytes");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (size, in_file) = sizes().await;
+        if in_file == size {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the file holds {in_file} of {size} bytes");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(db.store.log_entry_count(account_id).await.unwrap(), 2_000);
+}

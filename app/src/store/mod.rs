@@ -45,6 +45,16 @@ const SQLITE_STEPS_PER_CHECK: i32 = 50_000;
 /// A PostgreSQL connection idle longer than this is pinged before it is used again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
+/// How often SQLite's write-ahead log is copied back into the database file, by a task
+/// of the store's own rather than inside the commit that fills it past SQLite's 1,000
+/// pages: that commit, and every write queued behind it, waited for the copy and a sync
+/// of the whole file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// WAL pages (of 4 KB) past which a commit still checkpoints itself: only when the
+/// background checkpoints fall far behind.
+const WAL_PAGES_BEFORE_A_COMMIT_CHECKPOINTS: &str = "16384";
+
 /// A pool's connections: open (`size`), of which `idle`, and at most `max`; and the
 /// store's calls `waiting` for one (or, on SQLite, for their turn to write).
 #[derive(Clone, Copy, Debug)]
@@ -179,6 +189,31 @@ impl Drop for InFlightCall<'_> {
     }
 }
 
+/// Checkpoints SQLite's write-ahead log every [`CHECKPOINT_EVERY`] until the pool is
+/// closed (or the runtime ends). Passive: it copies what no reader still needs, never
+/// waits for a writer, and a writer never waits for it; with nothing new it does not
+/// sync.
+fn spawn_checkpoints(pool: SqlitePool, in_flight: InFlight) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            let _call = in_flight.enter();
+            let checkpoint = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await;
+            if let Err(error) = checkpoint {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %error, "could not checkpoint SQLite's write-ahead log");
+            }
+        }
+    });
+}
+
 /// What features keep beside the pool, one of each type, made on first use: a
 /// feature's own queue of writes, say. The store names no feature.
 #[derive(Clone, Default)]
@@ -252,7 +287,8 @@ impl Store {
             // answered 200 survives a crash, and a power cut.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("wal_autocheckpoint", WAL_PAGES_BEFORE_A_COMMIT_CHECKPOINTS);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
@@ -274,7 +310,9 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        Ok(Store::Sqlite(pool, WriteQueue::default(), Shared::default()))
+        let shared = Shared::default();
+        spawn_checkpoints(pool.clone(), shared.in_flight.clone());
+        Ok(Store::Sqlite(pool, WriteQueue::default(), shared))
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> Result<Self, StoreError> {
