@@ -11,7 +11,8 @@ use crate::time::utc_text;
 
 /// `text` safe in an element's content and in a quoted attribute value.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
+    // A byte scan: the markup characters are ASCII, and most texts hold none.
+    if !text.bytes().any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')) {
         return Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 16);

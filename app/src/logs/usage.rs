@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{NaiveDate, TimeDelta};
+use chrono::{Datelike, NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -86,9 +86,16 @@ pub fn UsageChart(#[prop(optional)] account: Option<i64>) -> impl IntoView {
     }
 }
 
-/// The table's URL for one UTC day.
-fn day_href(base: &str, day: NaiveDate) -> String {
-    format!("{base}?from={day}&to={day}&tz=%2B00:00")
+/// A day as `2026-11-26`, written out: chrono's `Display` for a date goes through its
+/// `Debug`, and the chart writes 150 of them.
+fn day_text(day: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day())
+}
+
+/// Writes the table's URL for one UTC `day` (a [`day_text`]) as an attribute's value:
+/// `base` comes escaped, the `&`s are written `&amp;`.
+fn push_day_href(out: &mut String, base: &str, day: &str) {
+    let _ = write!(out, "{base}?from={day}&amp;to={day}&amp;tz=%2B00:00");
 }
 
 /// The chart. Its bars and its table's rows, some 400 elements for 30 days, are written
@@ -140,21 +147,24 @@ pub(super) fn Chart(usage: Usage, base: String) -> impl IntoView {
 }
 
 /// A bar a day, stacked by outcome, each a link to that day's calls with its numbers as
-/// its name and tooltip.
+/// its name and tooltip. An outcome without calls draws nothing.
 fn bars(usage: &Usage, base: &str) -> String {
     let most = usage.days.iter().map(|d| d.calls).max().unwrap_or(0).max(1);
     let slot = WIDTH / DAYS;
-    let mut svg = String::with_capacity(usage.days.len() * 600);
+    let base = escape(base);
+    let mut svg = String::with_capacity(usage.days.len() * 500);
     for (i, day) in usage.days.iter().enumerate() {
         let x = i as i64 * slot;
+        let date = day_text(day.day);
         let title = format!(
-            "{}: {} calls, {} 4xx, {} 5xx, {} credits",
-            day.day, day.calls, day.client_errors, day.server_errors, day.credits
+            "{date}: {} calls, {} 4xx, {} 5xx, {} credits",
+            day.calls, day.client_errors, day.server_errors, day.credits
         );
-        let href = escape(&day_href(base, day.day)).into_owned();
+        svg.push_str(r#"<a href=""#);
+        push_day_href(&mut svg, &base, &date);
         let _ = write!(
             svg,
-            r#"<a href="{href}" aria-label="{title}"><title>{title}</title><rect x="{x}" y="0" width="{slot}" height="{HEIGHT}" class="day"></rect>"#
+            r#"" aria-label="{title}"><title>{title}</title><rect x="{x}" y="0" width="{slot}" height="{HEIGHT}" class="day"></rect>"#
         );
         let parts = [
             (day.ok(), "ok"),
@@ -162,10 +172,10 @@ fn bars(usage: &Usage, base: &str) -> String {
             (day.server_errors, "server-error"),
         ];
         let mut below = 0;
-        for (calls, class) in parts {
+        for (calls, class) in parts.into_iter().filter(|(calls, _)| *calls > 0) {
             let top = (below + calls) * (HEIGHT - 10) / most;
             let bottom = below * (HEIGHT - 10) / most;
-            let height = (top - bottom).max(i64::from(calls > 0));
+            let height = (top - bottom).max(1);
             let (x, y, width) = (x + 2, HEIGHT - bottom - height, slot - 4);
             let _ = write!(
                 svg,
@@ -180,13 +190,16 @@ fn bars(usage: &Usage, base: &str) -> String {
 
 /// The chart's days as table rows, newest first.
 fn table_rows(usage: &Usage, base: &str) -> String {
-    let mut rows = String::with_capacity(usage.days.len() * 300);
+    let base = escape(base);
+    let mut rows = String::with_capacity(usage.days.len() * 250);
     for day in usage.days.iter().rev() {
-        let href = escape(&day_href(base, day.day)).into_owned();
+        let date = day_text(day.day);
+        rows.push_str(r#"<tr><th scope="row"><a href=""#);
+        push_day_href(&mut rows, &base, &date);
         let _ = write!(
             rows,
-            r#"<tr><th scope="row"><a href="{href}">{}</a></th><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td></tr>"#,
-            day.day, day.calls, day.client_errors, day.server_errors, day.credits
+            r#"">{date}</a></th><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td></tr>"#,
+            day.calls, day.client_errors, day.server_errors, day.credits
         );
     }
     rows
@@ -219,5 +232,29 @@ mod tests {
         assert_eq!(usage.days[29], found[0]);
         assert_eq!(usage.days[29].ok(), 1);
         assert_eq!((usage.calls, usage.credits, usage.errors), (4, 9, 3), "the 31st day is out");
+    }
+
+    #[test]
+    fn the_chart_links_each_day_and_draws_only_the_outcomes_it_had() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let busy =
+            UsageDay { day: today, calls: 10, credits: 4, client_errors: 5, server_errors: 0 };
+        let usage = Usage::from_days(today, &[busy]);
+        let svg = bars(&usage, "/support/accounts/7/logs");
+        assert_eq!(svg.matches("<a href=").count(), 30);
+        assert_eq!(svg.matches(r#"class="day""#).count(), 30, "every day can be clicked");
+        assert_eq!(svg.matches(r#"class="bar "#).count(), 2, "the busy day's 2xx and 4xx alone");
+        assert!(svg.contains(
+            r#"<a href="/support/accounts/7/logs?from=2026-11-26&amp;to=2026-11-26&amp;tz=%2B00:00" aria-label="2026-11-26: 10 calls, 5 4xx, 0 5xx, 4 credits">"#
+        ));
+        // Half its calls each: the bars meet halfway up the 110 pixels drawn.
+        assert!(svg.contains(r#"<rect x="582" y="65" width="16" height="55" class="bar ok">"#));
+        assert!(svg
+            .contains(r#"<rect x="582" y="10" width="16" height="55" class="bar client-error">"#));
+        let rows = table_rows(&usage, "/logs");
+        assert_eq!(rows.matches("<tr>").count(), 30);
+        assert!(rows.starts_with(
+            r#"<tr><th scope="row"><a href="/logs?from=2026-11-26&amp;to=2026-11-26&amp;tz=%2B00:00">2026-11-26</a></th><td class="number">10</td><td class="number">5</td><td class="number">0</td><td class="number">4</td></tr>"#
+        ));
     }
 }
