@@ -102,8 +102,8 @@ fn push_day_href(out: &mut String, base: &str, day: &str) {
 /// as markup (see [`crate::markup`]).
 #[component]
 pub(super) fn Chart(usage: Usage, base: String) -> impl IntoView {
-    let first = usage.days.first().map(|d| d.day.to_string()).unwrap_or_default();
-    let last = usage.days.last().map(|d| d.day.to_string()).unwrap_or_default();
+    let first = usage.days.first().map(|d| day_text(d.day)).unwrap_or_default();
+    let last = usage.days.last().map(|d| day_text(d.day)).unwrap_or_default();
     view! {
         <figure class="usage">
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="group"
