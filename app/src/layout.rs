@@ -19,7 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </a>
             <nav aria-label="Main">
                 <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
+                    {Suspend::new(async move {
                         let role = user.await.ok().flatten().map(|user| user.role);
                         match role {
                             Some(Role::Support | Role::Admin) => {

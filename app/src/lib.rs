@@ -11,6 +11,7 @@ pub mod auth;
 pub mod clock;
 #[cfg(feature = "ssr")]
 pub mod csp;
+pub mod decimal;
 pub mod error;
 pub mod layout;
 pub mod live;
@@ -63,6 +64,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Every route renders in `SsrMode::Async`: the server waits for a page's data and
 /// sends it whole, so pages work without JavaScript, show the right state on the first
 /// paint, and can set their status code.
+///
+/// A part that waits for data is a `Suspend` put straight in its `<Suspense>`, not a
+/// closure returning one: Suspense calls a closure again each time it looks for data
+/// still loading, and again to render, so the part's whole view was built two or three
+/// times (a quarter of `/logs`'s work). Outside islands nothing renders again in the
+/// browser, so nothing needs the closure.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();

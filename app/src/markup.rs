@@ -3,11 +3,11 @@
 //! through the view system they cost a page most of its time. Every text goes through
 //! [`escape`].
 
-use std::{borrow::Cow, fmt::Write as _};
+use std::borrow::Cow;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::time::utc_text;
+use crate::time::{push_rfc3339, push_utc_text};
 
 /// `text` safe in an element's content and in a quoted attribute value.
 pub fn escape(text: &str) -> Cow<'_, str> {
@@ -31,12 +31,13 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// What [`crate::time::LocalTime`] draws: a `<time>` in UTC, localized in the browser.
 pub fn local_time(out: &mut String, at: DateTime<Utc>) {
-    let utc = utc_text(at);
-    let _ = write!(
-        out,
-        r#"<time datetime="{}" title="{utc}" data-local="">{utc}</time>"#,
-        at.to_rfc3339_opts(SecondsFormat::Secs, true)
-    );
+    out.push_str(r#"<time datetime=""#);
+    push_rfc3339(out, at);
+    out.push_str(r#"" title=""#);
+    push_utc_text(out, at);
+    out.push_str(r#"" data-local="">"#);
+    push_utc_text(out, at);
+    out.push_str("</time>");
 }
 
 #[cfg(test)]

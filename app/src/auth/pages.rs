@@ -68,7 +68,7 @@ pub fn UserMenu(user: Resource<Result<Option<User>, AppError>>) -> impl IntoView
     view! {
         <div class="user-menu">
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+                {Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => {
                             view! {

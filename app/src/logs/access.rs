@@ -105,7 +105,7 @@ fn OlderActivity(whose: Whose, grant: i64) -> impl IntoView {
             <A href=whose.path()>"All grants"</A>
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match activity.await {
                     Ok(activity) => view! { <ActivityTable whose activity grant /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
@@ -136,7 +136,7 @@ fn Grants(whose: Whose) -> impl IntoView {
             <a href=format!("{}.csv", whose.path()) download>"Download as CSV"</a>
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match history.await {
                     Ok(page) => view! { <History whose page /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),

@@ -28,7 +28,7 @@ pub fn LogDetail(
             <A href=back.get_value()>"← All calls"</A>
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the call…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match entry.await {
                     Ok(detail) => {
                         view! {

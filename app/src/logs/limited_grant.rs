@@ -57,36 +57,33 @@ pub fn LimitedGrantPage() -> impl IntoView {
     view! {
         <Title text="Grant access to some calls" />
         <Suspense fallback=|| ()>
-            {move || {
-                let calls = calls.clone();
-                Suspend::new(async move {
-                    match status.await {
-                        Ok(AccessStatus { grant: None, request, .. }) => {
-                            let asking = request.and_then(|r| r.requested_by_email);
-                            view! { <LimitsForm calls asking /> }.into_any()
-                        }
-                        // A grant is in force, or was just made by this form.
-                        Ok(AccessStatus { grant: Some(grant), covers, .. }) => {
-                            view! {
-                                <section class="confirm-card">
-                                    <h1>"Customer Support has access"</h1>
-                                    <p>
-                                        "Customer Support reads "
-                                        {covers.unwrap_or_else(|| "every call".into())}
-                                        " until " <LocalTime at=grant.expires_at />
-                                        ". To grant other calls, revoke this access first."
-                                    </p>
-                                    <p>
-                                        <a href="/logs">"Back to your API Logs"</a>
-                                    </p>
-                                </section>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <ErrorView error /> }.into_any(),
+            {Suspend::new(async move {
+                match status.await {
+                    Ok(AccessStatus { grant: None, request, .. }) => {
+                        let asking = request.and_then(|r| r.requested_by_email);
+                        view! { <LimitsForm calls asking /> }.into_any()
                     }
-                })
-            }}
+                    // A grant is in force, or was just made by this form.
+                    Ok(AccessStatus { grant: Some(grant), covers, .. }) => {
+                        view! {
+                            <section class="confirm-card">
+                                <h1>"Customer Support has access"</h1>
+                                <p>
+                                    "Customer Support reads "
+                                    {covers.unwrap_or_else(|| "every call".into())}
+                                    " until " <LocalTime at=grant.expires_at />
+                                    ". To grant other calls, revoke this access first."
+                                </p>
+                                <p>
+                                    <a href="/logs">"Back to your API Logs"</a>
+                                </p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                }
+            })}
         </Suspense>
     }
 }

@@ -16,7 +16,7 @@ pub fn CustomerLogsPage() -> impl IntoView {
         <Title text="API Logs" />
         <h1>"API Logs"</h1>
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => view! { <Overview overview /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),

@@ -1,11 +1,10 @@
-use std::fmt::Write as _;
-
 use chrono::{DateTime, TimeDelta, Utc};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::{logs_page, ExportFormat, LogFilter, LogPage, LogRow, StatusClass};
 use crate::{
+    decimal,
     error::ErrorView,
     markup::{self, escape},
     time::{viewer_offset, LocalTime},
@@ -37,7 +36,7 @@ pub fn LogsTable(
             }
         }}
         <Suspense fallback=|| view! { <p class="loading">"Loading calls…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match (page.await, filter.get_untracked()) {
                     (Ok(page), Ok(filter)) => {
                         let choose = account.is_none();
@@ -281,32 +280,41 @@ const SHARE_FORM: &str = "share-calls";
 /// endpoint leads to its detail under `base`. With `choose`, each row starts with a
 /// box that ticks it for [`SHARE_FORM`].
 fn rows(rows: &[LogRow], base: &str, choose: bool) -> String {
+    let base = escape(base);
     let mut out = String::with_capacity(rows.len() * 700);
     for row in rows {
+        let request_id = escape(&row.request_id);
         out.push_str("<tr>");
         if choose {
-            let _ = write!(
-                out,
-                r#"<td class="choose"><input type="checkbox" name="call" value="{}" form="{SHARE_FORM}" aria-label="Share the call {}"></td>"#,
-                row.id,
-                escape(&row.request_id),
-            );
+            out.push_str(r#"<td class="choose"><input type="checkbox" name="call" value=""#);
+            decimal::push(&mut out, row.id);
+            out.push_str(r#"" form=""#);
+            out.push_str(SHARE_FORM);
+            out.push_str(r#"" aria-label="Share the call "#);
+            out.push_str(&request_id);
+            out.push_str(r#""></td>"#);
         }
         out.push_str(r#"<td class="time">"#);
         markup::local_time(&mut out, row.occurred_at);
-        let _ = write!(
-            out,
-            r#"</td><td class="method">{}</td><td class="endpoint"><a href="{}/{}">{}</a></td><td><span class="{}">{}</span></td><td class="number">{} ms</td><td class="number">{}</td><td class="request-id">{}</td></tr>"#,
-            escape(&row.method),
-            escape(base),
-            row.id,
-            escape(&row.endpoint),
-            status_class(row.status),
-            row.status,
-            row.duration_ms,
-            row.credits,
-            escape(&row.request_id),
-        );
+        out.push_str(r#"</td><td class="method">"#);
+        out.push_str(&escape(&row.method));
+        out.push_str(r#"</td><td class="endpoint"><a href=""#);
+        out.push_str(&base);
+        out.push('/');
+        decimal::push(&mut out, row.id);
+        out.push_str(r#"">"#);
+        out.push_str(&escape(&row.endpoint));
+        out.push_str(r#"</a></td><td><span class=""#);
+        out.push_str(status_class(row.status));
+        out.push_str(r#"">"#);
+        decimal::push(&mut out, row.status.into());
+        out.push_str(r#"</span></td><td class="number">"#);
+        decimal::push(&mut out, row.duration_ms.into());
+        out.push_str(r#" ms</td><td class="number">"#);
+        decimal::push(&mut out, row.credits.into());
+        out.push_str(r#"</td><td class="request-id">"#);
+        out.push_str(&request_id);
+        out.push_str("</td></tr>");
     }
     out
 }

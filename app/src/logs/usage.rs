@@ -1,14 +1,12 @@
 //! Credits used and calls per day over the last 30 days, drawn as SVG on the server
 //! (it shows without JavaScript), with the totals beside it.
 
-use std::fmt::Write as _;
-
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::usage_last_30_days;
-use crate::markup::escape;
+use crate::{decimal, markup::escape};
 
 pub const DAYS: i64 = 30;
 
@@ -76,12 +74,7 @@ pub fn UsageChart(#[prop(optional)] account: Option<i64>) -> impl IntoView {
         account.map_or_else(|| "/logs".to_owned(), |id| format!("/support/accounts/{id}/logs"));
     view! {
         <Suspense fallback=|| ()>
-            {move || {
-                let base = base.clone();
-                Suspend::new(async move {
-                    usage.await.ok().map(|usage| view! { <Chart usage base /> })
-                })
-            }}
+            {Suspend::new(async move { usage.await.ok().map(|usage| view! { <Chart usage base /> }) })}
         </Suspense>
     }
 }
@@ -89,13 +82,37 @@ pub fn UsageChart(#[prop(optional)] account: Option<i64>) -> impl IntoView {
 /// A day as `2026-11-26`, written out: chrono's `Display` for a date goes through its
 /// `Debug`, and the chart writes 150 of them.
 fn day_text(day: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day())
+    let mut text = String::with_capacity(10);
+    match u64::try_from(day.year()) {
+        Ok(year) if year <= 9999 => decimal::push_padded(&mut text, year, 4),
+        _ => text.push_str(&format!("{:04}", day.year())),
+    }
+    for part in [day.month(), day.day()] {
+        text.push('-');
+        decimal::push_padded(&mut text, part.into(), 2);
+    }
+    text
 }
 
 /// Writes the table's URL for one UTC `day` (a [`day_text`]) as an attribute's value:
 /// `base` comes escaped, the `&`s are written `&amp;`.
 fn push_day_href(out: &mut String, base: &str, day: &str) {
-    let _ = write!(out, "{base}?from={day}&amp;to={day}&amp;tz=%2B00:00");
+    for part in [base, "?from=", day, "&amp;to=", day, "&amp;tz=%2B00:00"] {
+        out.push_str(part);
+    }
+}
+
+/// Writes one `<rect>`; `class` goes after `class="`.
+fn push_rect(out: &mut String, [x, y, width, height]: [i64; 4], class: &str) {
+    for (before, value) in
+        [(r#"<rect x=""#, x), (r#"" y=""#, y), (r#"" width=""#, width), (r#"" height=""#, height)]
+    {
+        out.push_str(before);
+        decimal::push(out, value);
+    }
+    out.push_str(r#"" class=""#);
+    out.push_str(class);
+    out.push_str(r#""></rect>"#);
 }
 
 /// The chart. Its bars and its table's rows, some 400 elements for 30 days, are written
@@ -156,31 +173,35 @@ fn bars(usage: &Usage, base: &str) -> String {
     for (i, day) in usage.days.iter().enumerate() {
         let x = i as i64 * slot;
         let date = day_text(day.day);
-        let title = format!(
-            "{date}: {} calls, {} 4xx, {} 5xx, {} credits",
-            day.calls, day.client_errors, day.server_errors, day.credits
-        );
+        let mut title = String::with_capacity(80);
+        title.push_str(&date);
+        for (before, number) in [
+            (": ", day.calls),
+            (" calls, ", day.client_errors),
+            (" 4xx, ", day.server_errors),
+            (" 5xx, ", day.credits),
+        ] {
+            title.push_str(before);
+            decimal::push(&mut title, number);
+        }
+        title.push_str(" credits");
         svg.push_str(r#"<a href=""#);
         push_day_href(&mut svg, &base, &date);
-        let _ = write!(
-            svg,
-            r#"" aria-label="{title}"><title>{title}</title><rect x="{x}" y="0" width="{slot}" height="{HEIGHT}" class="day"></rect>"#
-        );
+        for part in [r#"" aria-label=""#, &title, "\"><title>", &title, "</title>"] {
+            svg.push_str(part);
+        }
+        push_rect(&mut svg, [x, 0, slot, HEIGHT], "day");
         let parts = [
-            (day.ok(), "ok"),
-            (day.client_errors, "client-error"),
-            (day.server_errors, "server-error"),
+            (day.ok(), "bar ok"),
+            (day.client_errors, "bar client-error"),
+            (day.server_errors, "bar server-error"),
         ];
         let mut below = 0;
         for (calls, class) in parts.into_iter().filter(|(calls, _)| *calls > 0) {
             let top = (below + calls) * (HEIGHT - 10) / most;
             let bottom = below * (HEIGHT - 10) / most;
             let height = (top - bottom).max(1);
-            let (x, y, width) = (x + 2, HEIGHT - bottom - height, slot - 4);
-            let _ = write!(
-                svg,
-                r#"<rect x="{x}" y="{y}" width="{width}" height="{height}" class="bar {class}"></rect>"#
-            );
+            push_rect(&mut svg, [x + 2, HEIGHT - bottom - height, slot - 4, height], class);
             below += calls;
         }
         svg.push_str("</a>");
@@ -196,11 +217,15 @@ fn table_rows(usage: &Usage, base: &str) -> String {
         let date = day_text(day.day);
         rows.push_str(r#"<tr><th scope="row"><a href=""#);
         push_day_href(&mut rows, &base, &date);
-        let _ = write!(
-            rows,
-            r#"">{date}</a></th><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td><td class="number">{}</td></tr>"#,
-            day.calls, day.client_errors, day.server_errors, day.credits
-        );
+        rows.push_str(r#"">"#);
+        rows.push_str(&date);
+        rows.push_str("</a></th>");
+        for number in [day.calls, day.client_errors, day.server_errors, day.credits] {
+            rows.push_str(r#"<td class="number">"#);
+            decimal::push(&mut rows, number);
+            rows.push_str("</td>");
+        }
+        rows.push_str("</tr>");
     }
     rows
 }

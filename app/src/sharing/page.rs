@@ -152,7 +152,7 @@ pub fn SharedCallsPage() -> impl IntoView {
         </p>
         <PostedError />
         <Suspense fallback=|| view! { <p class="loading">"Loading your links…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match links.await {
                     Ok(list) => view! { <Links list /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
@@ -281,7 +281,7 @@ pub fn SharedCallPage() -> impl IntoView {
         <Title text="Shared API call" />
         <Meta name="robots" content="noindex, nofollow" />
         <Suspense fallback=|| view! { <p class="loading">"Loading the call…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match call.await {
                     Ok(shared) => {
                         view! {

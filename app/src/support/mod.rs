@@ -168,7 +168,7 @@ pub fn SupportConsole() -> impl IntoView {
         </form>
         <LiveRegion id="accounts".to_owned() from=None millis=10_000>
             <Suspense fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
-                {move || Suspend::new(async move {
+                {Suspend::new(async move {
                     match accounts.await {
                         Ok(accounts) => view! { <Accounts accounts /> }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
@@ -232,7 +232,7 @@ fn AccountHeader(id: i64) -> impl IntoView {
     let account = Resource::new(move || id, support_account_status);
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 account.await.ok().map(|AccountAccess { account, history, may_extend, now }| {
                     let waiting =
                         account.request.as_ref().is_some_and(|r| r.state == RequestState::Open);

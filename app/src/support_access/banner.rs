@@ -418,7 +418,7 @@ fn ConfirmChange(change: Change) -> impl IntoView {
     view! {
         <Title text=title />
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 let status = match status.await {
                     Ok(status) => status,
                     Err(error) => return view! { <ErrorView error /> }.into_any(),

@@ -37,7 +37,7 @@ pub fn WebhooksPage() -> impl IntoView {
         </p>
         <PostedError />
         <Suspense fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match settings.await {
                     Ok(settings) => view! { <Settings settings /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
@@ -90,7 +90,7 @@ pub fn WebhookDeliveriesPage() -> impl IntoView {
     view! {
         <Title text="Webhook deliveries" />
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match deliveries.await {
                     Ok(deliveries) => view! { <Deliveries deliveries /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
