@@ -28,7 +28,7 @@ pub fn push_padded(out: &mut String, mut n: u64, width: usize) {
     }
     // The digits start with zeros as far as `width` asks.
     let start = start.min(digits.len().saturating_sub(width));
-    out.push_str(std::str::from_utf8(&digits[start..]).expect("ASCII digits"));
+    out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
 }
 
 /// `00` to `99`.
