@@ -1,6 +1,6 @@
 //! Times as people read them: in their own time zone.
 
-use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SecondsFormat, Timelike, Utc};
 use leptos::prelude::*;
 
 use crate::decimal;
@@ -30,20 +30,27 @@ pub fn push_rfc3339(out: &mut String, at: DateTime<Utc>) {
     }
 }
 
-/// `2026-12-10`, `separator`, `09:00:00`. A year outside 0 to 9999 is written as chrono
-/// writes it (with its sign).
+/// `2026-12-10`, `separator`, `09:00:00`.
 fn push_date_time(out: &mut String, at: DateTime<Utc>, separator: char) {
     let at = at.naive_utc();
-    match u64::try_from(at.year()) {
-        Ok(year) if year <= 9999 => decimal::push_padded(out, year, 4),
-        _ => out.push_str(&at.format("%Y").to_string()),
-    }
-    for (before, part) in [('-', at.month()), ('-', at.day()), (separator, at.hour())] {
-        out.push(before);
-        decimal::push_padded(out, part.into(), 2);
-    }
+    push_date(out, at.date());
+    out.push(separator);
+    decimal::push_padded(out, at.hour().into(), 2);
     for part in [at.minute(), at.second()] {
         out.push(':');
+        decimal::push_padded(out, part.into(), 2);
+    }
+}
+
+/// Appends `day` as `2026-12-10`; a year outside 0 to 9999 as chrono writes it (with
+/// its sign).
+pub fn push_date(out: &mut String, day: NaiveDate) {
+    match u64::try_from(day.year()) {
+        Ok(year) if year <= 9999 => decimal::push_padded(out, year, 4),
+        _ => out.push_str(&day.format("%Y").to_string()),
+    }
+    for part in [day.month(), day.day()] {
+        out.push('-');
         decimal::push_padded(out, part.into(), 2);
     }
 }

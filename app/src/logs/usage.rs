@@ -1,12 +1,12 @@
 //! Credits used and calls per day over the last 30 days, drawn as SVG on the server
 //! (it shows without JavaScript), with the totals beside it.
 
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::{NaiveDate, TimeDelta};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::usage_last_30_days;
-use crate::{decimal, markup::escape};
+use crate::{decimal, markup::escape, time::push_date};
 
 pub const DAYS: i64 = 30;
 
@@ -79,18 +79,11 @@ pub fn UsageChart(#[prop(optional)] account: Option<i64>) -> impl IntoView {
     }
 }
 
-/// A day as `2026-11-26`, written out: chrono's `Display` for a date goes through its
-/// `Debug`, and the chart writes 150 of them.
+/// A day as `2026-11-26` ([`push_date`]: chrono's `Display` for a date goes through its
+/// `Debug`, and the chart writes 150 of them).
 fn day_text(day: NaiveDate) -> String {
     let mut text = String::with_capacity(10);
-    match u64::try_from(day.year()) {
-        Ok(year) if year <= 9999 => decimal::push_padded(&mut text, year, 4),
-        _ => text.push_str(&format!("{:04}", day.year())),
-    }
-    for part in [day.month(), day.day()] {
-        text.push('-');
-        decimal::push_padded(&mut text, part.into(), 2);
-    }
+    push_date(&mut text, day);
     text
 }
 
