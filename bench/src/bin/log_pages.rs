@@ -120,13 +120,14 @@ async fn run(store: &Store, calls: i64, samples: usize) {
 /// interleaved: the ratio is of the p99s.
 async fn limited(store: &Store, account: i64, samples: usize) {
     let newest = direct_cursor_at(store, account, 1).await;
-    let day = |days_back| newest.at - TimeDelta::days(days_back);
     // The account's calls were written newest first, one after another: their ids run
     // from the newest's to the oldest's.
     let oldest = oldest_call(store, account).await;
+    // The day that ends halfway back through the calls: a week back at 1,000,000 calls.
+    let halfway = newest.at - (newest.at - oldest.at) / 2;
     let chosen = |n: i64| {
         let ids: Vec<i64> =
-            (0..n).map(|k| newest.id + k * (oldest - newest.id) / (n - 1)).collect();
+            (0..n).map(|k| newest.id + k * (oldest.id - newest.id) / (n - 1)).collect();
         async move { store.chosen_calls(account, &ids).await.unwrap() }
     };
     let scopes = [
@@ -134,8 +135,12 @@ async fn limited(store: &Store, account: i64, samples: usize) {
         ("errors only", Scope { errors_only: true, ..Scope::default() }),
         ("one endpoint", Scope { endpoints: vec!["/v1/pdf/split".into()], ..Scope::default() }),
         (
-            "a day, a week back",
-            Scope { since: Some(day(8)), until: Some(day(7)), ..Scope::default() },
+            "a day, halfway back",
+            Scope {
+                since: Some(halfway - TimeDelta::days(1)),
+                until: Some(halfway),
+                ..Scope::default()
+            },
         ),
         ("3 chosen calls", Scope { calls: chosen(3).await, ..Scope::default() }),
         ("100 chosen calls", Scope { calls: chosen(100).await, ..Scope::default() }),
@@ -354,15 +359,16 @@ async fn retention_by_week(store: &Store) {
 
 /// The position of the `offset`-th newest call, found once by OFFSET (which the app
 /// never uses): where a reader who paged 10,000 rows down stands.
-/// The id of the account's oldest call.
-async fn oldest_call(store: &Store, account: i64) -> i64 {
-    let sql = "SELECT id FROM log_entries WHERE account_id = $1 \
+/// The account's oldest call.
+async fn oldest_call(store: &Store, account: i64) -> Cursor {
+    let sql = "SELECT occurred_at, id FROM log_entries WHERE account_id = $1 \
                ORDER BY occurred_at, id LIMIT 1";
-    match store {
-        Store::Sqlite(pool, ..) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
-        Store::Postgres(pool, _) => sqlx::query_scalar(sql).bind(account).fetch_one(pool).await,
+    let (at, id): (DateTime<Utc>, i64) = match store {
+        Store::Sqlite(pool, ..) => sqlx::query_as(sql).bind(account).fetch_one(pool).await,
+        Store::Postgres(pool, _) => sqlx::query_as(sql).bind(account).fetch_one(pool).await,
     }
-    .unwrap()
+    .unwrap();
+    Cursor { at, id }
 }
 
 async fn direct_cursor_at(store: &Store, account: i64, offset: i64) -> Cursor {
