@@ -68,8 +68,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// A part that waits for data is a `Suspend` put straight in its `<Suspense>`, not a
 /// closure returning one: Suspense calls a closure again each time it looks for data
 /// still loading, and again to render, so the part's whole view was built two or three
-/// times (a quarter of `/logs`'s work). Outside islands nothing renders again in the
-/// browser, so nothing needs the closure.
+/// times (an eighth of `/logs`'s instructions). Outside islands nothing renders again
+/// in the browser, so nothing needs the closure.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
