@@ -22,12 +22,8 @@ pub fn push_utc_text(out: &mut String, at: DateTime<Utc>) {
 /// Appends `at` as RFC 3339 to the second, as `2026-12-10T09:00:00Z`, as chrono's
 /// `to_rfc3339_opts(SecondsFormat::Secs, true)` writes it.
 pub fn push_rfc3339(out: &mut String, at: DateTime<Utc>) {
-    if (0..=9999).contains(&at.year()) {
-        push_date_time(out, at, 'T');
-        out.push('Z');
-    } else {
-        out.push_str(&at.to_rfc3339_opts(SecondsFormat::Secs, true));
-    }
+    push_date_time(out, at, 'T');
+    out.push('Z');
 }
 
 /// `2026-12-10`, `separator`, `09:00:00`.
