@@ -1,6 +1,7 @@
-//! A PostgreSQL database made before calls were partitioned is brought over by the
-//! migrations, through the day tables to the week tables: every call, its id and its
-//! page stay; new calls go on from there.
+//! Databases made by earlier schemas, brought over by the migrations: PostgreSQL's from
+//! before calls were partitioned, through the day tables to the week tables (every
+//! call, its id and its page stay; new calls go on from there); SQLite's search index
+//! from FTS5's trigram tokenizer to the app's own trigrams.
 
 use std::borrow::Cow;
 
@@ -13,10 +14,22 @@ use app::{
     },
 };
 use chrono::{TimeDelta, TimeZone, Utc};
-use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection};
+use sqlx::{
+    migrate::Migrator, postgres::PgConnectOptions, sqlite::SqliteConnectOptions, ConnectOptions,
+    Connection,
+};
 
 /// The first migration of the partitioned calls.
 const PARTITIONED: i64 = 20261129000002;
+/// The first migration of SQLite's index of the app's own trigrams.
+const OWN_TRIGRAMS: i64 = 20261201000001;
+
+/// `migrator` without its migrations from `version` on.
+fn before(mut migrator: Migrator, version: i64) -> Migrator {
+    migrator.migrations =
+        Cow::Owned(migrator.migrations.iter().filter(|m| m.version < version).cloned().collect());
+    migrator
+}
 
 #[tokio::test]
 async fn calls_stored_before_partitioning_are_brought_over() {
@@ -29,10 +42,10 @@ async fn calls_stored_before_partitioning_are_brought_over() {
 
     // The schema as it was, with calls over ten days.
     let mut connection = scoped.connect().await.unwrap();
-    let mut before = sqlx::migrate!("../migrations/postgres");
-    before.migrations =
-        Cow::Owned(before.migrations.iter().filter(|m| m.version < PARTITIONED).cloned().collect());
-    before.run(&mut connection).await.unwrap();
+    before(sqlx::migrate!("../migrations/postgres"), PARTITIONED)
+        .run(&mut connection)
+        .await
+        .unwrap();
     let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
     sqlx::query("INSERT INTO accounts (name, created_at) VALUES ('Acme', $1)")
         .bind(t0)
@@ -87,4 +100,64 @@ async fn calls_stored_before_partitioning_are_brought_over() {
 
     store.close().await;
     sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await.unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_calls_indexed_by_fts5s_tokenizer_are_found_through_the_new_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("before.db");
+    // The schema as it was (its triggers need no function of the app's), with calls.
+    let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+    let mut connection = options.connect().await.unwrap();
+    before(sqlx::migrate!("../migrations/sqlite"), OWN_TRIGRAMS)
+        .run(&mut connection)
+        .await
+        .unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+    sqlx::query("INSERT INTO accounts (name, created_at) VALUES ('Acme', $1)")
+        .bind(t0)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    for i in 0..30_i64 {
+        sqlx::query(
+            "INSERT INTO log_entries (account_id, occurred_at, request_id, method, endpoint, \
+             status, duration_ms, credits, request_body, response_body) \
+             VALUES (1, $1, $2, 'POST', '/v1/x', 200, 5, 1, 'Needle ' || $2, '{\"ok\":true}')",
+        )
+        .bind(t0 - TimeDelta::minutes(i))
+        .bind(format!("req_{i}"))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    }
+    connection.close().await.unwrap();
+
+    // The app starts on it: every call is in the new index, and found by it.
+    let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    store.migrate().await.unwrap();
+    let Store::Sqlite(pool, ..) = &store else { unreachable!() };
+    let indexed = |query: &'static str| async move {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM log_search WHERE log_search MATCH $1")
+                .bind(query)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        count
+    };
+    assert_eq!(indexed(r#""nee" "req""#).await, 30);
+    assert_eq!(indexed(r#""tru""#).await, 30, "both bodies");
+    let found = |term: &'static str| async {
+        let search = LogFilter { search: Some(term.into()), ..LogFilter::default() };
+        let page = store.log_page(1, &Scope::EVERYTHING, &search, PageFrom::Newest, 50).await;
+        page.unwrap().rows.iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    assert_eq!(found("NEEDLE REQ_17").await, [18]);
+    // New calls go into it too.
+    let call = Call { request_body: Some("needle req_99".into()), ..Call::sample(t0, 99) };
+    store.insert_log_entries(&[NewLogEntry::new(1, call)]).await.unwrap();
+    assert_eq!(found("needle req_99").await, [31]);
+    assert_eq!(indexed(r#""nee" "req""#).await, 31);
+    store.close().await;
 }

@@ -16,7 +16,7 @@ use super::{
     Call, Cursor, Field, LogEntry, LogFilter, LogPage, LogRow, Page, PageFrom, StatusClass,
 };
 use crate::{
-    store::{like_pattern, with_pool, with_writer, Locking, Store, StoreError},
+    store::{like_pattern, trigrams, with_pool, with_writer, Locking, Store, StoreError},
     support_access::{ChosenCall, Scope},
 };
 
@@ -159,9 +159,9 @@ impl SearchBounds {
     pub const DEFAULT: SearchBounds = SearchBounds { window: 50_000, matches: 5_000 };
 }
 
-/// Whether the search indexes can answer for `term`: both index every three characters,
-/// and pg_trgm only those of letters and digits (ASCII ones whatever its locale), so
-/// the term needs a run of three.
+/// Whether the search indexes can answer for `term`: both index the trigrams of runs
+/// of letters and digits (ASCII ones, whatever pg_trgm's locale), so the term needs a
+/// run of three.
 pub fn indexable(term: &str) -> bool {
     let mut run = 0;
     term.chars().any(|c| {
@@ -573,19 +573,13 @@ impl Store {
     ) -> Result<Option<Vec<Cursor>>, StoreError> {
         let mut found: Vec<(DateTime<Utc>, i64)> = match self {
             Store::Sqlite(pool, ..) => {
-                // FTS5 answers `LIKE` one column at a time. Its pattern is the term as
-                // typed: `%` and `_` match more there, and the exact condition on the
-                // calls (`push_conditions`) keeps only true matches. `UNION ALL`
-                // streams, so `LIMIT` stops the index early; a call matching in both
-                // bodies comes twice and is counted once below.
+                // The calls with every trigram of the term; the exact condition on the
+                // calls (`push_conditions`) keeps those that hold the term itself.
                 let mut query = QueryBuilder::new(
                     "SELECT e.occurred_at, e.id FROM (SELECT rowid AS id FROM log_search \
-                     WHERE request_body LIKE ",
+                     WHERE log_search MATCH ",
                 );
-                let pattern = format!("%{}%", term.trim());
-                query.push_bind(pattern.clone());
-                query.push(" UNION ALL SELECT rowid FROM log_search WHERE response_body LIKE ");
-                query.push_bind(pattern);
+                query.push_bind(trigrams::all_of(term));
                 // CROSS JOIN: SQLite keeps this order, the index first.
                 query.push(") m CROSS JOIN log_entries e ON e.id = m.id");
                 push_conditions(&mut query, account_id, scope, filter, self.like());
@@ -601,7 +595,6 @@ impl Store {
             return Ok(None);
         }
         found.sort_unstable();
-        found.dedup();
         Ok(Some(found.into_iter().map(|(at, id)| Cursor { at, id }).collect()))
     }
 

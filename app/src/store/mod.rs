@@ -4,15 +4,19 @@
 //! This module holds only what every feature shares: the back-ends, their errors,
 //! connecting and migrating, and the dialect helpers. Each feature writes its own
 //! queries beside it, as `impl Store` blocks in its `store.rs` (`auth/store.rs`,
-//! `logs/store.rs`, …); nothing here knows of any feature.
+//! `logs/store.rs`, …); nothing here knows of any feature. What the schema itself needs
+//! is here too: the SQL function SQLite's triggers call (`trigrams`), given to every
+//! connection as it opens.
 //!
 //! Each query is written once: SQLite understands PostgreSQL's `$1` placeholders, and
 //! [`with_pool!`] compiles the same body against each back-end's pool. Where the two
 //! dialects differ, the method says so with its own `match`.
 
 mod dialect;
+mod sql_function;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trigrams;
 
 use std::{
     any::{Any, TypeId},
@@ -295,6 +299,16 @@ impl Store {
             // A file's connection cannot go stale: no ping (a round trip to the
             // connection's thread) before each use.
             .test_before_acquire(false)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    let mut handle = connection.lock_handle().await?;
+                    sql_function::register(
+                        handle.as_raw_handle(),
+                        c"search_trigrams",
+                        trigrams::words,
+                    )
+                })
+            })
             // SQLite has no statement timeout: each use of a connection gets a deadline,
             // which a progress handler enforces by interrupting the statement.
             .before_acquire(|connection, _| {

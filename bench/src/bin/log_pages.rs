@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use app::{
     logs::{Cursor, LogFilter, LogRow, PageFrom, StatusClass, PAGE_SIZE},
-    store::{like_pattern, testing::TestDb, Store},
+    store::{like_pattern, testing::TestDb, trigrams, Store},
     support_access::Scope,
 };
 use bench::{env_number, realistic_call};
@@ -266,8 +266,8 @@ async fn direct_page(store: &Store, account: i64, filter: &LogFilter, from: Page
     rows.into_iter().take(PAGE_SIZE).map(|row| row.0).collect()
 }
 
-/// A body search's first page by hand, through the search index: FTS5's on SQLite
-/// (which answers `LIKE` one column at a time), pg_trgm's bitmap on PostgreSQL, asked
+/// A body search's first page by hand, through the search index: FTS5's trigrams on
+/// SQLite, pg_trgm's bitmap on PostgreSQL, asked
 /// for the whole term (the store asks for its rare piece: see `rare_piece`).
 async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
     const COLUMNS: &str =
@@ -278,11 +278,11 @@ async fn direct_search(store: &Store, account: i64, text: &str) -> Vec<i64> {
         Store::Sqlite(pool, ..) => {
             let sql = format!(
                 "{COLUMNS} FROM log_entries WHERE id IN (SELECT rowid FROM log_search \
-                 WHERE request_body LIKE $2 UNION SELECT rowid FROM log_search \
-                 WHERE response_body LIKE $2) AND account_id = $1 AND (request_body LIKE $3 \
+                 WHERE log_search MATCH $2) AND account_id = $1 AND (request_body LIKE $3 \
                  ESCAPE '\\' OR response_body LIKE $3 ESCAPE '\\') {ORDER}"
             );
-            let query = sqlx::query_as(&sql).bind(account).bind(format!("%{text}%")).bind(&exact);
+            let query =
+                sqlx::query_as(&sql).bind(account).bind(trigrams::all_of(text)).bind(&exact);
             query.fetch_all(pool).await.unwrap()
         }
         Store::Postgres(pool, _) => {

@@ -1,0 +1,64 @@
+//! The body search's index on SQLite holds each call's trigrams as pg_trgm's does on
+//! PostgreSQL: every three characters of its runs of ASCII letters and digits, lower
+//! cased, each once. The index is asked for all of a term's trigrams; the calls that
+//! have them are then checked against the term itself (a run of the term may sit
+//! inside a longer run of a body, whose trigrams include its own).
+
+/// The words the index keeps for the texts: their distinct trigrams, space-separated
+/// (the `search_trigrams` SQL function of the index's triggers).
+pub fn words(texts: &[&[u8]]) -> String {
+    let mut trigrams: Vec<[u8; 3]> = texts
+        .iter()
+        .flat_map(|text| text.split(|byte| !byte.is_ascii_alphanumeric()))
+        .flat_map(|run| run.windows(3))
+        .map(|three| [three[0], three[1], three[2]].map(|byte| byte.to_ascii_lowercase()))
+        .collect();
+    trigrams.sort_unstable();
+    trigrams.dedup();
+    let mut words = String::with_capacity(trigrams.len() * 4);
+    for trigram in trigrams {
+        words.extend(trigram.map(char::from));
+        words.push(' ');
+    }
+    words
+}
+
+/// The FTS5 query for the calls that hold every trigram of `term`; empty when it has
+/// none (see `indexable`).
+pub fn all_of(term: &str) -> String {
+    words(&[term.as_bytes()])
+        .split_whitespace()
+        .map(|trigram| format!("\"{trigram}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(text: &str) -> Vec<String> {
+        words(&[text.as_bytes()]).split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn a_body_keeps_each_trigram_of_its_letters_and_digits_once_lower_cased() {
+        assert_eq!(of(r#"{"id":"AbCd","n":12}"#), ["abc", "bcd"]);
+        assert_eq!(of("Müller müller"), ["ler", "lle"]);
+        assert_eq!(words(&[b"abcabc", b"ABC"]), "abc bca cab ");
+        assert_eq!(words(&[b"ab", b"", b"--"]), "");
+    }
+
+    #[test]
+    fn a_term_asks_for_every_trigram_a_body_holding_it_has() {
+        let body = r#"{"url":"https://results.example.com/98967f/result.txt"}"#;
+        let held = of(body);
+        for term in ["98967f", "EXAMPLE.com/9896", "ts.exa", "/result.txt\"}"] {
+            let asked = of(term);
+            assert!(!asked.is_empty(), "{term}");
+            assert!(asked.iter().all(|trigram| held.contains(trigram)), "{term}");
+        }
+        assert_eq!(all_of("Inv-123"), r#""123" "inv""#);
+        assert_eq!(all_of("ab-12"), "");
+    }
+}
