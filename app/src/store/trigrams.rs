@@ -5,22 +5,35 @@
 //! inside a longer run of a body, whose trigrams include its own).
 
 /// The words the index keeps for the texts: their distinct trigrams, space-separated
-/// (the `search_trigrams` SQL function of the index's triggers).
+/// (the `search_trigrams` SQL function of the index's triggers). A trigram is seen once
+/// in a bit of its own: sorting them instead took a sixth of the time of a write of
+/// calls.
 pub fn words(texts: &[&[u8]]) -> String {
-    let mut trigrams: Vec<[u8; 3]> = texts
-        .iter()
-        .flat_map(|text| text.split(|byte| !byte.is_ascii_alphanumeric()))
-        .flat_map(|run| run.windows(3))
-        .map(|three| [three[0], three[1], three[2]].map(|byte| byte.to_ascii_lowercase()))
-        .collect();
-    trigrams.sort_unstable();
-    trigrams.dedup();
-    let mut words = String::with_capacity(trigrams.len() * 4);
-    for trigram in trigrams {
-        words.extend(trigram.map(char::from));
-        words.push(' ');
+    let mut seen = [0_u64; TRIGRAMS.div_ceil(64)];
+    let mut words = String::new();
+    for run in texts.iter().flat_map(|text| text.split(|byte| !byte.is_ascii_alphanumeric())) {
+        for three in run.windows(3) {
+            let trigram = three.iter().fold(0, |trigram, &byte| trigram * 36 + symbol(byte));
+            let (slot, bit) = (trigram / 64, 1 << (trigram % 64));
+            if seen[slot] & bit == 0 {
+                seen[slot] |= bit;
+                words.extend(three.iter().map(|byte| char::from(byte.to_ascii_lowercase())));
+                words.push(' ');
+            }
+        }
     }
     words
+}
+
+/// Trigrams of ten digits and 26 letters.
+const TRIGRAMS: usize = 36 * 36 * 36;
+
+/// An ASCII letter's or digit's place among the 36, case folded.
+fn symbol(byte: u8) -> usize {
+    match byte {
+        b'0'..=b'9' => usize::from(byte - b'0'),
+        _ => usize::from(byte.to_ascii_lowercase() - b'a') + 10,
+    }
 }
 
 /// The FTS5 query for the calls that hold every trigram of `term`; empty when it has
@@ -38,12 +51,16 @@ mod tests {
     use super::*;
 
     fn of(text: &str) -> Vec<String> {
-        words(&[text.as_bytes()]).split_whitespace().map(str::to_owned).collect()
+        let mut trigrams: Vec<String> =
+            words(&[text.as_bytes()]).split_whitespace().map(str::to_owned).collect();
+        trigrams.sort();
+        trigrams
     }
 
     #[test]
     fn a_body_keeps_each_trigram_of_its_letters_and_digits_once_lower_cased() {
         assert_eq!(of(r#"{"id":"AbCd","n":12}"#), ["abc", "bcd"]);
+        assert_eq!(of("Zz9 zZ9 ZZ9 0a0"), ["0a0", "zz9"]);
         assert_eq!(of("Müller müller"), ["ler", "lle"]);
         assert_eq!(words(&[b"abcabc", b"ABC"]), "abc bca cab ");
         assert_eq!(words(&[b"ab", b"", b"--"]), "");
@@ -58,7 +75,7 @@ mod tests {
             assert!(!asked.is_empty(), "{term}");
             assert!(asked.iter().all(|trigram| held.contains(trigram)), "{term}");
         }
-        assert_eq!(all_of("Inv-123"), r#""123" "inv""#);
+        assert_eq!(all_of("Inv-123"), r#""inv" "123""#);
         assert_eq!(all_of("ab-12"), "");
     }
 }
