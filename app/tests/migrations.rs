@@ -13,7 +13,7 @@ use app::{
         Store,
     },
 };
-use chrono::{TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use sqlx::{
     migrate::Migrator, postgres::PgConnectOptions, sqlite::SqliteConnectOptions, ConnectOptions,
     Connection,
@@ -23,6 +23,36 @@ use sqlx::{
 const PARTITIONED: i64 = 20261129000002;
 /// The first migration of SQLite's index of the app's own trigrams.
 const OWN_TRIGRAMS: i64 = 20261201000001;
+
+/// An account and its 30 calls, 8 hours apart back from the time returned, written as
+/// an earlier schema had them: `Needle req_<i>` in each request body.
+async fn old_calls<DB: sqlx::Database>(connection: &mut DB::Connection) -> DateTime<Utc>
+where
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+    sqlx::query("INSERT INTO accounts (name, created_at) VALUES ('Acme', $1)")
+        .bind(t0)
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    for i in 0..30_i64 {
+        sqlx::query(
+            "INSERT INTO log_entries (account_id, occurred_at, request_id, method, endpoint, \
+             status, duration_ms, credits, request_body, response_body) \
+             VALUES (1, $1, $2, 'POST', '/v1/x', 200, 5, 1, 'Needle ' || $2, '{\"ok\":true}')",
+        )
+        .bind(t0 - TimeDelta::hours(i * 8))
+        .bind(format!("req_{i}"))
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    }
+    t0
+}
 
 /// `migrator` without its migrations from `version` on.
 fn before(mut migrator: Migrator, version: i64) -> Migrator {
@@ -46,24 +76,7 @@ async fn calls_stored_before_partitioning_are_brought_over() {
         .run(&mut connection)
         .await
         .unwrap();
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
-    sqlx::query("INSERT INTO accounts (name, created_at) VALUES ('Acme', $1)")
-        .bind(t0)
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    for i in 0..30_i64 {
-        sqlx::query(
-            "INSERT INTO log_entries (account_id, occurred_at, request_id, method, endpoint, \
-             status, duration_ms, credits, request_body) \
-             VALUES (1, $1, $2, 'POST', '/v1/x', 200, 5, 1, 'needle ' || $2)",
-        )
-        .bind(t0 - TimeDelta::hours(i * 8))
-        .bind(format!("req_{i}"))
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    }
+    let t0 = old_calls::<sqlx::Postgres>(&mut connection).await;
     connection.close().await.unwrap();
 
     // The app starts on it.
@@ -113,24 +126,7 @@ async fn sqlite_calls_indexed_by_fts5s_tokenizer_are_found_through_the_new_index
         .run(&mut connection)
         .await
         .unwrap();
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
-    sqlx::query("INSERT INTO accounts (name, created_at) VALUES ('Acme', $1)")
-        .bind(t0)
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    for i in 0..30_i64 {
-        sqlx::query(
-            "INSERT INTO log_entries (account_id, occurred_at, request_id, method, endpoint, \
-             status, duration_ms, credits, request_body, response_body) \
-             VALUES (1, $1, $2, 'POST', '/v1/x', 200, 5, 1, 'Needle ' || $2, '{\"ok\":true}')",
-        )
-        .bind(t0 - TimeDelta::minutes(i))
-        .bind(format!("req_{i}"))
-        .execute(&mut connection)
-        .await
-        .unwrap();
-    }
+    let t0 = old_calls::<sqlx::Sqlite>(&mut connection).await;
     connection.close().await.unwrap();
 
     // The app starts on it: every call is in the new index, and found by it.
