@@ -1,6 +1,8 @@
 //! Which names hold secrets: JSON keys, form fields, query parameters, multipart parts,
 //! XML elements and attributes, header names, and `name=` or `name:` in free text.
 
+use aho_corasick::AhoCorasick;
+
 /// Words that make a name secret wherever they occur in it, ignoring case, `_` and `-`
 /// (`userPassword`, `X-Amz-Signature`, `client_secret`).
 pub const CONTAINED: [&str; 19] = [
@@ -49,6 +51,9 @@ pub const WORDS: [&str; 14] = [
 pub struct Names {
     /// Lower-case letters and digits only.
     contained: Vec<String>,
+    /// `contained`, looked for all at once: one search each took a seventh of ingest's
+    /// time.
+    contained_search: AhoCorasick,
     /// Lower case.
     words: Vec<String>,
 }
@@ -83,7 +88,8 @@ impl Names {
         };
         let mut contained = defaults(&CONTAINED);
         contained.extend(add.iter().map(|word| normalise(word)).filter(|w| !w.is_empty()));
-        Ok(Names { contained, words: defaults(&WORDS) })
+        let contained_search = AhoCorasick::new(&contained).map_err(|e| e.to_string())?;
+        Ok(Names { contained, contained_search, words: defaults(&WORDS) })
     }
 
     /// Every word that can make a name secret, for the scanner to look for.
@@ -92,8 +98,21 @@ impl Names {
     }
 
     pub fn is_secret(&self, name: &str) -> bool {
-        let normalised = normalise(name);
-        self.contained.iter().any(|word| normalised.contains(word.as_str()))
+        // Most names are short: normalised on the stack.
+        let mut short = [0_u8; 64];
+        let long;
+        let normalised = if name.len() <= short.len() {
+            let mut length = 0;
+            for byte in name.bytes().filter(u8::is_ascii_alphanumeric) {
+                short[length] = byte.to_ascii_lowercase();
+                length += 1;
+            }
+            &short[..length]
+        } else {
+            long = normalise(name);
+            long.as_bytes()
+        };
+        self.contained_search.is_match(normalised)
             || words(name).any(|word| self.words.iter().any(|w| w.eq_ignore_ascii_case(word)))
     }
 }
@@ -197,6 +216,11 @@ mod tests {
             // `session_count` has the word `session`: counted secret, on purpose.
             assert_eq!(names.is_secret(innocent), innocent == "session_count", "{innocent}");
         }
+        // Names longer than the stack's room for them are read as the others.
+        let long = "customer_billing_address_line_two_for_the_invoice_sent_each_month";
+        assert!(long.len() > 64 && !names.is_secret(long));
+        assert!(names.is_secret(&format!("{long}_Pass-Word")));
+        assert!(names.is_secret(&format!("{long}_pin")));
     }
 
     #[test]
