@@ -578,7 +578,7 @@ impl Store {
                 // few enough calls hold that (of any account: the index is one for
                 // all); the exact condition on the calls (`push_conditions`) keeps
                 // the account's that hold the term itself.
-                let mut asked = trigrams::all_of(term);
+                let mut asked = None;
                 if let Some(piece) = rare_piece(term) {
                     let piece = trigrams::all_of(piece);
                     let (holding,): (i64,) = sqlx::query_as(
@@ -589,15 +589,13 @@ impl Store {
                     .bind(PIECE_CANDIDATES + 1)
                     .fetch_one(pool)
                     .await?;
-                    if holding <= PIECE_CANDIDATES {
-                        asked = piece;
-                    }
+                    asked = (holding <= PIECE_CANDIDATES).then_some(piece);
                 }
                 let mut query = QueryBuilder::new(
                     "SELECT e.occurred_at, e.id FROM (SELECT rowid AS id FROM log_search \
                      WHERE log_search MATCH ",
                 );
-                query.push_bind(asked);
+                query.push_bind(asked.unwrap_or_else(|| trigrams::all_of(term)));
                 // CROSS JOIN: SQLite keeps this order, the index first.
                 query.push(") m CROSS JOIN log_entries e ON e.id = m.id");
                 push_conditions(&mut query, account_id, scope, filter, self.like());

@@ -14,7 +14,6 @@ pub fn words(texts: &[&[u8]]) -> String {
     SEEN.with_borrow_mut(|seen| {
         let longest = texts.iter().map(|text| text.len()).sum::<usize>().min(TRIGRAMS);
         let mut words = Vec::with_capacity(4 * longest);
-        let mut slots = Vec::with_capacity(longest);
         for text in texts {
             let (mut trigram, mut run) = (0, 0);
             for (end, &byte) in text.iter().enumerate() {
@@ -24,21 +23,30 @@ pub fn words(texts: &[&[u8]]) -> String {
                 }
                 trigram = (trigram * 36 + symbol(byte)) % TRIGRAMS;
                 run += 1;
-                let (slot, bit) = (trigram / 64, 1 << (trigram % 64));
-                if run >= 3 && seen[slot] & bit == 0 {
-                    seen[slot] |= bit;
-                    slots.push(slot);
+                if run >= 3 && !mark(seen, trigram, true) {
                     words.extend(text[end - 2..=end].iter().map(u8::to_ascii_lowercase));
                     words.push(b' ');
                 }
             }
         }
-        // Left clear for the next call: only the slots used, not all 6 KB.
-        for slot in slots {
-            seen[slot] = 0;
+        // Left clear for the next call: only the bits set, not all 6 KB.
+        for word in words.chunks(4) {
+            mark(
+                seen,
+                word[..3].iter().fold(0, |trigram, &byte| trigram * 36 + symbol(byte)),
+                false,
+            );
         }
         String::from_utf8(words).expect("ASCII letters, digits and spaces")
     })
+}
+
+/// Sets (or clears) `trigram`'s bit; whether it was set.
+fn mark(seen: &mut [u64], trigram: usize, set: bool) -> bool {
+    let (slot, bit) = (trigram / 64, 1 << (trigram % 64));
+    let was = seen[slot] & bit != 0;
+    seen[slot] = if set { seen[slot] | bit } else { seen[slot] & !bit };
+    was
 }
 
 thread_local! {
