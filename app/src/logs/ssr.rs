@@ -50,9 +50,13 @@ pub async fn page(
     };
     let reader = reader_for(state, user, account).await?;
     let (store, scope) = (&reader.state.store, &reader.scope);
-    let page = store.log_page(reader.account_id, scope, &filter, from, PAGE_SIZE).await?;
     let detail = AccessDetail { filter: filter.query_string(), ..AccessDetail::default() };
-    reader.record(AccessAction::ViewLogs, None, detail).await?;
+    // An agent's read is recorded while the page is read: neither is shown before both
+    // are done, and the agent waits for the slower (the record's sync to disk), not the sum.
+    let (page, ()) = tokio::try_join!(
+        async { Ok(store.log_page(reader.account_id, scope, &filter, from, PAGE_SIZE).await?) },
+        reader.record(AccessAction::ViewLogs, None, detail),
+    )?;
     Ok(page)
 }
 
@@ -88,8 +92,10 @@ pub(crate) fn call_detail(entry: LogEntry, api_url: &str) -> CallDetail {
 /// calls in the reader's scope.
 pub async fn usage(state: AppState, user: User, account: Option<i64>) -> Result<Usage, AppError> {
     let reader = reader_for(state, user, account).await?;
-    let usage = last_30_days(&reader.state, reader.account_id, &reader.scope).await?;
-    reader.record(AccessAction::ViewUsage, None, AccessDetail::default()).await?;
+    let (usage, ()) = tokio::try_join!(
+        last_30_days(&reader.state, reader.account_id, &reader.scope),
+        reader.record(AccessAction::ViewUsage, None, AccessDetail::default()),
+    )?;
     Ok(usage)
 }
 

@@ -138,7 +138,6 @@ fn MadeLink(made: NewShare) -> impl IntoView {
 /// openings.
 #[component]
 pub fn SharedCallsPage() -> impl IntoView {
-    let links = Resource::new(|| (), |()| share_links());
     view! {
         <Title text="Shared calls" />
         <p class="back">
@@ -153,7 +152,7 @@ pub fn SharedCallsPage() -> impl IntoView {
         <PostedError />
         <Suspense fallback=|| view! { <p class="loading">"Loading your links…"</p> }>
             {Suspend::new(async move {
-                match links.await {
+                match share_links().await {
                     Ok(list) => view! { <Links list /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
@@ -276,13 +275,12 @@ pub fn SharedCallPage() -> impl IntoView {
     }
     let params = use_params_map();
     let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
-    let call = Resource::new(move || token.clone(), open_shared_call);
     view! {
         <Title text="Shared API call" />
         <Meta name="robots" content="noindex, nofollow" />
         <Suspense fallback=|| view! { <p class="loading">"Loading the call…"</p> }>
             {Suspend::new(async move {
-                match call.await {
+                match open_shared_call(token).await {
                     Ok(shared) => {
                         view! {
                             <p class="shared-note">
