@@ -95,7 +95,10 @@ fn HistoryOf(whose: Whose) -> impl IntoView {
 /// Older activity under one grant, a page at a time.
 #[component]
 fn OlderActivity(whose: Whose, grant: i64) -> impl IntoView {
-    let before = use_query_map().with_untracked(|q| q.get("activity"));
+    let query = use_query_map();
+    let before = move || query.with(|q| q.get("activity"));
+    let activity =
+        Resource::new(before, move |before| grant_activity(whose.account(), grant, before));
     view! {
         <h1>"What Customer Support did under one grant"</h1>
         <p>
@@ -103,7 +106,7 @@ fn OlderActivity(whose: Whose, grant: i64) -> impl IntoView {
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
             {Suspend::new(async move {
-                match grant_activity(whose.account(), grant, before).await {
+                match activity.await {
                     Ok(activity) => view! { <ActivityTable whose activity grant /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
@@ -114,8 +117,9 @@ fn OlderActivity(whose: Whose, grant: i64) -> impl IntoView {
 
 #[component]
 fn Grants(whose: Whose) -> impl IntoView {
-    let before =
-        use_query_map().with_untracked(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()));
+    let query = use_query_map();
+    let before = move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok()));
+    let history = Resource::new(before, move |before| access_history(whose.account(), before));
     let about = match whose {
         Whose::Own => "Every grant of access to your API Logs, and everything Customer Support \
                        opened under it. "
@@ -133,7 +137,7 @@ fn Grants(whose: Whose) -> impl IntoView {
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the history…"</p> }>
             {Suspend::new(async move {
-                match access_history(whose.account(), before).await {
+                match history.await {
                     Ok(page) => view! { <History whose page /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }

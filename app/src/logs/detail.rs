@@ -21,6 +21,7 @@ pub fn LogDetail(
     #[prop(optional)]
     actions: Option<fn(i64) -> AnyView>,
 ) -> impl IntoView {
+    let entry = Resource::new(move || id, move |id| log_entry_detail(account, id));
     let back = StoredValue::new(back);
     view! {
         <p class="back">
@@ -28,7 +29,7 @@ pub fn LogDetail(
         </p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the call…"</p> }>
             {Suspend::new(async move {
-                match log_entry_detail(account, id).await {
+                match entry.await {
                     Ok(detail) => {
                         view! {
                             <EntryView detail />

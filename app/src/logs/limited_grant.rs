@@ -51,13 +51,14 @@ pub async fn grant_limited_access(
 /// already chosen.
 #[component]
 pub fn LimitedGrantPage() -> impl IntoView {
+    let status = Resource::new(|| (), |()| support_access_status());
     let calls = use_query_map().with_untracked(|q| q.get_all("call").unwrap_or_default());
     let calls = calls.join(",");
     view! {
         <Title text="Grant access to some calls" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match support_access_status().await {
+                match status.await {
                     Ok(AccessStatus { grant: None, request, .. }) => {
                         let asking = request.and_then(|r| r.requested_by_email);
                         view! { <LimitsForm calls asking /> }.into_any()

@@ -9,18 +9,15 @@ use crate::{error::ErrorView, support_access::GrantBanner};
 
 /// `/logs`: the account's usage, then the grant link or banner right above the table
 /// of calls. All above the table is one read.
-///
-/// The page is drawn on the server alone (no island holds it), so its parts await their
-/// server functions straight, without a `Resource`: one would only add a task, a
-/// reactive node and a copy of the future for each read.
 #[component]
 pub fn CustomerLogsPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |()| account_summary());
     view! {
         <Title text="API Logs" />
         <h1>"API Logs"</h1>
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match account_summary().await {
+                match overview.await {
                     Ok(overview) => view! { <Overview overview /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }

@@ -15,35 +15,35 @@ use crate::{
 /// lives in the URL (`?before=` / `?after=`), so it can be shared and the back button
 /// works. `account` is the account a support agent reads (the customer's own when
 /// absent); `base` is the table's own path, under which each call's detail lives.
-///
-/// Drawn on the server alone (no island holds it): the URL is read once and the page
-/// awaited straight, without a `Resource` (see [`super::CustomerLogsPage`]).
 #[component]
 pub fn LogsTable(
     #[prop(optional)] account: Option<i64>,
     #[prop(into)] base: String,
 ) -> impl IntoView {
-    let (filter, before, after) = use_query_map().with_untracked(|q| {
-        (LogFilter::from_query(|name| q.get(name)), q.get("before"), q.get("after"))
-    });
-    let shown = filter.clone().unwrap_or_default();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| LogFilter::from_query(|name| q.get(name))));
+    let page = Resource::new(
+        move || (filter.get(), query.with(|q| (q.get("before"), q.get("after")))),
+        move |(filter, (before, after))| async move { logs_page(account, filter?, before, after).await },
+    );
+    let base = StoredValue::new(base);
     view! {
-        <FilterForm filter=shown.clone() base=base.clone() />
-        <ExportLinks filter=shown base=base.clone() />
+        {move || {
+            let filter = filter.get().unwrap_or_default();
+            view! {
+                <FilterForm filter=filter.clone() base=base.get_value() />
+                <ExportLinks filter base=base.get_value() />
+            }
+        }}
         <Suspense fallback=|| view! { <p class="loading">"Loading calls…"</p> }>
             {Suspend::new(async move {
-                let page = match filter {
-                    Ok(filter) => logs_page(account, filter.clone(), before, after)
-                        .await
-                        .map(|page| (page, filter)),
-                    Err(error) => Err(error),
-                };
-                match page {
-                    Ok((page, filter)) => {
+                match (page.await, filter.get_untracked()) {
+                    (Ok(page), Ok(filter)) => {
                         let choose = account.is_none();
-                        view! { <PageOfCalls page filter base choose /> }.into_any()
+                        view! { <PageOfCalls page filter base=base.get_value() choose /> }
+                            .into_any()
                     }
-                    Err(error) => view! { <ErrorView error /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorView error /> }.into_any(),
                 }
             })}
         </Suspense>

@@ -69,13 +69,12 @@ const HEIGHT: i64 = 120;
 /// table filtered to that day. `account`: support's view of that account.
 #[component]
 pub fn UsageChart(#[prop(optional)] account: Option<i64>) -> impl IntoView {
+    let usage = Resource::new(move || account, usage_last_30_days);
     let base =
         account.map_or_else(|| "/logs".to_owned(), |id| format!("/support/accounts/{id}/logs"));
     view! {
         <Suspense fallback=|| ()>
-            {Suspend::new(async move {
-                usage_last_30_days(account).await.ok().map(|usage| view! { <Chart usage base /> })
-            })}
+            {Suspend::new(async move { usage.await.ok().map(|usage| view! { <Chart usage base /> }) })}
         </Suspense>
     }
 }

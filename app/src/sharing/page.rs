@@ -138,6 +138,7 @@ fn MadeLink(made: NewShare) -> impl IntoView {
 /// openings.
 #[component]
 pub fn SharedCallsPage() -> impl IntoView {
+    let links = Resource::new(|| (), |()| share_links());
     view! {
         <Title text="Shared calls" />
         <p class="back">
@@ -152,7 +153,7 @@ pub fn SharedCallsPage() -> impl IntoView {
         <PostedError />
         <Suspense fallback=|| view! { <p class="loading">"Loading your links…"</p> }>
             {Suspend::new(async move {
-                match share_links().await {
+                match links.await {
                     Ok(list) => view! { <Links list /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
@@ -275,12 +276,13 @@ pub fn SharedCallPage() -> impl IntoView {
     }
     let params = use_params_map();
     let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
+    let call = Resource::new(move || token.clone(), open_shared_call);
     view! {
         <Title text="Shared API call" />
         <Meta name="robots" content="noindex, nofollow" />
         <Suspense fallback=|| view! { <p class="loading">"Loading the call…"</p> }>
             {Suspend::new(async move {
-                match open_shared_call(token).await {
+                match call.await {
                     Ok(shared) => {
                         view! {
                             <p class="shared-note">

@@ -154,12 +154,14 @@ fn RequestForm(id: i64, extend: bool) -> impl IntoView {
 /// (customers grant, decline and revoke meanwhile).
 #[component]
 pub fn SupportConsole() -> impl IntoView {
-    let search = use_query_map().with_untracked(|q| q.get("q").unwrap_or_default());
+    let query = use_query_map();
+    let search = move || query.with(|q| q.get("q").unwrap_or_default());
+    let accounts = Resource::new(search, list_support_accounts);
     view! {
         <Title text="Support console" />
         <h1>"Support console"</h1>
         <form class="search" method="get" action="/support" role="search">
-            <input type="search" name="q" value=search.clone() placeholder="Account name or email" aria-label="Search accounts" />
+            <input type="search" name="q" value=search placeholder="Account name or email" aria-label="Search accounts" />
             <button type="submit" class="button">
                 "Search"
             </button>
@@ -167,7 +169,7 @@ pub fn SupportConsole() -> impl IntoView {
         <LiveRegion id="accounts".to_owned() from=None millis=10_000>
             <Suspense fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
                 {Suspend::new(async move {
-                    match list_support_accounts(search).await {
+                    match accounts.await {
                         Ok(accounts) => view! { <Accounts accounts /> }.into_any(),
                         Err(error) => view! { <ErrorView error /> }.into_any(),
                     }
@@ -227,10 +229,11 @@ fn account_param() -> impl Fn() -> Option<i64> + Copy {
 /// that asks for it.
 #[component]
 fn AccountHeader(id: i64) -> impl IntoView {
+    let account = Resource::new(move || id, support_account_status);
     view! {
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                support_account_status(id).await.ok().map(|AccountAccess { account, history, may_extend, now }| {
+                account.await.ok().map(|AccountAccess { account, history, may_extend, now }| {
                     let waiting =
                         account.request.as_ref().is_some_and(|r| r.state == RequestState::Open);
                     let extend = account.grant.is_some();

@@ -395,6 +395,7 @@ enum Change {
 /// Asks to make the change; once it is made (or has nothing to change), back to the logs.
 #[component]
 fn ConfirmChange(change: Change) -> impl IntoView {
+    let status = Resource::new(|| (), |()| support_access_status());
     let (grant, revoke, decline) = (
         ServerAction::<GrantAccess>::new(),
         ServerAction::<RevokeAccess>::new(),
@@ -418,7 +419,7 @@ fn ConfirmChange(change: Change) -> impl IntoView {
         <Title text=title />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                let status = match support_access_status().await {
+                let status = match status.await {
                     Ok(status) => status,
                     Err(error) => return view! { <ErrorView error /> }.into_any(),
                 };

@@ -18,6 +18,7 @@ use crate::{
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |()| webhook_settings());
     view! {
         <Title text="Webhooks" />
         <p class="back">
@@ -37,7 +38,7 @@ pub fn WebhooksPage() -> impl IntoView {
         <PostedError />
         <Suspense fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
             {Suspend::new(async move {
-                match webhook_settings().await {
+                match settings.await {
                     Ok(settings) => view! { <Settings settings /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }
@@ -85,11 +86,12 @@ fn Settings(settings: Webhooks) -> impl IntoView {
 /// follows (the page itself would show, and so spend, a secret just made).
 #[component]
 pub fn WebhookDeliveriesPage() -> impl IntoView {
+    let deliveries = Resource::new(|| (), |()| webhook_deliveries());
     view! {
         <Title text="Webhook deliveries" />
         <Suspense fallback=|| ()>
             {Suspend::new(async move {
-                match webhook_deliveries().await {
+                match deliveries.await {
                     Ok(deliveries) => view! { <Deliveries deliveries /> }.into_any(),
                     Err(error) => view! { <ErrorView error /> }.into_any(),
                 }

@@ -357,3 +357,44 @@ async fn answers_are_compressed_for_clients_that_accept_it() {
         }
     }
 }
+
+/// Many readers at once, several times the pool's connections, each page reading
+/// several parts (the agent's view: its calls, its chart, the account's header, each
+/// recorded): every page is answered. A part whose read starts and is then left waiting
+/// while another part renders must not hold a connection the other needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_of_several_parts_are_all_answered_under_many_readers_at_once() {
+    use app::support_access::GRANT_DURATION;
+
+    let app = Arc::new(TestApp::new().await);
+    let (alice, account) = app.user("alice@acme.example", Role::Customer).await;
+    let account = account.unwrap();
+    app.user("sam@support.example", Role::Support).await;
+    let calls: Vec<NewLogEntry> =
+        (0..200).map(|i| NewLogEntry::new(account, Call::sample(Utc::now(), i))).collect();
+    app.store.insert_log_entries(&calls).await.unwrap();
+    let now = Utc::now();
+    app.store.grant_access(account, alice, now, now + GRANT_DURATION).await.unwrap();
+    let customer = app.sign_in("alice@acme.example").await;
+    let agent = app.sign_in("sam@support.example").await;
+
+    let agents_view = format!("/support/accounts/{account}/logs");
+    let readers: Vec<_> = (0..48)
+        .map(|i| {
+            let (app, cookie, path) = match i % 2 {
+                0 => (app.clone(), agent.clone(), agents_view.clone()),
+                _ => (app.clone(), customer.clone(), "/logs".to_owned()),
+            };
+            tokio::spawn(async move { (app.get(&path, Some(&cookie)).await.status(), path) })
+        })
+        .collect();
+    let answered = async {
+        for reader in readers {
+            let (status, path) = reader.await.unwrap();
+            assert_eq!(status, StatusCode::OK, "{path}");
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), answered)
+        .await
+        .expect("every page answered within 20 s");
+}
