@@ -15,15 +15,27 @@ pub fn utc_text(at: DateTime<Utc>) -> String {
 /// Appends [`utc_text`]. Written out digit by digit: a page of calls writes a hundred
 /// times, and `format!` or a chrono format string cost ten times as much.
 pub fn push_utc_text(out: &mut String, at: DateTime<Utc>) {
+    push_date_time(out, at, ' ');
+    out.push_str(" UTC");
+}
+
+/// Appends `at` as RFC 3339 to the second, as `2026-12-10T09:00:00Z`, as chrono's
+/// `to_rfc3339_opts(SecondsFormat::Secs, true)` writes it.
+pub fn push_rfc3339(out: &mut String, at: DateTime<Utc>) {
+    push_date_time(out, at, 'T');
+    out.push('Z');
+}
+
+/// `2026-12-10`, `separator`, `09:00:00`.
+fn push_date_time(out: &mut String, at: DateTime<Utc>, separator: char) {
     let at = at.naive_utc();
     push_date(out, at.date());
-    out.push(' ');
+    out.push(separator);
     decimal::push_padded(out, at.hour().into(), 2);
     for part in [at.minute(), at.second()] {
         out.push(':');
         decimal::push_padded(out, part.into(), 2);
     }
-    out.push_str(" UTC");
 }
 
 /// Appends `day` as `2026-12-10`; a year outside 0 to 9999 as chrono writes it (with
@@ -126,6 +138,9 @@ mod tests {
         for seconds in seconds.into_iter().chain([-62_198_755_200, 253_402_300_800]) {
             let at = DateTime::from_timestamp(seconds, 987_654_321).unwrap();
             assert_eq!(utc_text(at), at.format("%Y-%m-%d %H:%M:%S UTC").to_string());
+            let mut rfc3339 = String::new();
+            push_rfc3339(&mut rfc3339, at);
+            assert_eq!(rfc3339, at.to_rfc3339_opts(SecondsFormat::Secs, true));
         }
     }
 }
