@@ -66,7 +66,12 @@ impl Default for Names {
 
 /// `apiKey`, `API-KEY` and `api_key` all become `apikey`.
 fn normalise(name: &str) -> String {
-    name.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+    normalised(name).map(char::from).collect()
+}
+
+/// `name`'s ASCII letters and digits, lower cased: [`normalise`] byte by byte.
+fn normalised(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().filter(u8::is_ascii_alphanumeric).map(|byte| byte.to_ascii_lowercase())
 }
 
 impl Names {
@@ -101,18 +106,15 @@ impl Names {
         // Most names are short: normalised on the stack.
         let mut short = [0_u8; 64];
         let long;
-        let normalised = if name.len() <= short.len() {
-            let mut length = 0;
-            for byte in name.bytes().filter(u8::is_ascii_alphanumeric) {
-                short[length] = byte.to_ascii_lowercase();
-                length += 1;
-            }
+        let key = if name.len() <= short.len() {
+            let length =
+                short.iter_mut().zip(normalised(name)).map(|(at, byte)| *at = byte).count();
             &short[..length]
         } else {
             long = normalise(name);
             long.as_bytes()
         };
-        self.contained_search.is_match(normalised)
+        self.contained_search.is_match(key)
             || words(name).any(|word| self.words.iter().any(|w| w.eq_ignore_ascii_case(word)))
     }
 }
