@@ -74,14 +74,36 @@ async fn every_access_event_is_announced_with_its_facts(store: &Store) {
     let later = t0() + TimeDelta::minutes(5);
     store.grant_access(w.account, w.alice, later, later + GRANT_DURATION).await.unwrap();
     store.revoke_access(w.account, w.alice, later + TimeDelta::hours(1)).await.unwrap();
+    // Another account's notice, written out in the same batch, has its own facts.
+    let globex = store.create_account("Globex", t0()).await.unwrap().id;
+    let carol = NewUser {
+        email: "carol@globex.example",
+        password_hash: "-",
+        role: Role::Customer,
+        account_id: Some(globex),
+    };
+    let carol = store.create_user(carol, t0()).await.unwrap().id;
+    let hook =
+        store.add_webhook_endpoint(globex, "https://hooks.globex.example", "whsec_g", 5, t0());
+    let hook = hook.await.unwrap().unwrap().id;
+    store.grant_access(globex, carol, later, later + GRANT_DURATION).await.unwrap();
 
     let seen = facts_of(store, later).await;
     let topics: Vec<&str> = seen.iter().map(|f| f.notice.topic.as_str()).collect();
-    assert_eq!(topics, ["request", "grant", "revoke"]);
-    for facts in &seen {
+    assert_eq!(topics, ["request", "grant", "revoke", "grant"]);
+    for facts in &seen[..3] {
         assert_eq!(facts.account_name, "Acme");
         assert_eq!(facts.customers, ["alice@acme.example", "bob@acme.example"]);
+        assert_eq!(facts.endpoints, [] as [i64; 0]);
     }
+    let theirs = &seen[3];
+    assert_eq!(
+        (theirs.account_name.as_str(), theirs.customers.as_slice(), theirs.endpoints.as_slice()),
+        ("Globex", ["carol@globex.example".to_owned()].as_slice(), [hook].as_slice())
+    );
+    let their_grant = theirs.grant.as_ref().expect("the grant's facts");
+    assert_eq!(their_grant.granted_by_email.as_deref(), Some("carol@globex.example"));
+    assert!(theirs.request.is_none(), "no request of theirs");
     let request = seen[0].request.as_ref().expect("the request's facts");
     assert_eq!(
         (request.ticket.as_str(), request.requested_by_email.as_deref()),

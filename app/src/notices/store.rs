@@ -1,13 +1,19 @@
 //! The SQL of the outbox: notices, and the deliveries written from them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeDelta, Utc};
+use sqlx::QueryBuilder;
 
 use super::{
     Attempt, Channel, Delivery, DeliveryRecord, NewDelivery, Notice, NoticeFacts, OutboxState,
 };
 use crate::{
     store::{with_pool, with_writer, Locking, Store, StoreError},
-    support_access::store::{SELECT_EVENTS, SELECT_GRANT_RECORDS, SELECT_REQUEST},
+    support_access::{
+        store::{SELECT_EVENTS, SELECT_GRANT_RECORDS, SELECT_REQUEST},
+        AccessEvent, AccessRequest, GrantRecord,
+    },
 };
 
 const DELIVERY_COLUMNS: &str = "id, message_id, notice_id, account_id, channel, recipient, \
@@ -53,58 +59,76 @@ impl Store {
             let mut tx = pool.begin_locked(&[]).await?;
             let notices: Vec<Notice> =
                 sqlx::query_as(&claim).bind(limit).fetch_all(&mut *tx).await?;
-            for notice in &notices {
-                let account_name: String =
-                    sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
-                        .bind(notice.account_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                let customers: Vec<String> = sqlx::query_scalar(
-                    "SELECT email FROM users WHERE account_id = $1 AND role = 'customer' \
-                     ORDER BY id",
-                )
-                .bind(notice.account_id)
+            // What the notices are about, a statement per kind for the whole batch (each
+            // of a support agent's reads is a notice: statements per notice held the one
+            // writer while the agent's next reads waited to be recorded).
+            let accounts = ids(notices.iter().map(|n| Some(n.account_id)));
+            let names: HashMap<i64, String> =
+                in_ids("SELECT id, name FROM accounts WHERE id", &accounts)
+                    .build_query_as()
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+            let mut customers: HashMap<i64, Vec<String>> = HashMap::new();
+            let mut query = in_ids(
+                "SELECT account_id, email FROM users WHERE role = 'customer' AND account_id",
+                &accounts,
+            );
+            query.push(" ORDER BY id");
+            let rows: Vec<(i64, String)> = query.build_query_as().fetch_all(&mut *tx).await?;
+            for (account, email) in rows {
+                customers.entry(account).or_default().push(email);
+            }
+            let mut endpoints: HashMap<i64, Vec<i64>> = HashMap::new();
+            let mut query = in_ids(
+                "SELECT account_id, id FROM webhook_endpoints WHERE disabled_at IS NULL \
+                 AND account_id",
+                &accounts,
+            );
+            query.push(" ORDER BY id");
+            let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(&mut *tx).await?;
+            for (account, id) in rows {
+                endpoints.entry(account).or_default().push(id);
+            }
+            let wanted = ids(notices.iter().map(|n| n.event_id));
+            let events: Vec<AccessEvent> = in_ids(&format!("{SELECT_EVENTS} WHERE e.id"), &wanted)
+                .build_query_as()
                 .fetch_all(&mut *tx)
                 .await?;
-                let endpoints: Vec<i64> = match notice.endpoint_id {
-                    Some(id) => vec![id],
-                    None => sqlx::query_scalar(
-                        "SELECT id FROM webhook_endpoints WHERE account_id = $1 \
-                         AND disabled_at IS NULL ORDER BY id",
-                    )
-                    .bind(notice.account_id)
+            let events: HashMap<i64, AccessEvent> =
+                events.into_iter().map(|event| (event.id, event)).collect();
+            let wanted = ids(notices.iter().map(|n| n.grant_id));
+            let grants: Vec<GrantRecord> =
+                in_ids(&format!("{SELECT_GRANT_RECORDS} WHERE g.id"), &wanted)
+                    .build_query_as()
                     .fetch_all(&mut *tx)
-                    .await?,
-                };
-                let event: Option<crate::support_access::AccessEvent> = match notice.event_id {
-                    Some(id) => sqlx::query_as(&format!("{SELECT_EVENTS} WHERE e.id = $1"))
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?,
-                    None => None,
-                };
-                let grant = match notice.grant_id {
-                    Some(id) => sqlx::query_as(&format!("{SELECT_GRANT_RECORDS} WHERE g.id = $1"))
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?,
-                    None => None,
-                };
-                let request = match event.as_ref().and_then(|e| e.request_id) {
-                    Some(id) => sqlx::query_as(&format!("{SELECT_REQUEST} WHERE r.id = $1"))
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?,
-                    None => None,
-                };
+                    .await?;
+            let grants: HashMap<i64, GrantRecord> =
+                grants.into_iter().map(|record| (record.grant.id, record)).collect();
+            let wanted = ids(events.values().map(|e| e.request_id));
+            let requests: Vec<AccessRequest> =
+                in_ids(&format!("{SELECT_REQUEST} WHERE r.id"), &wanted)
+                    .build_query_as()
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let requests: HashMap<i64, AccessRequest> =
+                requests.into_iter().map(|request| (request.id, request)).collect();
+            for notice in &notices {
+                let account = notice.account_id;
+                let event = notice.event_id.and_then(|id| events.get(&id)).cloned();
+                let request = event.as_ref().and_then(|e| e.request_id);
                 let facts = NoticeFacts {
                     notice: notice.clone(),
-                    account_name,
-                    customers,
-                    endpoints,
+                    account_name: names.get(&account).cloned().ok_or(sqlx::Error::RowNotFound)?,
+                    customers: customers.get(&account).cloned().unwrap_or_default(),
+                    endpoints: match notice.endpoint_id {
+                        Some(id) => vec![id],
+                        None => endpoints.get(&account).cloned().unwrap_or_default(),
+                    },
                     event,
-                    grant,
-                    request,
+                    grant: notice.grant_id.and_then(|id| grants.get(&id)).cloned(),
+                    request: request.and_then(|id| requests.get(&id)).cloned(),
                 };
                 for delivery in write(&facts) {
                     sqlx::query(
@@ -124,12 +148,12 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                sqlx::query("UPDATE notices SET fanned_out_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(notice.id)
-                    .execute(&mut *tx)
-                    .await?;
             }
+            let written = ids(notices.iter().map(|n| Some(n.id)));
+            let mut query = QueryBuilder::new("UPDATE notices SET fanned_out_at = ");
+            query.push_bind(now).push(" WHERE id");
+            push_in(&mut query, &written);
+            query.build().execute(&mut *tx).await?;
             tx.commit().await?;
             notices.len()
         }))
@@ -306,4 +330,41 @@ impl Store {
             .rows_affected()
         }))
     }
+}
+
+/// The distinct ids among `ids`.
+fn ids(ids: impl Iterator<Item = Option<i64>>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.flatten().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// `head IN (ids…)`, `head` ending in the column.
+fn in_ids<'q, DB>(head: &str, ids: &[i64]) -> QueryBuilder<'q, DB>
+where
+    DB: sqlx::Database,
+    i64: 'q + sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut query = QueryBuilder::new(head);
+    push_in(&mut query, ids);
+    query
+}
+
+/// ` IN (ids…)`; an empty list (which SQL does not allow) matches nothing.
+fn push_in<'q, DB>(query: &mut QueryBuilder<'q, DB>, ids: &[i64])
+where
+    DB: sqlx::Database,
+    i64: 'q + sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if ids.is_empty() {
+        query.push(" IN (NULL)");
+        return;
+    }
+    query.push(" IN (");
+    let mut list = query.separated(", ");
+    for &id in ids {
+        list.push_bind(id);
+    }
+    list.push_unseparated(")");
 }
