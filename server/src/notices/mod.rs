@@ -67,27 +67,37 @@ impl Notices {
     }
 
     /// One round: announces grants about to end, writes the deliveries of the notices
-    /// waiting, and attempts the deliveries due. Returns the deliveries attempted.
+    /// waiting, and attempts the deliveries due, batch after batch while batches come
+    /// full: capped at one batch a round, the deliveries of a busy hour (each of the
+    /// agents' reads, to each of the account's webhook endpoints) would fall behind by
+    /// the minute. Returns the deliveries attempted.
     pub async fn run_once(&self, store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
         store.announce_endings(now, ENDING_NOTICE).await?;
         while store.fan_out(now, BATCH, |facts| self.write(facts)).await? == BATCH as usize {}
-        let due = store.claim_deliveries(now, now + LEASE, BATCH).await?;
-        let attempted = due.len();
-        let attempts = due.iter().map(|delivery| self.attempt(store, delivery, now));
-        let results = join_all(attempts).await;
-        for (delivery, attempt) in due.iter().zip(results) {
-            if let Attempt::Failed { error, retry_at, .. } = &attempt {
-                tracing::warn!(
-                    message = delivery.message_id,
-                    attempts = delivery.attempts,
-                    error,
-                    ?retry_at,
-                    "a delivery failed"
-                );
+        let mut attempted = 0;
+        loop {
+            // Each attempt settles its delivery (or sets its retry later than `now`):
+            // a delivery is attempted at most once a round.
+            let due = store.claim_deliveries(now, now + LEASE, BATCH).await?;
+            attempted += due.len();
+            let attempts = due.iter().map(|delivery| self.attempt(store, delivery, now));
+            let results = join_all(attempts).await;
+            for (delivery, attempt) in due.iter().zip(results) {
+                if let Attempt::Failed { error, retry_at, .. } = &attempt {
+                    tracing::warn!(
+                        message = delivery.message_id,
+                        attempts = delivery.attempts,
+                        error,
+                        ?retry_at,
+                        "a delivery failed"
+                    );
+                }
+                store.settle_delivery(delivery.id, &attempt, now).await?;
             }
-            store.settle_delivery(delivery.id, &attempt, now).await?;
+            if due.len() < BATCH as usize {
+                return Ok(attempted);
+            }
         }
-        Ok(attempted)
     }
 
     async fn attempt(&self, store: &Store, delivery: &Delivery, now: DateTime<Utc>) -> Attempt {

@@ -82,6 +82,35 @@ async fn each_event_reaches_each_endpoint_once_signed() {
     assert!(receiver.verify(other, None).is_err());
 }
 
+#[tokio::test]
+async fn a_round_delivers_all_that_is_due_beyond_one_batch() {
+    let receiver = Receiver::start();
+    let w = world().await;
+    let (_, secret) = endpoint(&w, receiver.url("/hooks")).await;
+    let worker = notices(None);
+    w.store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
+    let grant = w.store.latest_grant(w.account).await.unwrap().unwrap();
+    // An agent's busy minute: 120 reads, each an event for the endpoint.
+    let view = || NewAccessEvent {
+        actor_id: Some(w.sam),
+        account_id: w.account,
+        action: AccessAction::ViewLogs,
+        log_entry_id: None,
+        grant_id: Some(grant.id),
+        request_id: None,
+        share_link_id: None,
+        detail: AccessDetail::default(),
+    };
+    let reads: Vec<_> = (0..120).map(|_| (view(), t0())).collect();
+    w.store.record_access_events(&reads).await.unwrap();
+
+    assert_eq!(worker.run_once(&w.store, t0()).await.unwrap(), 121, "all in one round");
+    assert_eq!(worker.run_once(&w.store, t0()).await.unwrap(), 0);
+    let verified = receiver.verified(&secret, None);
+    let ids: std::collections::HashSet<&str> = verified.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!((verified.len(), ids.len()), (121, 121), "each once");
+}
+
 /// An endpoint that fails three times is tried a fourth, with the same id and body, and
 /// takes it; its failures are then forgotten.
 #[tokio::test]
