@@ -34,6 +34,20 @@ async fn endpoint(w: &World, url: String) -> (i64, String) {
     (added.id, secret)
 }
 
+/// The agent's read of the account's calls under `grant`.
+fn read(w: &World, grant: i64, detail: AccessDetail) -> NewAccessEvent {
+    NewAccessEvent {
+        actor_id: Some(w.sam),
+        account_id: w.account,
+        action: AccessAction::ViewLogs,
+        log_entry_id: None,
+        grant_id: Some(grant),
+        request_id: None,
+        share_link_id: None,
+        detail,
+    }
+}
+
 #[tokio::test]
 async fn each_event_reaches_each_endpoint_once_signed() {
     let receiver = Receiver::start();
@@ -42,17 +56,8 @@ async fn each_event_reaches_each_endpoint_once_signed() {
     let worker = notices(None);
     w.store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
     let grant = w.store.latest_grant(w.account).await.unwrap().unwrap();
-    let view = NewAccessEvent {
-        actor_id: Some(w.sam),
-        account_id: w.account,
-        action: AccessAction::ViewLogs,
-        log_entry_id: None,
-        grant_id: Some(grant.id),
-        request_id: None,
-        share_link_id: None,
-        detail: AccessDetail { filter: Some("status=5xx".into()), ..AccessDetail::default() },
-    };
-    w.store.record_access_event(view, t0()).await.unwrap();
+    let filter = AccessDetail { filter: Some("status=5xx".into()), ..AccessDetail::default() };
+    w.store.record_access_event(read(&w, grant.id, filter), t0()).await.unwrap();
     let later = t0() + TimeDelta::hours(1);
     w.store.revoke_access(w.account, w.alice, later).await.unwrap();
     assert_eq!(worker.run_once(&w.store, later).await.unwrap(), 3);
@@ -91,17 +96,8 @@ async fn a_round_delivers_all_that_is_due_beyond_one_batch() {
     w.store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
     let grant = w.store.latest_grant(w.account).await.unwrap().unwrap();
     // An agent's busy minute: 120 reads, each an event for the endpoint.
-    let view = || NewAccessEvent {
-        actor_id: Some(w.sam),
-        account_id: w.account,
-        action: AccessAction::ViewLogs,
-        log_entry_id: None,
-        grant_id: Some(grant.id),
-        request_id: None,
-        share_link_id: None,
-        detail: AccessDetail::default(),
-    };
-    let reads: Vec<_> = (0..120).map(|_| (view(), t0())).collect();
+    let reads: Vec<_> =
+        (0..120).map(|_| (read(&w, grant.id, AccessDetail::default()), t0())).collect();
     w.store.record_access_events(&reads).await.unwrap();
 
     assert_eq!(worker.run_once(&w.store, t0()).await.unwrap(), 121, "all in one round");
