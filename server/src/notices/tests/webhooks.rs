@@ -34,6 +34,15 @@ async fn endpoint(w: &World, url: String) -> (i64, String) {
     (added.id, secret)
 }
 
+/// Acme with an endpoint at `receiver` (and its secret) and a grant in force (its id).
+async fn granted_with_endpoint(receiver: &Receiver) -> (World, String, i64) {
+    let w = world().await;
+    let (_, secret) = endpoint(&w, receiver.url("/hooks")).await;
+    w.store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
+    let grant = w.store.latest_grant(w.account).await.unwrap().unwrap();
+    (w, secret, grant.id)
+}
+
 /// The agent's read of the account's calls under `grant`.
 fn read(w: &World, grant: i64, detail: AccessDetail) -> NewAccessEvent {
     NewAccessEvent {
@@ -51,13 +60,10 @@ fn read(w: &World, grant: i64, detail: AccessDetail) -> NewAccessEvent {
 #[tokio::test]
 async fn each_event_reaches_each_endpoint_once_signed() {
     let receiver = Receiver::start();
-    let w = world().await;
-    let (_, secret) = endpoint(&w, receiver.url("/hooks")).await;
+    let (w, secret, grant) = granted_with_endpoint(&receiver).await;
     let worker = notices(None);
-    w.store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
-    let grant = w.store.latest_grant(w.account).await.unwrap().unwrap();
     let filter = AccessDetail { filter: Some("status=5xx".into()), ..AccessDetail::default() };
-    w.store.record_access_event(read(&w, grant.id, filter), t0()).await.unwrap();
+    w.store.record_access_event(read(&w, grant, filter), t0()).await.unwrap();
     let later = t0() + TimeDelta::hours(1);
     w.store.revoke_access(w.account, w.alice, later).await.unwrap();
     assert_eq!(worker.run_once(&w.store, later).await.unwrap(), 3);
@@ -90,14 +96,11 @@ async fn each_event_reaches_each_endpoint_once_signed() {
 #[tokio::test]
 async fn a_round_delivers_all_that_is_due_beyond_one_batch() {
     let receiver = Receiver::start();
-    let w = world().await;
-    let (_, secret) = endpoint(&w, receiver.url("/hooks")).await;
+    let (w, secret, grant) = granted_with_endpoint(&receiver).await;
     let worker = notices(None);
-    w.store.grant_access(w.account, w.alice, t0(), t0() + GRANT_DURATION).await.unwrap();
-    let grant = w.store.latest_grant(w.account).await.unwrap().unwrap();
     // An agent's busy minute: 120 reads, each an event for the endpoint.
     let reads: Vec<_> =
-        (0..120).map(|_| (read(&w, grant.id, AccessDetail::default()), t0())).collect();
+        (0..120).map(|_| (read(&w, grant, AccessDetail::default()), t0())).collect();
     w.store.record_access_events(&reads).await.unwrap();
 
     assert_eq!(worker.run_once(&w.store, t0()).await.unwrap(), 121, "all in one round");
